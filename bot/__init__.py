@@ -1,0 +1,1 @@
+"""Quartierslotse: residents' concerns by chat, routed to the responsible department."""

@@ -1,0 +1,89 @@
+"""The composition root: builds everything from the validated config and passes it in.
+
+Nothing is built at import time; tests build their own App with fakes where they need them.
+"""
+
+from __future__ import annotations
+
+import logging
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from functools import partial
+
+from sqlalchemy import Engine
+
+from bot.config import Settings
+from bot.core.directory import Directory
+from bot.core.service import Lotse
+from bot.core.services import CategoryName, ClassifierPort, Clock, Services, system_clock
+from bot.i18n import Texts
+from bot.outbox import OutboxDispatcher, Sender
+from storage import migrate
+from storage.db import make_engine, make_session_factory
+from storage.uow import UnitOfWork
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class App:
+    settings: Settings
+    engine: Engine
+    services: Services
+    lotse: Lotse
+    executor: ThreadPoolExecutor
+    uow_factory: partial[UnitOfWork]
+    dispatcher: OutboxDispatcher | None = None
+    senders: list[Sender] = field(default_factory=list)
+
+    def attach_senders(self, senders: list[Sender]) -> OutboxDispatcher:
+        self.senders = senders
+        self.dispatcher = OutboxDispatcher(self.services, self.uow_factory, senders, self.executor)
+        self.services.wake_dispatcher = self.dispatcher.wake
+        return self.dispatcher
+
+    def close(self) -> None:
+        self.executor.shutdown(wait=True)
+        self.engine.dispose()
+
+
+def load_shipped_classifier(settings: Settings) -> ClassifierPort:
+    from nlp import load_classifier
+
+    return load_classifier(settings.nlp.model_dir, settings.nlp.gazetteer)
+
+
+def category_names() -> dict[str, CategoryName]:
+    from nlp import load_taxonomy
+
+    return {c.id: CategoryName(c.id, c.de, c.en) for c in load_taxonomy()}
+
+
+def build_app(
+    settings: Settings,
+    *,
+    classifier: ClassifierPort | None = None,
+    clock: Clock = system_clock,
+    database_url: str | None = None,
+    upgrade_schema: bool | None = None,
+) -> App:
+    url = database_url or settings.database.resolved_url()
+    engine = make_engine(url)
+    if upgrade_schema is None:
+        upgrade_schema = engine.dialect.name == "sqlite"  # embedded DB: keep it current by itself
+    if upgrade_schema:
+        migrate.upgrade(engine)
+    session_factory = make_session_factory(engine)
+    services = Services(
+        settings=settings,
+        directory=Directory(settings),
+        texts=Texts(settings.city.default_language),
+        classifier=classifier or load_shipped_classifier(settings),
+        categories=category_names(),
+        clock=clock,
+    )
+    uow_factory = partial(UnitOfWork, session_factory)
+    # One worker: the core and the outbox bookkeeping run off the event loop, one at a time,
+    # which keeps SQLite free of write contention and each conversation strictly ordered.
+    executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="lotse-core")
+    return App(settings, engine, services, Lotse(services, uow_factory), executor, uow_factory)

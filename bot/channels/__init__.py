@@ -1,0 +1,1 @@
+"""Channel adapters: thin translators between a chat network and the core."""

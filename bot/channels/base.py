@@ -1,0 +1,32 @@
+"""What a network channel (Telegram, Matrix) offers the runner: a sender for the outbox, and a
+receiving side that turns network updates into Incoming and hands them to the core."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import TYPE_CHECKING, Protocol
+
+from bot.core.messages import Incoming
+
+if TYPE_CHECKING:
+    from bot.bootstrap import App
+    from bot.outbox import Sender
+
+
+class NetworkChannel(Protocol):
+    name: str
+
+    def senders(self) -> list[Sender]:
+        """Senders for the outbox dispatcher (usually one, for this channel's name)."""
+
+    async def start(self) -> None:
+        """Connect and start receiving in background tasks; return once running."""
+
+    async def stop(self) -> None:
+        """Stop receiving, finish in-flight handling, close connections."""
+
+
+async def hand_to_core(app: App, incoming: Incoming) -> list[str]:
+    """Run the core off the event loop (spaCy and the database are blocking work)."""
+    loop = asyncio.get_running_loop()
+    return await loop.run_in_executor(app.executor, app.lotse.handle, incoming)

@@ -1,0 +1,306 @@
+"""The city's configuration: a validated TOML file (see config.example.toml).
+
+A bad file ends in one ConfigError that names the key and what is wrong; secrets may come from
+environment variables instead of the file.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+import tomllib
+from datetime import time
+from pathlib import Path
+from typing import Annotated, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+EXAMPLE_CONFIG = REPO_ROOT / "config.example.toml"
+
+
+class ConfigError(Exception):
+    """The configuration cannot be used; str() is the message for the operator."""
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+# --- destinations: where a concern (or a staff notice) is delivered -------------------------
+
+
+class ConsoleDestination(_Model):
+    type: Literal["console"]
+    room: str
+
+
+class TelegramDestination(_Model):
+    type: Literal["telegram"]
+    chat_id: int
+
+
+class MatrixDestination(_Model):
+    type: Literal["matrix"]
+    room_id: str
+
+    @field_validator("room_id")
+    @classmethod
+    def _room_id(cls, value: str) -> str:
+        if not value.startswith(("!", "#")) or ":" not in value:
+            raise ValueError("must look like !room:server or #alias:server")
+        return value
+
+
+class EmailDestination(_Model):
+    type: Literal["email"]
+    to: str
+
+    @field_validator("to")
+    @classmethod
+    def _address(cls, value: str) -> str:
+        if "@" not in value or " " in value.strip():
+            raise ValueError("must be an e-mail address")
+        return value.strip()
+
+
+class Open311Destination(_Model):
+    type: Literal["open311"]
+    endpoint: str
+    api_key_env: str | None = None
+    jurisdiction_id: str | None = None
+    service_codes: dict[str, str] = Field(default_factory=dict)
+
+
+Destination = Annotated[
+    ConsoleDestination
+    | TelegramDestination
+    | MatrixDestination
+    | EmailDestination
+    | Open311Destination,
+    Field(discriminator="type"),
+]
+
+# --- the city's organisation ---------------------------------------------------------------
+
+
+class CitySettings(_Model):
+    name: str
+    ticket_prefix: str = Field(pattern=r"^[A-Z]{1,6}$")
+    timezone: str = "Europe/Berlin"
+    default_language: Literal["de", "en"] = "de"
+
+    @field_validator("timezone")
+    @classmethod
+    def _tz(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r}") from None
+        return value
+
+
+class Department(_Model):
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]*$")
+    name: str
+    categories: list[str] = Field(default_factory=list)
+    destinations: list[Destination] = Field(default_factory=list)
+    partner: bool = False  # an independent welfare organisation rather than a city department
+
+
+class Quarter(_Model):
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]*$")
+    name: str
+    managers: list[str] = Field(default_factory=list)
+    destinations: list[Destination] = Field(default_factory=list)
+    center: tuple[float, float] | None = None  # lat, lon: a shared location finds its quarter
+    radius_km: float = 1.5
+
+
+class StaffAccounts(_Model):
+    console: str | None = None
+    telegram: int | None = None
+    matrix: str | None = None
+
+
+class StaffMember(_Model):
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9_.-]*$")
+    name: str
+    role: Literal["staff", "admin"] = "staff"
+    departments: list[str] = Field(default_factory=list)
+    accounts: StaffAccounts = StaffAccounts()
+
+
+class Admins(_Model):
+    """The admins' triage room: concerns whose category no department handles land here."""
+
+    destinations: list[Destination] = Field(default_factory=list)
+
+
+# --- channels -------------------------------------------------------------------------------
+
+
+class ConsoleChannel(_Model):
+    enabled: bool = True
+    resident: str = "console-resident"
+
+
+class TelegramChannel(_Model):
+    enabled: bool = False
+    token: str | None = None
+    token_env: str = "LOTSE_TELEGRAM_TOKEN"
+    base_url: str = "https://api.telegram.org/bot"
+    base_file_url: str = "https://api.telegram.org/file/bot"
+    mode: Literal["polling", "webhook"] = "polling"
+    webhook_listen: str = "127.0.0.1"
+    webhook_port: int = 8443
+    webhook_path: str = "/telegram"
+    webhook_url: str | None = None
+    webhook_secret_env: str = "LOTSE_TELEGRAM_WEBHOOK_SECRET"
+
+    def resolved_token(self) -> str | None:
+        return self.token or os.environ.get(self.token_env)
+
+
+class MatrixChannel(_Model):
+    enabled: bool = False
+    homeserver: str = "https://matrix.example.org"
+    user_id: str = "@lotse:example.org"
+    device_id: str = "QUARTIERSLOTSE"
+    password_env: str = "LOTSE_MATRIX_PASSWORD"
+    access_token_env: str = "LOTSE_MATRIX_ACCESS_TOKEN"
+    store_path: str = "data/matrix-store"  # device keys for encrypted rooms; keep it across restarts
+    invite_policy: Literal["anyone", "listed_homeservers"] = "anyone"
+    allowed_homeservers: list[str] = Field(default_factory=list)
+
+
+class Channels(_Model):
+    console: ConsoleChannel = ConsoleChannel()
+    telegram: TelegramChannel = TelegramChannel()
+    matrix: MatrixChannel = MatrixChannel()
+
+
+# --- operations -------------------------------------------------------------------------------
+
+
+class DatabaseSettings(_Model):
+    url: str = "sqlite:///data/lotse.sqlite3"
+    url_env: str = "LOTSE_DATABASE_URL"
+
+    def resolved_url(self) -> str:
+        return os.environ.get(self.url_env) or self.url
+
+
+class QuietHours(_Model):
+    start: time = time(21, 0)
+    end: time = time(8, 0)
+
+
+class ScheduleSettings(_Model):
+    quiet_hours: QuietHours = QuietHours()
+    still_working_after_days: int = Field(default=14, ge=1)
+    escalate_after_days: int = Field(default=7, ge=1)
+    fixed_check_after_days: int = Field(default=5, ge=1)
+    digest_cron: str = "0 8 * * mon"
+    intake_expires_hours: int = Field(default=24, ge=1)
+
+
+class OutboxSettings(_Model):
+    max_attempts: int = Field(default=12, ge=1)
+    backoff_base_seconds: float = Field(default=2.0, gt=0)
+    backoff_max_seconds: float = Field(default=1800.0, gt=0)
+    poll_seconds: float = Field(default=5.0, gt=0)
+
+
+class NlpSettings(_Model):
+    model_dir: str | None = None  # None: the pipeline shipped with the package
+    gazetteer: str | None = None
+
+
+class Settings(_Model):
+    city: CitySettings
+    database: DatabaseSettings = DatabaseSettings()
+    nlp: NlpSettings = NlpSettings()
+    schedule: ScheduleSettings = ScheduleSettings()
+    outbox: OutboxSettings = OutboxSettings()
+    channels: Channels = Channels()
+    departments: list[Department]
+    quarters: list[Quarter] = Field(default_factory=list)
+    staff: list[StaffMember] = Field(default_factory=list)
+    admins: Admins = Admins()
+
+    @model_validator(mode="after")
+    def _cross_references(self) -> Settings:
+        from nlp import load_taxonomy
+
+        category_ids = {c.id for c in load_taxonomy()}
+        department_ids = _unique([d.id for d in self.departments], "departments")
+        staff_ids = _unique([s.id for s in self.staff], "staff")
+        _unique([q.id for q in self.quarters], "quarters")
+        handled: dict[str, str] = {}
+        for i, dept in enumerate(self.departments):
+            for j, cat in enumerate(dept.categories):
+                where = f"departments[{i}].categories[{j}]"
+                if cat not in category_ids:
+                    raise ValueError(f"{where}: {cat!r} is not a category id of the taxonomy")
+                if cat in handled:
+                    raise ValueError(f"{where}: {cat!r} is already handled by {handled[cat]!r}")
+                handled[cat] = dept.id
+        for i, member in enumerate(self.staff):
+            for j, dept_id in enumerate(member.departments):
+                if dept_id not in department_ids:
+                    raise ValueError(f"staff[{i}].departments[{j}]: no department {dept_id!r}")
+        for i, quarter in enumerate(self.quarters):
+            for j, manager in enumerate(quarter.managers):
+                if manager not in staff_ids:
+                    raise ValueError(f"quarters[{i}].managers[{j}]: no staff member {manager!r}")
+        return self
+
+
+def _unique(ids: list[str], key: str) -> set[str]:
+    seen: set[str] = set()
+    for i, item in enumerate(ids):
+        if item in seen:
+            raise ValueError(f"{key}[{i}].id: {item!r} is used twice")
+        seen.add(item)
+    return seen
+
+
+def _describe(error: ValidationError) -> str:
+    lines = []
+    for item in error.errors():
+        key = ".".join(str(p) if isinstance(p, str) else f"[{p}]" for p in item["loc"])
+        key = key.replace(".[", "[")
+        message = item["msg"].removeprefix("Value error, ")
+        if item["type"] == "extra_forbidden":
+            message = "unknown key (misspelt?)"
+        elif item["type"] == "missing":
+            message = "is required but missing"
+        lines.append(f"{key}: {message}" if key else message)
+    return "; ".join(lines)
+
+
+def load_settings(path: Path | str | None = None) -> Settings:
+    """Read and validate a config file; without a path, the example config (embedded defaults)."""
+    config_path = Path(path) if path else EXAMPLE_CONFIG
+    try:
+        raw = config_path.read_bytes()
+    except OSError as exc:
+        raise ConfigError(f"cannot read config file {config_path}: {exc.strerror}") from None
+    try:
+        data = tomllib.loads(raw.decode("utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{config_path} is not valid TOML: {exc}") from None
+    try:
+        return Settings.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(f"{config_path}: {_describe(exc)}") from None
+
+
+def world_readable(path: Path | str) -> bool:
+    """True when others may read a config file that may hold secrets."""
+    try:
+        return bool(Path(path).stat().st_mode & stat.S_IROTH)
+    except OSError:
+        return False

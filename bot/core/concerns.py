@@ -1,0 +1,225 @@
+"""What can happen to a concern: submit, forward, change status, follow. Each writes its Update,
+its audit log line and its outbound messages in the caller's unit of work."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from bot.core.directory import Address
+from bot.core.outbound import Outbound, payload
+from bot.core.services import Services
+from bot.core.states import Actor, CloseReason, State, check_transition
+from storage.models import Concern, Resident, Update
+from storage.uow import UnitOfWork
+
+
+@dataclass
+class Draft:
+    """An intake in progress, as stored in the conversation between steps."""
+
+    text: str = ""
+    language: str = "de"
+    category: str | None = None
+    score: float | None = None
+    address: str | None = None
+    quarter_id: str | None = None
+    lat: float | None = None
+    lon: float | None = None
+    photo_ids: list[int] = field(default_factory=list)
+
+    @property
+    def has_place(self) -> bool:
+        return self.address is not None or self.lat is not None
+
+
+def submit(uow: UnitOfWork, services: Services, resident: Resident, draft: Draft) -> Concern:
+    """Store a new concern and queue its acknowledgement and its forwarding."""
+    now = services.clock()
+    assert draft.category is not None
+    department = services.directory.department_for(draft.category)
+    concern = uow.concerns.add(
+        Concern(
+            created_at=now,
+            updated_at=now,
+            last_visible_update_at=now,
+            resident_id=resident.id,
+            channel=resident.channel,
+            text=draft.text,
+            language=draft.language,
+            category=draft.category,
+            category_score=draft.score,
+            department_id=department.id if department else None,
+            quarter_id=draft.quarter_id,
+            address=draft.address,
+            lat=draft.lat,
+            lon=draft.lon,
+            state=State.NEW.value,
+            hidden=False,
+        )
+    )
+    uow.concerns.attach_photos(draft.photo_ids, concern.id)
+    uow.concerns.add_update(
+        Update(
+            concern_id=concern.id,
+            created_at=now,
+            author=f"resident:{resident.pseudonym}",
+            kind="created",
+            to_state=State.NEW.value,
+            text=None,
+            visible_to_resident=True,
+        )
+    )
+    out = Outbound(uow, services)
+    ticket = services.ticket(concern)
+    lang = resident.language
+    out.to_resident(
+        resident,
+        f"ack:{concern.id}",
+        "intake-submitted",
+        kind="ack",
+        concern=concern,
+        ticket=ticket,
+        category=services.category_name(concern.category, lang or "de"),
+        department=department.name if department else services.texts(lang, "triage-name"),
+    )
+    forward(uow, services, concern)
+    return concern
+
+
+def forward(uow: UnitOfWork, services: Services, concern: Concern) -> list[Address]:
+    """Queue the concern for its department's and quarter's destinations, once per destination."""
+    out = Outbound(uow, services)
+    photos = uow.concerns.photos_of(concern.id)
+    body = payload(
+        staff_summary(uow, services, concern, heading="forward-heading"),
+        photo_id=photos[0].id if photos else None,
+        ticket=services.ticket(concern),
+    )
+    targets = services.directory.forward_targets(concern.department_id, concern.quarter_id)
+    for target in targets:
+        out.to_address(
+            target,
+            f"forward:{concern.id}:{concern.department_id}:{target.key}",
+            body,
+            kind="forward",
+            concern=concern,
+            destination=target.key,
+        )
+    return targets
+
+
+def staff_summary(uow: UnitOfWork, services: Services, concern: Concern, heading: str) -> str:
+    """The concern as staff see it: text, place, quarter, category, pseudonym; no identities."""
+    texts, lang = services.texts, services.staff_language
+    quarter = services.directory.quarters.get(concern.quarter_id or "")
+    reporter = concern.resident.pseudonym if concern.resident else texts(lang, "reporter-erased")
+    place = concern.address or (
+        f"{concern.lat:.5f}, {concern.lon:.5f}" if concern.lat is not None else None
+    )
+    return texts(
+        lang,
+        heading,
+        ticket=services.ticket(concern),
+        category=services.category_name(concern.category, lang),
+        place=place or texts(lang, "place-unknown"),
+        quarter=quarter.name if quarter else texts(lang, "quarter-unknown"),
+        reporter=reporter,
+        text=concern.text,
+        state=texts(lang, f"state-{concern.state}"),
+        followers=uow.concerns.follower_count(concern.id),
+    )
+
+
+def mark_forwarded(uow: UnitOfWork, services: Services, concern: Concern) -> None:
+    """A forward was delivered: a new (or reopened) concern is now with the department."""
+    current = State(concern.state)
+    if current not in (State.NEW, State.REOPENED):
+        return
+    now = services.clock()
+    check_transition(current, State.FORWARDED, Actor.SYSTEM)
+    concern.state, concern.updated_at = State.FORWARDED.value, now
+    uow.concerns.add_update(
+        Update(
+            concern_id=concern.id,
+            created_at=now,
+            author="system",
+            kind="status",
+            from_state=current.value,
+            to_state=State.FORWARDED.value,
+            visible_to_resident=True,
+        )
+    )
+
+
+def change_status(
+    uow: UnitOfWork,
+    services: Services,
+    concern: Concern,
+    target: State,
+    *,
+    actor: Actor,
+    author: str,
+    note: str | None = None,
+    reason: CloseReason | None = None,
+) -> None:
+    """Move a concern along the transition table and tell the reporter and followers."""
+    current = State(concern.state)
+    check_transition(current, target, actor, reason)
+    now = services.clock()
+    concern.state, concern.updated_at, concern.last_visible_update_at = target.value, now, now
+    concern.close_reason = reason.value if reason else None
+    update = Update(
+        concern_id=concern.id,
+        created_at=now,
+        author=author,
+        kind="status",
+        from_state=current.value,
+        to_state=target.value,
+        close_reason=concern.close_reason,
+        text=note,
+        visible_to_resident=True,
+    )
+    uow.concerns.add_update(update)
+    uow.session.flush()
+    if actor is Actor.STAFF:
+        uow.log.add(
+            actor=author,
+            action=f"status:{target.value}",
+            object_type="concern",
+            object_id=services.ticket(concern),
+            reason=note,
+            now=now,
+        )
+    tell_residents(uow, services, concern, update)
+
+
+def tell_residents(uow: UnitOfWork, services: Services, concern: Concern, update: Update) -> None:
+    """Queue the visible update for the reporter and every follower, once each."""
+    out = Outbound(uow, services)
+    recipients = [concern.resident] if concern.resident else []
+    recipients += [r for r in uow.concerns.followers(concern.id) if r not in recipients]
+    for resident in recipients:
+        lang = resident.language
+        words = status_words(services, concern, lang)
+        note = services.texts(lang, "status-note", note=update.text) if update.text else ""
+        out.to_resident(
+            resident,
+            f"update:{update.id}:{resident.id}",
+            "status-changed",
+            concern=concern,
+            ticket=services.ticket(concern),
+            status=words,
+            note=note,
+        )
+
+
+def status_words(services: Services, concern: Concern, lang: str | None) -> str:
+    """Unmistakable words for a status: what happened and what comes next."""
+    if concern.state == State.CLOSED.value and concern.close_reason:
+        return services.texts(lang, f"closed-{concern.close_reason}")
+    return services.texts(lang, f"status-{concern.state}")
+
+
+def follow(uow: UnitOfWork, services: Services, concern: Concern, resident: Resident) -> bool:
+    added = uow.concerns.follow(concern.id, resident.id, services.clock())
+    return added and concern.resident_id != resident.id

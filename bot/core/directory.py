@@ -1,0 +1,120 @@
+"""Who is who and what goes where, derived once from the validated config."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from bot.config import (
+    Admins,
+    ConsoleDestination,
+    Department,
+    Destination,
+    EmailDestination,
+    MatrixDestination,
+    Open311Destination,
+    Quarter,
+    Settings,
+    StaffMember,
+    TelegramDestination,
+)
+
+
+@dataclass(frozen=True)
+class Address:
+    """A place the dispatcher can deliver to: a channel and an address on it."""
+
+    channel: str
+    address: str
+
+    @property
+    def key(self) -> str:
+        return f"{self.channel}:{self.address}"
+
+
+def destination_address(destination: Destination) -> Address:
+    match destination:
+        case ConsoleDestination(room=room):
+            return Address("console", f"room:{room}")
+        case TelegramDestination(chat_id=chat_id):
+            return Address("telegram", str(chat_id))
+        case MatrixDestination(room_id=room_id):
+            return Address("matrix", room_id)
+        case EmailDestination(to=to):
+            return Address("email", to)
+        case Open311Destination(endpoint=endpoint):
+            return Address("open311", endpoint)
+    raise AssertionError(f"unhandled destination {destination!r}")
+
+
+class Directory:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.departments = {d.id: d for d in settings.departments}
+        self.quarters = {q.id: q for q in settings.quarters}
+        self.staff = {s.id: s for s in settings.staff}
+        self._by_category = {cat: d for d in settings.departments for cat in d.categories}
+        self._accounts: dict[tuple[str, str], StaffMember] = {}
+        for member in settings.staff:
+            accounts = member.accounts
+            for channel, account in (
+                ("console", accounts.console),
+                ("telegram", accounts.telegram),
+                ("matrix", accounts.matrix),
+            ):
+                if account is not None:
+                    self._accounts[(channel, str(account))] = member
+        owners: list[Department | Quarter | Admins] = [
+            *settings.departments,
+            *settings.quarters,
+            settings.admins,
+        ]
+        self.staff_rooms = {destination_address(d) for owner in owners for d in owner.destinations}
+
+    def staff_member(self, channel: str, sender: str) -> StaffMember | None:
+        """Staff identity comes only from the channel's verified sender id."""
+        return self._accounts.get((channel, sender))
+
+    def department_for(self, category: str) -> Department | None:
+        return self._by_category.get(category)
+
+    def managed_quarters(self, member: StaffMember) -> list[str]:
+        return [q.id for q in self.settings.quarters if member.id in q.managers]
+
+    def quarter_at(self, lat: float, lon: float) -> Quarter | None:
+        """The quarter whose centre is nearest, if within its radius (an approximation)."""
+        best: tuple[float, Quarter] | None = None
+        for quarter in self.settings.quarters:
+            if quarter.center is None:
+                continue
+            distance = _km(lat, lon, *quarter.center)
+            if distance <= quarter.radius_km and (best is None or distance < best[0]):
+                best = (distance, quarter)
+        return best[1] if best else None
+
+    def forward_targets(self, department_id: str | None, quarter_id: str | None) -> list[Address]:
+        """Where a concern goes: its department (or the admins' triage) and its quarter's rooms."""
+        department = self.departments.get(department_id) if department_id else None
+        owners: list[Department | Quarter | Admins] = (
+            [department] if department and department.destinations else [self.settings.admins]
+        )
+        quarter = self.quarters.get(quarter_id) if quarter_id else None
+        if quarter is not None:
+            owners.append(quarter)
+        targets: list[Address] = []
+        for owner in owners:
+            for dest in owner.destinations:
+                address = destination_address(dest)
+                if address not in targets:
+                    targets.append(address)
+        return targets
+
+    def admin_addresses(self) -> list[Address]:
+        return [destination_address(d) for d in self.settings.admins.destinations]
+
+
+def _km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lon2 - lon1)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 6371.0 * 2 * math.asin(math.sqrt(a))

@@ -1,0 +1,92 @@
+"""Writing outbound messages into the outbox, rendered in the recipient's language."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from bot.core.directory import Address
+from bot.core.messages import Choice
+from bot.core.services import Services
+from storage.models import Concern, Resident
+from storage.uow import UnitOfWork
+
+
+def payload(
+    text: str, choices: Sequence[Choice] = (), photo_id: int | None = None, **extra: Any
+) -> dict[str, Any]:
+    body: dict[str, Any] = {"text": text, **extra}
+    if choices:
+        body["choices"] = [[c.id, c.label] for c in choices]
+    if photo_id is not None:
+        body["photo_id"] = photo_id
+    return body
+
+
+class Outbound:
+    """Queues messages in the current unit of work; the dispatcher is woken after commit."""
+
+    def __init__(self, uow: UnitOfWork, services: Services) -> None:
+        self.uow = uow
+        self.services = services
+        self._woken = False
+
+    def _queued(self) -> None:
+        if not self._woken:
+            self._woken = True
+            self.uow.after_commit(self.services.wake_dispatcher)
+
+    def to_address(
+        self,
+        address: Address,
+        key: str,
+        body: dict[str, Any],
+        *,
+        kind: str,
+        concern: Concern | None = None,
+        resident: Resident | None = None,
+        destination: str | None = None,
+        not_before: datetime | None = None,
+    ) -> bool:
+        added = self.uow.outbox.add(
+            key=key,
+            channel=address.channel,
+            address=address.address,
+            kind=kind,
+            payload=body,
+            now=self.services.clock(),
+            not_before=not_before,
+            concern_id=concern.id if concern else None,
+            resident_id=resident.id if resident else None,
+            destination=destination,
+        )
+        if added:
+            self._queued()
+        return added
+
+    def to_resident(
+        self,
+        resident: Resident,
+        key: str,
+        message_id: str,
+        *,
+        kind: str = "notice",
+        concern: Concern | None = None,
+        choices: Sequence[Choice] = (),
+        not_before: datetime | None = None,
+        **params: object,
+    ) -> bool:
+        """A message to a resident's own chat, in their language; none once they are erased."""
+        if resident.erased_at is not None or resident.unreachable:
+            return False
+        text = self.services.texts(resident.language, message_id, **params)
+        return self.to_address(
+            Address(resident.channel, resident.address),
+            key,
+            payload(text, choices),
+            kind=kind,
+            concern=concern,
+            resident=resident,
+            not_before=not_before,
+        )

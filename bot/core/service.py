@@ -1,0 +1,151 @@
+"""The core's front door: one Incoming in, its effects and answers written in one transaction."""
+
+from __future__ import annotations
+
+import logging
+
+from bot.config import StaffMember
+from bot.core import intake
+from bot.core.commands import parse_command
+from bot.core.errors import LotseError, UnknownCommand
+from bot.core.messages import ChatKind, Incoming
+from bot.core.resident_commands import RESIDENT_COMMANDS
+from bot.core.services import Services
+from bot.core.staff_commands import STAFF_COMMANDS, StaffTurn
+from bot.core.turn import Turn
+from storage.models import Resident
+from storage.uow import UnitOfWork, UnitOfWorkFactory
+
+log = logging.getLogger(__name__)
+
+# Commands a staff member uses as a resident in a private chat with the bot.
+RESIDENT_ONLY = {
+    "start",
+    "new",
+    "neu",
+    "mine",
+    "meine",
+    "follow",
+    "folgen",
+    "cancel",
+    "abbrechen",
+    "privacy",
+    "datenschutz",
+    "language",
+    "sprache",
+}
+
+
+class Lotse:
+    """Handles what people say to the bot. Synchronous: channels call it off the event loop."""
+
+    def __init__(self, services: Services, uow_factory: UnitOfWorkFactory) -> None:
+        self.services = services
+        self.uow_factory = uow_factory
+
+    def handle(self, incoming: Incoming) -> list[str]:
+        """Handle one message; returns the texts of the replies queued (for tests)."""
+        try:
+            return self._handle(incoming)
+        except Exception:
+            # A bug or an outage: the person gets an apology, never a stack trace; the message is
+            # not marked as handled, so a redelivery by the network can still succeed.
+            log.exception("handling a message failed channel=%s", incoming.channel)
+            self._apologise(incoming)
+            return []
+
+    def _apologise(self, incoming: Incoming) -> None:
+        if incoming.chat_kind is ChatKind.GROUP and not self.services.directory.staff_member(
+            incoming.channel, incoming.sender
+        ):
+            return
+        try:
+            with self.uow_factory() as uow:
+                conversation = uow.conversations.get_or_create(
+                    incoming.channel, incoming.chat, self.services.clock()
+                )
+                resident = uow.residents.find(incoming.channel, incoming.sender)
+                lang = resident.language if resident else incoming.language_hint
+                turn = Turn(
+                    uow, self.services, incoming, conversation, self.services.texts.language(lang)
+                )
+                turn.reply("error-internal")
+                uow.commit()
+        except Exception:
+            log.exception("could not even apologise channel=%s", incoming.channel)
+
+    def _handle(self, incoming: Incoming) -> list[str]:
+        with self.uow_factory() as uow:
+            now = self.services.clock()
+            if incoming.message_id and uow.conversations.seen(
+                incoming.channel, incoming.message_id, now
+            ):
+                log.info("duplicate delivery ignored channel=%s", incoming.channel)
+                return []
+            member = self.services.directory.staff_member(incoming.channel, incoming.sender)
+            conversation = uow.conversations.get_or_create(incoming.channel, incoming.chat, now)
+            turn = Turn(uow, self.services, incoming, conversation, self.services.staff_language)
+            if incoming.chat_kind is ChatKind.GROUP:
+                if member is None:
+                    uow.commit()  # non-staff in a staff room: remember the id, say nothing
+                    return []
+                self._as_staff(turn, member)
+            elif member is not None and self._is_staff_command(incoming):
+                self._as_staff(turn, member)
+            else:
+                self._as_resident(uow, turn)
+            uow.commit()
+            return turn.replies
+
+    def _is_staff_command(self, incoming: Incoming) -> bool:
+        command = parse_command(incoming.text)
+        return (
+            command is not None
+            and command.name in STAFF_COMMANDS
+            and command.name not in RESIDENT_ONLY
+        )
+
+    def _as_staff(self, turn: Turn, member: StaffMember) -> None:
+        command = parse_command(turn.incoming.text)
+        if command is None:
+            return  # ordinary chatter among staff
+        try:
+            spec = STAFF_COMMANDS.get(command.name)
+            if spec is None:
+                raise UnknownCommand(command.name)
+            with turn.uow.session.begin_nested():
+                spec.handler(StaffTurn(turn, member), command)
+        except LotseError as error:
+            turn.reply_error(error)
+
+    def _as_resident(self, uow: UnitOfWork, turn: Turn) -> None:
+        resident = self._resident(uow, turn.incoming)
+        turn.resident = resident
+        turn.language = self.services.texts.language(resident.language)
+        if resident.banned_until and resident.banned_until > turn.now:
+            return  # banned residents are ignored
+        command = parse_command(turn.incoming.text)
+        try:
+            with uow.session.begin_nested():
+                if command is not None:
+                    spec = RESIDENT_COMMANDS.get(command.name)
+                    if spec is None:
+                        raise UnknownCommand(command.name)
+                    spec.handler(turn, command)
+                else:
+                    intake.handle(turn)
+        except LotseError as error:
+            turn.reply_error(error)
+
+    def _resident(self, uow: UnitOfWork, incoming: Incoming) -> Resident:
+        now = self.services.clock()
+        resident = uow.residents.find(incoming.channel, incoming.sender)
+        if resident is None:
+            resident = uow.residents.add(incoming.channel, incoming.sender, incoming.chat, now)
+        if resident.address != incoming.chat:
+            resident.address = incoming.chat  # e.g. a new Matrix DM room
+        if not resident.language_chosen:
+            resident.language = self.services.texts.language(
+                incoming.language_hint or resident.language
+            )
+        return resident

@@ -1,0 +1,59 @@
+"""The core's dependencies, built once by the composition root (bot.bootstrap) and passed in."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Protocol
+
+from bot.config import Settings
+from bot.core.directory import Directory
+from bot.core.tickets import format_ticket
+from bot.i18n import Texts
+
+if TYPE_CHECKING:
+    from nlp import Classification
+    from storage.models import Concern
+
+Clock = Callable[[], datetime]
+
+
+def system_clock() -> datetime:
+    return datetime.now(UTC)
+
+
+class ClassifierPort(Protocol):
+    def classify(self, text: str) -> Classification: ...
+
+
+@dataclass(frozen=True)
+class CategoryName:
+    id: str
+    de: str
+    en: str
+
+    def name(self, lang: str) -> str:
+        return self.en if lang == "en" else self.de
+
+
+@dataclass
+class Services:
+    settings: Settings
+    directory: Directory
+    texts: Texts
+    classifier: ClassifierPort
+    categories: dict[str, CategoryName]
+    clock: Clock = system_clock
+    wake_dispatcher: Callable[[], None] = field(default=lambda: None)
+
+    def ticket(self, concern: Concern) -> str:
+        return format_ticket(self.settings.city.ticket_prefix, concern.created_at.year, concern.id)
+
+    def category_name(self, category: str, lang: str) -> str:
+        known = self.categories.get(category)
+        return known.name(lang) if known else category
+
+    @property
+    def staff_language(self) -> str:
+        return self.settings.city.default_language

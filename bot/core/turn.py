@@ -1,0 +1,63 @@
+"""One turn of a conversation: the incoming message, who sent it, and how to answer."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from bot.core.directory import Address
+from bot.core.errors import LotseError
+from bot.core.messages import Choice, Incoming
+from bot.core.outbound import Outbound, payload
+from bot.core.services import Services
+from storage.models import Conversation, Resident
+from storage.uow import UnitOfWork
+
+
+@dataclass
+class Turn:
+    uow: UnitOfWork
+    services: Services
+    incoming: Incoming
+    conversation: Conversation
+    language: str
+    resident: Resident | None = None
+    replies: list[str] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.out = Outbound(self.uow, self.services)
+        self._turn_key = self.incoming.message_id or uuid.uuid4().hex
+
+    @property
+    def now(self):  # type: ignore[no-untyped-def]
+        return self.services.clock()
+
+    def text(self, message_id: str, **params: object) -> str:
+        return self.services.texts(self.language, message_id, **params)
+
+    def reply(self, message_id: str, choices: Sequence[Choice] = (), **params: object) -> None:
+        self.reply_text(self.text(message_id, **params), choices)
+
+    def reply_error(self, error: LotseError) -> None:
+        """A typed refusal, in words, in the user's language."""
+        self.reply_text(self.text(error.message_id, **error.params()))
+
+    def reply_text(self, text: str, choices: Sequence[Choice] = (), **extra: Any) -> None:
+        """Answer in the chat the message came from, through the outbox."""
+        incoming = self.incoming
+        key = f"reply:{incoming.channel}:{incoming.chat}:{self._turn_key}:{len(self.replies)}"
+        self.replies.append(text)
+        self.out.to_address(
+            Address(self.incoming.channel, self.incoming.chat),
+            key,
+            payload(text, choices, **extra),
+            kind="reply",
+            resident=self.resident,
+        )
+
+    def set_step(self, step: str, data: dict[str, Any] | None = None) -> None:
+        self.conversation.step = step
+        self.conversation.data = dict(data or {})
+        self.conversation.updated_at = self.now

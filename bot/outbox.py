@@ -1,0 +1,236 @@
+"""The outbox dispatcher: delivers queued messages through their channel, with retries and backoff.
+
+At least once, and never twice in the normal case: a message is claimed (a lease in the database),
+sent, then marked sent. Only a crash between sending and marking can repeat it, and channels that
+support idempotent sends (Matrix transaction ids) use the outbox key to make even that harmless.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+from collections.abc import Collection
+from concurrent.futures import Executor
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Protocol
+
+from bot.core import concerns
+from bot.core.messages import Choice, OutMessage
+from bot.core.services import Services
+from storage.models import OutboxMessage
+from storage.uow import UnitOfWorkFactory
+
+log = logging.getLogger(__name__)
+
+LEASE = timedelta(seconds=120)
+
+
+class DeliveryError(Exception):
+    """Delivery failed; `retry_after` (seconds) when the peer said when to come back."""
+
+    def __init__(self, reason: str, retry_after: float | None = None) -> None:
+        super().__init__(reason)
+        self.retry_after = retry_after
+
+
+class PermanentDeliveryError(DeliveryError):
+    """Retrying cannot help (e.g. the bot was blocked); `unreachable` marks the resident."""
+
+    def __init__(self, reason: str, unreachable: bool = False) -> None:
+        super().__init__(reason)
+        self.unreachable = unreachable
+
+
+class Sender(Protocol):
+    channel: str
+
+    def addresses(self) -> Collection[str] | None:
+        """The addresses this process delivers to on its channel; None means all."""
+
+    async def send(self, message: OutMessage) -> None: ...
+
+
+@dataclass(frozen=True)
+class DeliveryReport:
+    sent: int = 0
+    failed: int = 0
+
+
+class OutboxDispatcher:
+    def __init__(
+        self,
+        services: Services,
+        uow_factory: UnitOfWorkFactory,
+        senders: list[Sender],
+        executor: Executor | None = None,
+    ) -> None:
+        self.services = services
+        self.uow_factory = uow_factory
+        self.senders = {s.channel: s for s in senders}
+        self.executor = executor
+        self._event: asyncio.Event | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    # --- waking ---------------------------------------------------------------------------------
+
+    def wake(self) -> None:
+        """Thread-safe: something was queued, deliver soon."""
+        if self._loop is not None and self._event is not None:
+            self._loop.call_soon_threadsafe(self._event.set)
+
+    async def run(self, stop: asyncio.Event) -> None:
+        self._loop = asyncio.get_running_loop()
+        self._event = asyncio.Event()
+        poll = self.services.settings.outbox.poll_seconds
+        while not stop.is_set():
+            self._event.clear()
+            try:
+                await self.drain()
+            except Exception:  # the dispatcher must outlive a bad moment (e.g. DB locked)
+                log.exception("outbox drain failed; retrying")
+            timeout = await self._until_next_due(poll)
+            waiter = asyncio.ensure_future(self._event.wait())
+            stopper = asyncio.ensure_future(stop.wait())
+            await asyncio.wait(
+                {waiter, stopper}, timeout=timeout, return_when=asyncio.FIRST_COMPLETED
+            )
+            waiter.cancel()
+            stopper.cancel()
+
+    async def _until_next_due(self, poll: float) -> float:
+        try:
+            next_due = await self._db(self._next_due)
+        except Exception:
+            log.exception("cannot read the outbox")
+            return poll
+        if next_due is None:
+            return poll
+        return max(0.0, min(poll, (next_due - self.services.clock()).total_seconds()))
+
+    # --- delivering -----------------------------------------------------------------------------
+
+    async def drain(self, max_rounds: int = 100) -> DeliveryReport:
+        """Deliver everything that is due now (bounded), and report how it went."""
+        sent = failed = 0
+        for _ in range(max_rounds):
+            batch = await self._db(self._claim_batch)
+            if not batch:
+                break
+            for message in batch:
+                if await self._deliver(message):
+                    sent += 1
+                else:
+                    failed += 1
+        return DeliveryReport(sent, failed)
+
+    async def _deliver(self, message: OutMessage) -> bool:
+        sender = self.senders[message.channel]
+        try:
+            await sender.send(message)
+        except PermanentDeliveryError as error:
+            log.warning(
+                "delivery failed for good id=%s channel=%s: %s", message.id, message.channel, error
+            )
+            await self._db(
+                self._record_failure, message.id, str(error), None, True, error.unreachable
+            )
+            return False
+        except DeliveryError as error:
+            log.warning("delivery failed id=%s channel=%s: %s", message.id, message.channel, error)
+            await self._db(
+                self._record_failure, message.id, str(error), error.retry_after, False, False
+            )
+            return False
+        except Exception as error:  # an adapter bug must not stop the other messages
+            log.exception("delivery crashed id=%s channel=%s", message.id, message.channel)
+            await self._db(self._record_failure, message.id, repr(error), None, False, False)
+            return False
+        await self._db(self._record_sent, message.id)
+        return True
+
+    # --- database side (runs in the executor) ---------------------------------------------------
+
+    async def _db(self, function, *args):  # type: ignore[no-untyped-def]
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self.executor, function, *args)
+
+    def _routes(self) -> dict[str, Collection[str] | None]:
+        return {channel: sender.addresses() for channel, sender in self.senders.items()}
+
+    def _next_due(self) -> datetime | None:
+        with self.uow_factory() as uow:
+            return uow.outbox.next_due_at(self._routes())
+
+    def _claim_batch(self) -> list[OutMessage]:
+        with self.uow_factory() as uow:
+            now = self.services.clock()
+            claimed = [
+                row
+                for row in uow.outbox.due(now, self._routes())
+                if uow.outbox.claim(row.id, now, LEASE)
+            ]
+            messages = [self._render(uow, row) for row in claimed]
+            uow.commit()
+            return messages
+
+    def _render(self, uow, row: OutboxMessage) -> OutMessage:  # type: ignore[no-untyped-def]
+        body = row.payload
+        photo = uow.concerns.photo(int(body["photo_id"])) if body.get("photo_id") else None
+        return OutMessage(
+            id=row.id,
+            key=row.key,
+            channel=row.channel,
+            address=row.address,
+            text=str(body.get("text", "")),
+            choices=tuple(Choice(str(i), str(label)) for i, label in body.get("choices", [])),
+            photo=photo.data if photo else None,
+            photo_mime=photo.mime if photo else None,
+            kind=row.kind,
+            attempts=row.attempts,
+            extra={k: str(v) for k, v in body.items() if k not in ("text", "choices", "photo_id")},
+        )
+
+    def _record_sent(self, message_id: int) -> None:
+        with self.uow_factory() as uow:
+            row = uow.outbox.get(message_id)
+            if row is None or row.sent_at is not None:
+                return
+            row.sent_at, row.claimed_until = self.services.clock(), None
+            if row.kind == "forward" and row.concern_id is not None:
+                concern = uow.concerns.get(row.concern_id)
+                if concern is not None:
+                    concerns.mark_forwarded(uow, self.services, concern)
+            uow.commit()
+
+    def _record_failure(
+        self,
+        message_id: int,
+        error: str,
+        retry_after: float | None,
+        permanent: bool,
+        unreachable: bool,
+    ) -> None:
+        settings = self.services.settings.outbox
+        with self.uow_factory() as uow:
+            row = uow.outbox.get(message_id)
+            if row is None:
+                return
+            now = self.services.clock()
+            row.attempts += 1
+            row.last_error, row.claimed_until = error[:2000], None
+            if permanent or row.attempts >= settings.max_attempts:
+                row.failed_at = now
+            else:
+                backoff = min(
+                    settings.backoff_max_seconds,
+                    settings.backoff_base_seconds * 2 ** (row.attempts - 1),
+                )
+                delay = max(retry_after or 0.0, backoff * random.uniform(0.8, 1.2))
+                row.not_before = now + timedelta(seconds=delay)
+            if unreachable and row.resident_id is not None:
+                resident = uow.residents.get(row.resident_id)
+                if resident is not None:
+                    resident.unreachable = True
+            uow.commit()

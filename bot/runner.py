@@ -1,0 +1,130 @@
+"""Running the bot: `lotse run` (every channel + scheduler + dispatcher) and `lotse chat`."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+import sys
+from collections.abc import Callable
+from typing import TextIO
+
+from bot.bootstrap import App, build_app
+from bot.channels import console
+from bot.channels.base import NetworkChannel
+from bot.config import Admins, Department, Quarter, Settings
+from bot.core.directory import destination_address
+from bot.core.messages import Incoming
+from bot.outbox import Sender
+from bot.scheduler import build_scheduler
+
+log = logging.getLogger(__name__)
+
+
+def console_addresses_for_staff(settings: Settings, staff_id: str) -> set[str]:
+    """A staff member's terminal shows their own chat and the console rooms they belong to."""
+    member = next(m for m in settings.staff if m.id == staff_id)
+    owners: list[Department | Quarter | Admins] = [
+        d for d in settings.departments if d.id in member.departments
+    ]
+    owners += [q for q in settings.quarters if member.id in q.managers]
+    if member.role == "admin":
+        owners += [*settings.departments, *settings.quarters, settings.admins]
+    rooms = {
+        destination_address(dest).address
+        for owner in owners
+        for dest in owner.destinations
+        if dest.type == "console"
+    }
+    return {console.staff_address(staff_id), *rooms}
+
+
+def handler(app: App) -> Callable[[Incoming], asyncio.Future[list[str]]]:
+    """Hand an Incoming to the core off the event loop."""
+
+    def handle(incoming: Incoming) -> asyncio.Future[list[str]]:
+        return asyncio.get_running_loop().run_in_executor(app.executor, app.lotse.handle, incoming)
+
+    return handle
+
+
+async def run_chat(
+    settings: Settings,
+    name: str,
+    *,
+    staff: bool = False,
+    language: str | None = None,
+    prompt: bool = True,
+    stdin: TextIO = sys.stdin,
+    out: TextIO = sys.stdout,
+    app: App | None = None,
+) -> None:
+    """A console session: this terminal's replies are delivered here, nothing else."""
+    app = app or build_app(settings)
+    addresses = (
+        console_addresses_for_staff(settings, name) if staff else {console.resident_address(name)}
+    )
+    dispatcher = app.attach_senders([console.ConsoleSender(out, addresses)])
+    user = console.ConsoleUser(name, staff=staff, language=language)
+    try:
+        await console.chat_loop(user, handler(app), dispatcher.drain, stdin, out, prompt)
+    finally:
+        app.close()
+
+
+def network_channels(app: App) -> list[NetworkChannel]:
+    """The enabled network channels; each module is imported only when it is used."""
+    channels: list[NetworkChannel] = []
+    if app.settings.channels.telegram.enabled:
+        from bot.channels.telegram import TelegramChannel
+
+        channels.append(TelegramChannel(app))
+    if app.settings.channels.matrix.enabled:
+        from bot.channels.matrix import MatrixChannel
+
+        channels.append(MatrixChannel(app))
+    return channels
+
+
+async def run_bot(settings: Settings, stdin: TextIO = sys.stdin, out: TextIO = sys.stdout) -> None:
+    """The bot's main job: channels, scheduler and outbox dispatcher in one process."""
+    app = build_app(settings)
+    channels = network_channels(app)
+    senders: list[Sender] = [s for channel in channels for s in channel.senders()]
+    if settings.channels.console.enabled:
+        senders.append(console.ConsoleSender(out, addresses=None))
+    dispatcher = app.attach_senders(senders)
+    scheduler = build_scheduler(app)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    for channel in channels:
+        await channel.start()
+    scheduler.start()
+    tasks = [asyncio.create_task(dispatcher.run(stop), name="outbox")]
+    if settings.channels.console.enabled:
+        user = console.ConsoleUser(settings.channels.console.resident)
+        typed = asyncio.create_task(
+            console.chat_loop(
+                user, handler(app), dispatcher.drain, stdin, out, prompt=stdin.isatty()
+            ),
+            name="console",
+        )
+        tasks.append(typed)
+        if not channels:
+            typed.add_done_callback(lambda _t: stop.set())  # console only: end of input ends it
+    log.info("lotse running: channels=%s", sorted({s.channel for s in senders}))
+    try:
+        await stop.wait()
+    finally:
+        # Graceful: stop receiving first, then let the dispatcher deliver what is due.
+        for channel in channels:
+            await channel.stop()
+        scheduler.shutdown(wait=False)
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        await dispatcher.drain()
+        app.close()
+        log.info("lotse stopped")

@@ -1,0 +1,26 @@
+"""What the classifier returns. Plain frozen dataclasses: the core reads them, never spaCy objects."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Place:
+    """A place named in the text: a street (with house number) and/or a quarter."""
+
+    text: str
+    street: str | None = None
+    house_number: str | None = None
+    quarter: str | None = None
+
+
+@dataclass(frozen=True)
+class Classification:
+    category: str
+    score: float
+    scores: dict[str, float]
+    top: tuple[tuple[str, float], ...]
+    confident: bool
+    language: str  # "de", "en" or "other"
+    places: tuple[Place, ...] = field(default_factory=tuple)

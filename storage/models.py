@@ -1,0 +1,221 @@
+"""SQLAlchemy models: the database is the truth for concerns, conversations and the outbox.
+
+Departments, quarters and staff come from the city's config and are referred to by id.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, ClassVar
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.types import TypeDecorator
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Timezone-aware UTC datetimes on SQLite and PostgreSQL alike."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            raise ValueError("naive datetime given to the database")
+        return value
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        from datetime import UTC
+
+        if value is not None and value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC) if value is not None else None
+
+
+class Base(DeclarativeBase):
+    type_annotation_map: ClassVar[dict[Any, Any]] = {
+        datetime: UTCDateTime(),
+        dict[str, Any]: JSON(),
+    }
+
+
+class Resident(Base):
+    """A channel account, known to staff only by its pseudonym."""
+
+    __tablename__ = "resident"
+    __table_args__ = (UniqueConstraint("channel", "external_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    pseudonym: Mapped[str] = mapped_column(String(16), unique=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    external_id: Mapped[str] = mapped_column(String(255))
+    address: Mapped[str] = mapped_column(String(255))  # where direct messages go
+    language: Mapped[str | None] = mapped_column(String(8))
+    language_chosen: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime]
+    banned_until: Mapped[datetime | None]
+    unreachable: Mapped[bool] = mapped_column(Boolean, default=False)
+    erased_at: Mapped[datetime | None]
+
+
+class Concern(Base):
+    """What a resident reported (FixMyStreet's Problem)."""
+
+    __tablename__ = "concern"
+    __table_args__ = (
+        Index("ix_concern_state_department", "state", "department_id"),
+        Index("ix_concern_quarter_state", "quarter_id", "state"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    resident_id: Mapped[int | None] = mapped_column(ForeignKey("resident.id"), index=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    text: Mapped[str] = mapped_column(Text)
+    language: Mapped[str] = mapped_column(String(8))
+    category: Mapped[str] = mapped_column(String(40))
+    category_score: Mapped[float | None] = mapped_column(Float)
+    department_id: Mapped[str | None] = mapped_column(String(64))
+    quarter_id: Mapped[str | None] = mapped_column(String(64))
+    address: Mapped[str | None] = mapped_column(String(255))
+    lat: Mapped[float | None] = mapped_column(Float)
+    lon: Mapped[float | None] = mapped_column(Float)
+    state: Mapped[str] = mapped_column(String(24), default="new")
+    close_reason: Mapped[str | None] = mapped_column(String(24))
+    hidden: Mapped[bool] = mapped_column(Boolean, default=False)
+    duplicate_of_id: Mapped[int | None] = mapped_column(ForeignKey("concern.id"))
+    last_visible_update_at: Mapped[datetime]
+
+    resident: Mapped[Resident | None] = relationship()
+    updates: Mapped[list[Update]] = relationship(
+        back_populates="concern", order_by="Update.id", cascade="all, delete-orphan"
+    )
+
+
+class Photo(Base):
+    __tablename__ = "photo"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    concern_id: Mapped[int | None] = mapped_column(ForeignKey("concern.id"), index=True)
+    resident_id: Mapped[int | None] = mapped_column(ForeignKey("resident.id"), index=True)
+    created_at: Mapped[datetime]
+    mime: Mapped[str] = mapped_column(String(40))
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class Update(Base):
+    """Every status change or note on a concern (FixMyStreet's Comment)."""
+
+    __tablename__ = "concern_update"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    concern_id: Mapped[int] = mapped_column(ForeignKey("concern.id"), index=True)
+    created_at: Mapped[datetime]
+    author: Mapped[str] = mapped_column(
+        String(80)
+    )  # "system", "staff:<id>", "resident:<pseudonym>"
+    kind: Mapped[str] = mapped_column(String(24))  # created, status, note, reply, ...
+    from_state: Mapped[str | None] = mapped_column(String(24))
+    to_state: Mapped[str | None] = mapped_column(String(24))
+    close_reason: Mapped[str | None] = mapped_column(String(24))
+    text: Mapped[str | None] = mapped_column(Text)
+    visible_to_resident: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    concern: Mapped[Concern] = relationship(back_populates="updates")
+
+
+class Follower(Base):
+    """A resident who follows a concern ("me too") and hears of its status changes."""
+
+    __tablename__ = "follower"
+    __table_args__ = (UniqueConstraint("concern_id", "resident_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    concern_id: Mapped[int] = mapped_column(ForeignKey("concern.id"), index=True)
+    resident_id: Mapped[int] = mapped_column(ForeignKey("resident.id"), index=True)
+    created_at: Mapped[datetime]
+
+
+class AdminLog(Base):
+    """Who did what, when and why (FixMyStreet's AdminLog)."""
+
+    __tablename__ = "admin_log"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    created_at: Mapped[datetime]
+    actor: Mapped[str] = mapped_column(String(80))
+    action: Mapped[str] = mapped_column(String(40))
+    object_type: Mapped[str] = mapped_column(String(24))
+    object_id: Mapped[str] = mapped_column(String(64))
+    reason: Mapped[str | None] = mapped_column(Text)
+
+
+class Conversation(Base):
+    """Where a chat stands in a dialogue, so an intake survives a restart."""
+
+    __tablename__ = "conversation"
+    __table_args__ = (UniqueConstraint("channel", "chat"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    chat: Mapped[str] = mapped_column(String(255))
+    step: Mapped[str] = mapped_column(String(32), default="idle")
+    data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    updated_at: Mapped[datetime]
+
+
+class OutboxMessage(Base):
+    """Every outbound message, written in the same transaction as the change that causes it."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_due", "sent_at", "failed_at", "not_before"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(160), unique=True)  # idempotency key
+    channel: Mapped[str] = mapped_column(String(16))
+    address: Mapped[str] = mapped_column(String(255))
+    kind: Mapped[str] = mapped_column(String(24))  # reply, notice, forward, digest, ...
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    concern_id: Mapped[int | None] = mapped_column(ForeignKey("concern.id"), index=True)
+    resident_id: Mapped[int | None] = mapped_column(ForeignKey("resident.id"))
+    destination: Mapped[str | None] = mapped_column(String(80))  # e.g. "department:abfall"
+    created_at: Mapped[datetime]
+    not_before: Mapped[datetime]
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    claimed_until: Mapped[datetime | None]
+    sent_at: Mapped[datetime | None]
+    failed_at: Mapped[datetime | None]
+
+
+class InboundSeen(Base):
+    """Network message ids already handled: a redelivered message changes nothing twice."""
+
+    __tablename__ = "inbound_seen"
+
+    channel: Mapped[str] = mapped_column(String(16), primary_key=True)
+    message_id: Mapped[str] = mapped_column(String(255), primary_key=True)
+    seen_at: Mapped[datetime]
+
+
+class ChannelState(Base):
+    """Small per-channel values such as Matrix's next_batch sync token."""
+
+    __tablename__ = "channel_state"
+
+    name: Mapped[str] = mapped_column(String(80), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+    updated_at: Mapped[datetime]

@@ -1,0 +1,329 @@
+"""Repositories: the only place with queries. Callers get model objects, not SQL."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Collection, Mapping, Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, false, func, or_, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from storage.models import (
+    AdminLog,
+    ChannelState,
+    Concern,
+    Conversation,
+    Follower,
+    InboundSeen,
+    OutboxMessage,
+    Photo,
+    Resident,
+    Update,
+)
+
+_PSEUDONYM_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+
+
+class _Repository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+
+class ResidentRepository(_Repository):
+    def get(self, resident_id: int) -> Resident | None:
+        return self.session.get(Resident, resident_id)
+
+    def find(self, channel: str, external_id: str) -> Resident | None:
+        return self.session.scalar(
+            select(Resident).where(Resident.channel == channel, Resident.external_id == external_id)
+        )
+
+    def by_pseudonym(self, pseudonym: str) -> Resident | None:
+        return self.session.scalar(select(Resident).where(Resident.pseudonym == pseudonym.upper()))
+
+    def add(self, channel: str, external_id: str, address: str, now: datetime) -> Resident:
+        while True:
+            pseudonym = "R-" + "".join(secrets.choice(_PSEUDONYM_ALPHABET) for _ in range(6))
+            if self.by_pseudonym(pseudonym) is None:
+                break
+        resident = Resident(
+            pseudonym=pseudonym,
+            channel=channel,
+            external_id=external_id,
+            address=address,
+            created_at=now,
+            language_chosen=False,
+            unreachable=False,
+        )
+        self.session.add(resident)
+        self.session.flush()
+        return resident
+
+
+class ConcernRepository(_Repository):
+    def get(self, concern_id: int) -> Concern | None:
+        return self.session.get(Concern, concern_id)
+
+    def add(self, concern: Concern) -> Concern:
+        self.session.add(concern)
+        self.session.flush()
+        return concern
+
+    def add_update(self, update_: Update) -> None:
+        self.session.add(update_)
+
+    def of_resident(self, resident_id: int, limit: int = 20) -> Sequence[Concern]:
+        followed = select(Follower.concern_id).where(Follower.resident_id == resident_id)
+        return self.session.scalars(
+            select(Concern)
+            .where(or_(Concern.resident_id == resident_id, Concern.id.in_(followed)))
+            .order_by(Concern.id.desc())
+            .limit(limit)
+        ).all()
+
+    def open_for(
+        self, departments: Sequence[str] | None, quarters: Sequence[str], states: Sequence[str]
+    ) -> Sequence[Concern]:
+        """Open concerns, oldest first; departments None means all (admins)."""
+        query = select(Concern).where(Concern.state.in_(states), Concern.hidden.is_(False))
+        if departments is not None:
+            query = query.where(
+                or_(Concern.department_id.in_(departments), Concern.quarter_id.in_(quarters))
+            )
+        return self.session.scalars(query.order_by(Concern.created_at, Concern.id)).all()
+
+    def add_photo(self, photo: Photo) -> Photo:
+        self.session.add(photo)
+        self.session.flush()
+        return photo
+
+    def photo(self, photo_id: int) -> Photo | None:
+        return self.session.get(Photo, photo_id)
+
+    def photos_of(self, concern_id: int) -> Sequence[Photo]:
+        return self.session.scalars(
+            select(Photo).where(Photo.concern_id == concern_id).order_by(Photo.id)
+        ).all()
+
+    def attach_photos(self, photo_ids: Sequence[int], concern_id: int) -> None:
+        if photo_ids:
+            self.session.execute(
+                update(Photo).where(Photo.id.in_(photo_ids)).values(concern_id=concern_id)
+            )
+
+    def followers(self, concern_id: int) -> Sequence[Resident]:
+        return self.session.scalars(
+            select(Resident)
+            .join(Follower, Follower.resident_id == Resident.id)
+            .where(Follower.concern_id == concern_id)
+            .order_by(Follower.id)
+        ).all()
+
+    def follower_count(self, concern_id: int) -> int:
+        count = self.session.scalar(
+            select(func.count()).select_from(Follower).where(Follower.concern_id == concern_id)
+        )
+        return int(count or 0)
+
+    def follow(self, concern_id: int, resident_id: int, now: datetime) -> bool:
+        """Add a follower; False when the resident already follows."""
+        exists = self.session.scalar(
+            select(Follower.id).where(
+                Follower.concern_id == concern_id, Follower.resident_id == resident_id
+            )
+        )
+        if exists is not None:
+            return False
+        self.session.add(Follower(concern_id=concern_id, resident_id=resident_id, created_at=now))
+        self.session.flush()
+        return True
+
+
+class ConversationRepository(_Repository):
+    def get_or_create(self, channel: str, chat: str, now: datetime) -> Conversation:
+        conversation = self.session.scalar(
+            select(Conversation).where(Conversation.channel == channel, Conversation.chat == chat)
+        )
+        if conversation is None:
+            conversation = Conversation(
+                channel=channel, chat=chat, step="idle", data={}, updated_at=now
+            )
+            self.session.add(conversation)
+            self.session.flush()
+        return conversation
+
+    def expire_intakes(self, before: datetime) -> int:
+        """Drop intakes nobody touched since `before`; returns how many."""
+        result = self.session.execute(
+            update(Conversation)
+            .where(Conversation.step != "idle", Conversation.updated_at < before)
+            .values(step="idle", data={})
+        )
+        return int(getattr(result, "rowcount", 0) or 0)
+
+    def seen(self, channel: str, message_id: str, now: datetime) -> bool:
+        """Record a network message id; True if it had been handled before."""
+        if self.session.get(InboundSeen, (channel, message_id)) is not None:
+            return True
+        self.session.add(InboundSeen(channel=channel, message_id=message_id, seen_at=now))
+        return False
+
+    def get_state(self, name: str) -> str | None:
+        row = self.session.get(ChannelState, name)
+        return row.value if row else None
+
+    def set_state(self, name: str, value: str, now: datetime) -> None:
+        row = self.session.get(ChannelState, name)
+        if row is None:
+            self.session.add(ChannelState(name=name, value=value, updated_at=now))
+        else:
+            row.value, row.updated_at = value, now
+
+
+class OutboxRepository(_Repository):
+    def add(
+        self,
+        *,
+        key: str,
+        channel: str,
+        address: str,
+        kind: str,
+        payload: dict[str, Any],
+        now: datetime,
+        not_before: datetime | None = None,
+        concern_id: int | None = None,
+        resident_id: int | None = None,
+        destination: str | None = None,
+    ) -> bool:
+        """Queue a message once: a second add with the same key is ignored (returns False)."""
+        existing = self.session.scalar(select(OutboxMessage.id).where(OutboxMessage.key == key))
+        if existing is not None:
+            return False
+        message = OutboxMessage(
+            key=key,
+            channel=channel,
+            address=address,
+            kind=kind,
+            payload=payload,
+            concern_id=concern_id,
+            resident_id=resident_id,
+            destination=destination,
+            created_at=now,
+            not_before=not_before or now,
+            attempts=0,
+        )
+        try:
+            with self.session.begin_nested():
+                self.session.add(message)
+        except IntegrityError:
+            return False  # a concurrent writer queued the same key first
+        return True
+
+    def due(
+        self, now: datetime, routes: Mapping[str, Collection[str] | None], limit: int = 50
+    ) -> Sequence[OutboxMessage]:
+        """Undelivered messages due now for the given channels (optionally only some addresses)."""
+        return self.session.scalars(
+            select(OutboxMessage)
+            .where(
+                OutboxMessage.sent_at.is_(None),
+                OutboxMessage.failed_at.is_(None),
+                OutboxMessage.not_before <= now,
+                _routes_filter(routes),
+                or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until < now),
+            )
+            .order_by(OutboxMessage.not_before, OutboxMessage.id)
+            .limit(limit)
+        ).all()
+
+    def claim(self, message_id: int, now: datetime, lease: timedelta) -> bool:
+        """Take a message for delivery; False if another dispatcher holds it or it is done."""
+        result = self.session.execute(
+            update(OutboxMessage)
+            .where(
+                OutboxMessage.id == message_id,
+                OutboxMessage.sent_at.is_(None),
+                OutboxMessage.failed_at.is_(None),
+                or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until < now),
+            )
+            .values(claimed_until=now + lease)
+        )
+        return bool(getattr(result, "rowcount", 0) == 1)
+
+    def get(self, message_id: int) -> OutboxMessage | None:
+        return self.session.get(OutboxMessage, message_id)
+
+    def next_due_at(self, routes: Mapping[str, Collection[str] | None]) -> datetime | None:
+        return self.session.scalar(
+            select(func.min(OutboxMessage.not_before)).where(
+                OutboxMessage.sent_at.is_(None),
+                OutboxMessage.failed_at.is_(None),
+                _routes_filter(routes),
+            )
+        )
+
+    def failed(self, limit: int = 50) -> Sequence[OutboxMessage]:
+        return self.session.scalars(
+            select(OutboxMessage)
+            .where(
+                OutboxMessage.sent_at.is_(None),
+                or_(
+                    OutboxMessage.failed_at.is_not(None),
+                    and_(OutboxMessage.attempts > 0, OutboxMessage.last_error.is_not(None)),
+                ),
+            )
+            .order_by(OutboxMessage.id)
+            .limit(limit)
+        ).all()
+
+    def pending_count(self) -> int:
+        count = self.session.scalar(
+            select(func.count())
+            .select_from(OutboxMessage)
+            .where(OutboxMessage.sent_at.is_(None), OutboxMessage.failed_at.is_(None))
+        )
+        return int(count or 0)
+
+
+class LogRepository(_Repository):
+    def add(
+        self,
+        *,
+        actor: str,
+        action: str,
+        object_type: str,
+        object_id: str,
+        now: datetime,
+        reason: str | None = None,
+    ) -> None:
+        self.session.add(
+            AdminLog(
+                actor=actor,
+                action=action,
+                object_type=object_type,
+                object_id=object_id,
+                reason=reason,
+                created_at=now,
+            )
+        )
+
+    def for_object(self, object_type: str, object_id: str) -> Sequence[AdminLog]:
+        return self.session.scalars(
+            select(AdminLog)
+            .where(AdminLog.object_type == object_type, AdminLog.object_id == object_id)
+            .order_by(AdminLog.id)
+        ).all()
+
+
+def _routes_filter(routes: Mapping[str, Collection[str] | None]) -> ColumnElement[bool]:
+    """channel -> None (every address) or the addresses this process may deliver to."""
+    clauses = [
+        OutboxMessage.channel == channel
+        if addresses is None
+        else and_(OutboxMessage.channel == channel, OutboxMessage.address.in_(list(addresses)))
+        for channel, addresses in routes.items()
+    ]
+    return or_(*clauses) if clauses else false()

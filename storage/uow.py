@@ -1,0 +1,55 @@
+"""The unit of work: one transaction, the repositories that work inside it, commit or roll back."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from types import TracebackType
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from storage.repositories import (
+    ConcernRepository,
+    ConversationRepository,
+    LogRepository,
+    OutboxRepository,
+    ResidentRepository,
+)
+
+
+class UnitOfWork:
+    def __init__(self, session_factory: sessionmaker[Session]) -> None:
+        self._session_factory = session_factory
+        self._after_commit: list[Callable[[], None]] = []
+
+    def __enter__(self) -> UnitOfWork:
+        self.session = self._session_factory()
+        self.residents = ResidentRepository(self.session)
+        self.concerns = ConcernRepository(self.session)
+        self.conversations = ConversationRepository(self.session)
+        self.outbox = OutboxRepository(self.session)
+        self.log = LogRepository(self.session)
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        try:
+            self.session.rollback()  # a no-op after commit; undoes an unfinished unit of work
+        finally:
+            self.session.close()
+
+    def commit(self) -> None:
+        self.session.commit()
+        callbacks, self._after_commit = self._after_commit, []
+        for callback in callbacks:
+            callback()
+
+    def after_commit(self, callback: Callable[[], None]) -> None:
+        """Run `callback` once this unit of work has committed (e.g. wake the dispatcher)."""
+        self._after_commit.append(callback)
+
+
+UnitOfWorkFactory = Callable[[], UnitOfWork]

@@ -1,0 +1,137 @@
+"""Shared fixtures: the example config, a database per test (SQLite always, PostgreSQL when
+LOTSE_TEST_DATABASE_URL is set), a fake clock, and a harness that talks to the core."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import uuid
+from collections.abc import Iterator
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from bot.bootstrap import App, build_app
+from bot.config import Settings, load_settings
+from bot.core.messages import ChatKind, GeoPoint, Incoming, OutMessage, PhotoIn
+from tests.fakes import FakeClock, KeywordClassifier, RecordingSender
+
+POSTGRES_URL = os.environ.get("LOTSE_TEST_DATABASE_URL")
+STRICT = os.environ.get("LOTSE_TEST_STRICT") == "1"
+
+
+def skip_or_fail(reason: str) -> None:
+    """Skip a test whose peer is missing; in CI (LOTSE_TEST_STRICT=1) that is a failure."""
+    if STRICT:
+        pytest.fail(f"required in CI: {reason}")
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def settings() -> Settings:
+    return load_settings()
+
+
+def _postgres_schema_url(base: str) -> Iterator[str]:
+    schema = "t_" + uuid.uuid4().hex[:12]
+    admin = create_engine(base)
+    with admin.begin() as conn:
+        conn.execute(text(f"CREATE SCHEMA {schema}"))
+    url = make_url(base).update_query_dict({"options": f"-csearch_path={schema}"})
+    try:
+        yield url.render_as_string(hide_password=False)
+    finally:
+        with admin.begin() as conn:
+            conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+        admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def database_url(request: pytest.FixtureRequest, tmp_path) -> Iterator[str]:  # type: ignore[no-untyped-def]
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path}/lotse.sqlite3"
+        return
+    if not POSTGRES_URL:
+        skip_or_fail("PostgreSQL tests need LOTSE_TEST_DATABASE_URL (set by .ci/run)")
+    yield from _postgres_schema_url(POSTGRES_URL)
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+class Harness:
+    """Talks to the core as channels do, and delivers the outbox to recording senders."""
+
+    def __init__(self, app: App) -> None:
+        self.app = app
+        self.console = RecordingSender("console")
+        self.telegram = RecordingSender("telegram")
+        self.dispatcher = app.attach_senders([self.console, self.telegram])
+        self._counter = 0
+
+    def say(
+        self,
+        who: str,
+        text: str | None = None,
+        *,
+        choice: str | None = None,
+        photo: bytes | None = None,
+        location: tuple[float, float] | None = None,
+        staff: bool = False,
+        language: str | None = None,
+        message_id: str | None = None,
+    ) -> list[OutMessage]:
+        """Send as `who` and return what the bot delivered to that chat in answer."""
+        self._counter += 1
+        chat = f"staff:{who}" if staff else f"resident:{who}"
+        before = len(self.console.to(chat))
+        self.app.lotse.handle(
+            Incoming(
+                channel="console",
+                sender=who,
+                chat=chat,
+                chat_kind=ChatKind.GROUP if staff else ChatKind.PRIVATE,
+                text=text,
+                choice=choice,
+                photo=PhotoIn(photo, "image/jpeg") if photo else None,
+                location=GeoPoint(*location) if location else None,
+                language_hint=language,
+                message_id=message_id or f"m{self._counter}-{uuid.uuid4().hex[:6]}",
+            )
+        )
+        self.deliver()
+        return self.console.to(chat)[before:]
+
+    def deliver(self) -> None:
+        asyncio.run(self.dispatcher.drain())
+
+    def room(self, name: str) -> list[OutMessage]:
+        return self.console.to(f"room:{name}")
+
+
+@pytest.fixture
+def make_app(settings: Settings, database_url: str, clock: FakeClock):  # type: ignore[no-untyped-def]
+    apps: list[App] = []
+
+    def make() -> App:
+        app = build_app(
+            settings,
+            classifier=KeywordClassifier(),
+            clock=clock,
+            database_url=database_url,
+            upgrade_schema=True,
+        )
+        apps.append(app)
+        return app
+
+    yield make
+    for app in apps:
+        app.close()
+
+
+@pytest.fixture
+def harness(make_app) -> Harness:  # type: ignore[no-untyped-def]
+    return Harness(make_app())
