@@ -1,76 +1,114 @@
-"""The classifier the bot runs with.
+"""The classifier the bot runs with: a spaCy text classifier plus keyword rules and the gazetteer.
 
-PLACEHOLDER until the spaCy pipeline of the NLP issue (#3) lands: keyword stems per category,
-the gazetteer for places, function words for the language. Honest about confidence: it is
-only confident when exactly one category's keywords match.
+- Category: spaCy `textcat` (TextCatBOW, exclusive classes) trained on the committed corpus
+  (nlp/corpus), on folded text (lowercase, ß→ss) enriched with word-start and word-end pieces so
+  compounds and typos still share features ("Sperrmüllhaufen" shares "sperr"). Its scores are
+  mixed with keyword rules (nlp/rules.py); the mixing weight is tuned on the dev split.
+- Confidence: `confident` only when the top score and its margin over the runner-up both reach
+  thresholds tuned on the dev split (stored with the model in lotse.json).
+- Places: the gazetteer (nlp/gazetteer.py). Language: function words (nlp/language.py).
+
+The pipeline is loaded once; `classify` is pure CPU work and runs in the core's worker thread,
+never on the event loop.
 """
 
 from __future__ import annotations
 
-import re
+import json
+import threading
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+import spacy
+from spacy.language import Language
 
 from nlp.gazetteer import Gazetteer, load_gazetteer
 from nlp.language import detect_language
 from nlp.normalize import fold
+from nlp.rules import KeywordRules
 from nlp.taxonomy import category_ids
 from nlp.types import Classification
 
-KEYWORDS: dict[str, tuple[str, ...]] = {
-    "road_damage": ("schlagloch", "schlaglöch", "pothole", "gehweg", "pflaster", "bordstein", "asphalt", "riss", "stolper", "radweg", "fahrbahn"),
-    "illegal_dumping": ("müll", "sperrmüll", "abgelagert", "entsorgt", "matratze", "reifen", "dumped", "fly-tip", "bauschutt", "rubbish"),
-    "street_cleaning": ("papierkorb", "mülleimer", "überfüllt", "hundekot", "scherben", "dreck", "verschmutz", "laub", "litter", "glascontainer"),
-    "playground": ("spielplatz", "schaukel", "rutsche", "sandkasten", "klettergerüst", "playground", "swing", "wippe"),
-    "street_lighting": ("laterne", "straßenlaterne", "strassenlaterne", "beleuchtung", "lampe", "dunkel", "streetlight", "street light", "lamp"),
-    "traffic": ("ampel", "verkehrsschild", "schild", "zebrastreifen", "raser", "tempo", "traffic light", "parken", "falschpark", "kreuzung"),
-    "green_spaces": ("baum", "bäume", "hecke", "rasen", "gebüsch", "äste", "grünfläche", "park", "tree", "hedge", "unkraut"),
-    "graffiti_vandalism": ("graffiti", "beschmiert", "sprayer", "vandalismus", "zerstört", "tag", "beschädigt", "vandal"),
-    "abandoned_vehicles": ("schrottauto", "abgemeldet", "autowrack", "fahrradleiche", "kennzeichen", "abandoned car", "wrack", "ohne kennzeichen"),
-    "public_order": ("lärm", "laut", "ruhestörung", "betrunken", "drogen", "pöbel", "noise", "dealer", "party"),
-    "public_transport": ("bus", "haltestelle", "aseag", "fahrplan", "bushalte", "bus stop", "wartehäuschen"),
-    "water_sewer": ("gully", "kanal", "abfluss", "überschwemm", "wasserrohr", "hydrant", "drain", "sewer", "pfütze", "gestank aus"),
-    "neighbourhood": ("nachbarschaft", "nachbar", "treffpunkt", "begegnung", "senioren", "jugendliche", "quartiersbüro", "neighbour", "integration"),
-    "idea": ("idee", "vorschlag", "wäre schön", "wünsche", "könnte man", "fest", "idea", "suggest", "suggestion", "bank aufstellen"),
-    "other": (),
-}
+META_FILE = "lotse.json"
 
 
-def _keyword(word: str) -> re.Pattern[str]:
-    """Keywords match at a word start; short ones only as whole words ("tag" is not "tagen")."""
-    end = r"\b" if len(word) <= 4 else ""
-    return re.compile(r"\b" + re.escape(fold(word)) + end)
+def features(text: str) -> str:
+    """What the text classifier sees: folded words, plus word pieces for long words."""
+    words = fold(text).split()
+    pieces = [f"{w[:5]}_" for w in words if len(w) > 6] + [
+        f"_{w[-5:]}" for w in words if len(w) > 6
+    ]
+    return " ".join(words + pieces)
 
 
-class KeywordClassifier:
-    def __init__(self, gazetteer: Gazetteer) -> None:
+@dataclass(frozen=True)
+class Tuning:
+    """Set on the dev split at training time and stored with the model."""
+
+    rule_weight: float = 0.3
+    min_score: float = 0.5
+    min_margin: float = 0.2
+
+    @classmethod
+    def load(cls, path: Path) -> Tuning:
+        if not path.exists():
+            return cls()
+        raw = json.loads(path.read_text("utf-8"))
+        return cls(**{k: raw["tuning"][k] for k in ("rule_weight", "min_score", "min_margin")})
+
+
+class Classifier:
+    def __init__(self, nlp: Language, tuning: Tuning, gazetteer: Gazetteer) -> None:
+        self.nlp = nlp
+        self.tuning = tuning
         self.gazetteer = gazetteer
+        self.rules = KeywordRules()
         self.categories = category_ids()
-        self.patterns = {cat: [_keyword(w) for w in words] for cat, words in KEYWORDS.items()}
+        self._lock = threading.Lock()  # spaCy pipelines are not documented as thread-safe
 
-    def classify(self, text: str) -> Classification:
-        folded = fold(text)
-        hits = {
-            cat: sum(bool(p.search(folded)) for p in patterns)
-            for cat, patterns in self.patterns.items()
-        }
+    def scores(self, text: str, rule_weight: float | None = None) -> dict[str, float]:
+        """Mixed model and rule scores per category, summing to 1."""
+        with self._lock:
+            doc = self.nlp(features(text))
+        model = {c: float(doc.cats.get(c, 0.0)) for c in self.categories}
+        weight = self.tuning.rule_weight if rule_weight is None else rule_weight
+        hits = self.rules.hits(text)
         total = sum(hits.values())
-        scores = {
-            cat: (hits.get(cat, 0) / total if total else 0.0) * 0.9 + 0.1 / len(self.categories)
-            for cat in self.categories
-        }
-        if not total:
-            scores["other"] += 0.2
+        if not total or weight <= 0:
+            return model
+        mixed = {c: (1 - weight) * model[c] + weight * hits.get(c, 0) / total for c in model}
+        norm = sum(mixed.values()) or 1.0
+        return {c: s / norm for c, s in mixed.items()}
+
+    def classify(self, text: str, fallback_language: str = "de") -> Classification:
+        scores = self.scores(text)
         ranked = sorted(scores.items(), key=lambda kv: (-kv[1], self.categories.index(kv[0])))
-        matched = [cat for cat, n in hits.items() if n]
+        (best, top), (_, second) = ranked[0], ranked[1]
         return Classification(
-            category=ranked[0][0],
-            score=ranked[0][1],
+            category=best,
+            score=top,
             scores=scores,
             top=tuple(ranked[:3]),
-            confident=len(matched) == 1,
-            language=detect_language(text),
+            confident=is_confident(top, second, self.tuning),
+            language=detect_language(text, fallback_language),
             places=self.gazetteer.find(text),
         )
 
 
-def load(model_dir: str | None = None, gazetteer: str | None = None) -> KeywordClassifier:
-    return KeywordClassifier(load_gazetteer(gazetteer))
+def is_confident(top: float, second: float, tuning: Tuning) -> bool:
+    return top >= tuning.min_score and top - second >= tuning.min_margin
+
+
+def shipped_model_dir() -> Path:
+    return Path(str(resources.files("nlp").joinpath("model")))
+
+
+def load(model_dir: str | None = None, gazetteer: str | None = None) -> Classifier:
+    path = Path(model_dir) if model_dir else shipped_model_dir()
+    if not (path / "config.cfg").exists():
+        raise FileNotFoundError(
+            f"no trained pipeline in {path}: run `lotse nlp train` (or set [nlp] model_dir)"
+        )
+    nlp = spacy.load(path)
+    return Classifier(nlp, Tuning.load(path / META_FILE), load_gazetteer(gazetteer))

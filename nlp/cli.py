@@ -23,3 +23,60 @@ def classify_command(
     for place in result.places:
         street = " ".join(p for p in (place.street, place.house_number) if p) or "-"
         typer.echo(f"place:    {street}  quarter: {place.quarter or '-'}  ({place.text!r})")
+
+
+@app.command("train")
+def train_command(
+    out: Annotated[
+        str | None, typer.Option(help="Where to write the pipeline (default: the shipped one).")
+    ] = None,
+    extra: Annotated[
+        list[str] | None,
+        typer.Option(
+            help=(
+                "Extra labelled JSONL files (text, category, lang); 4 of 5 rows are used, "
+                "every fifth is held out for `evaluate --holdout`. Repeatable."
+            )
+        ),
+    ] = None,
+    seed: Annotated[int, typer.Option(help="Random seed.")] = 7,
+) -> None:
+    """Train the classifier from the committed corpus (and extra files), tune it on dev."""
+    from pathlib import Path
+
+    from nlp.classifier import shipped_model_dir
+    from nlp.training import train
+
+    target = Path(out) if out else shipped_model_dir()
+    train(target, extra=[Path(p) for p in extra or []], seed=seed, log=typer.echo)
+    typer.echo(f"pipeline written to {target}")
+
+
+@app.command("evaluate")
+def evaluate_command(
+    data: Annotated[
+        str | None,
+        typer.Option(help="A labelled JSONL file (default: the corpus's test split)."),
+    ] = None,
+    model_dir: Annotated[str | None, typer.Option(help="A trained pipeline directory.")] = None,
+    split: Annotated[str, typer.Option(help="Corpus split when no --data: test or dev.")] = "test",
+    holdout: Annotated[
+        bool, typer.Option(help="Only the held-out fifth of --data (the part train never uses).")
+    ] = False,
+) -> None:
+    """Accuracy, macro-F1, per-category P/R/F1, unsure share and the worst confusions."""
+    from pathlib import Path
+
+    from nlp import load_classifier
+    from nlp.training import corpus_split, evaluate, read_jsonl
+
+    samples = (
+        read_jsonl(Path(data), part="holdout" if holdout else "all")
+        if data
+        else corpus_split(split)
+    )
+    if not samples:
+        typer.echo("no labelled messages found", err=True)
+        raise typer.Exit(2)
+    for line in evaluate(load_classifier(model_dir), samples).lines():
+        typer.echo(line)

@@ -13,7 +13,7 @@ from functools import cache
 from importlib import resources
 from pathlib import Path
 
-from nlp.normalize import ascii_fold
+from nlp.normalize import match_fold
 from nlp.types import Place
 
 _HOUSE_NUMBER = r"(?:\s*,?\s*(?:nr\.?\s*)?(?P<number>\d{1,4}\s?[a-z]?)(?![\w]))?"
@@ -21,7 +21,7 @@ _HOUSE_NUMBER = r"(?:\s*,?\s*(?:nr\.?\s*)?(?P<number>\d{1,4}\s?[a-z]?)(?![\w]))?
 
 def _name_pattern(name: str) -> str:
     """A regex for one street or quarter name, on `ascii_fold`ed text."""
-    folded = _umlaut_variants(ascii_fold(name))
+    folded = match_fold(name)
     parts = []
     for word in re.split(r"[\s\-]+", folded):
         word = re.escape(word)
@@ -60,7 +60,7 @@ class Gazetteer:
         return [(e.name, e.quarter) for e in self._entries if e.is_street]
 
     def find(self, text: str) -> tuple[Place, ...]:
-        folded = _umlaut_variants(ascii_fold(text))
+        folded = match_fold(text)
         places: list[Place] = []
         for match in self._regex.finditer(folded):
             index = next(int(k[1:]) for k, v in match.groupdict().items() if v and k != "number")
@@ -77,22 +77,12 @@ class Gazetteer:
         return tuple(places)
 
 
-def _umlaut_variants(folded: str) -> str:
-    """Map "ue"/"ae"/"oe" spellings to the base vowel, as `ascii_fold` does for "ü"/"ä"/"ö".
-
-    Applied to names and text alike, so "Jülicher", "Juelicher" and "julicher" all match.
-    """
-    return re.sub(r"([aou])e", r"\1", folded)
-
-
 @cache
 def load_gazetteer(path: str | None = None) -> Gazetteer:
     if path:
         raw = tomllib.loads(Path(path).read_text("utf-8"))
     else:
-        raw = tomllib.loads(
-            resources.files("nlp").joinpath("data/aachen.toml").read_text("utf-8")
-        )
+        raw = tomllib.loads(resources.files("nlp").joinpath("data/aachen.toml").read_text("utf-8"))
     quarters = {q["id"]: list(q.get("names", [])) for q in raw.get("quarter", [])}
     streets = {k: list(v) for k, v in raw.get("streets", {}).items()}
     return Gazetteer(quarters, streets)

@@ -18,3 +18,12 @@ def fold(text: str) -> str:
 def ascii_fold(text: str) -> str:
     """`fold`, then umlauts to their base vowel, for matching names typed without umlauts."""
     return fold(text).translate(_UMLAUT_BASE)
+
+
+_WRITTEN_OUT_UMLAUT = re.compile(r"([aou])e")
+
+
+def match_fold(text: str) -> str:
+    """`ascii_fold`, and "ue"/"ae"/"oe" to the base vowel too: "Jülicher", "Juelicher" and
+    "julicher" all become "julicher". Only for matching names and stems folded the same way."""
+    return _WRITTEN_OUT_UMLAUT.sub(r"\1", ascii_fold(text))

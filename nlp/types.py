@@ -1,4 +1,4 @@
-"""What the classifier returns. Plain frozen dataclasses: the core reads them, never spaCy objects."""
+"""What the classifier returns: plain frozen dataclasses; the core never sees spaCy objects."""
 
 from __future__ import annotations
 
