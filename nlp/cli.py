@@ -56,27 +56,38 @@ def train_command(
 def evaluate_command(
     data: Annotated[
         str | None,
-        typer.Option(help="A labelled JSONL file (default: the corpus's test split)."),
+        typer.Argument(help="A labelled JSONL file (text, category); default: the test split."),
     ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object.")] = False,
     model_dir: Annotated[str | None, typer.Option(help="A trained pipeline directory.")] = None,
-    split: Annotated[str, typer.Option(help="Corpus split when no --data: test or dev.")] = "test",
+    split: Annotated[str, typer.Option(help="Corpus split when no FILE: test or dev.")] = "test",
     holdout: Annotated[
-        bool, typer.Option(help="Only the held-out fifth of --data (the part train never uses).")
+        bool, typer.Option(help="Only the held-out fifth of FILE (the part train never uses).")
     ] = False,
 ) -> None:
-    """Accuracy, macro-F1, per-category P/R/F1, unsure share and the worst confusions."""
+    """Accuracy, macro-F1, per-category P/R/F1, confusions, confident share, latency."""
+    import json
+    from dataclasses import asdict
     from pathlib import Path
 
     from nlp import load_classifier
     from nlp.training import corpus_split, evaluate, read_jsonl
 
-    samples = (
-        read_jsonl(Path(data), part="holdout" if holdout else "all")
-        if data
-        else corpus_split(split)
-    )
+    try:
+        samples = (
+            read_jsonl(Path(data), part="holdout" if holdout else "all")
+            if data
+            else corpus_split(split)
+        )
+    except (OSError, ValueError) as exc:
+        typer.echo(f"cannot read {data}: {exc}", err=True)
+        raise typer.Exit(2) from None
     if not samples:
         typer.echo("no labelled messages found", err=True)
         raise typer.Exit(2)
-    for line in evaluate(load_classifier(model_dir), samples).lines():
-        typer.echo(line)
+    report = evaluate(load_classifier(model_dir), samples)
+    if as_json:
+        typer.echo(json.dumps(asdict(report) | report.aliases(), indent=2))
+    else:
+        for line in report.lines():
+            typer.echo(line)

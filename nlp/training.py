@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import random
 import statistics
+import time
 import zlib
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
@@ -163,8 +164,14 @@ class Report:
     unsure_share: float
     sure_accuracy: float
     top3_accuracy: float
+    latency_ms_p50: float = 0.0
+    latency_ms_p95: float = 0.0
     per_category: dict[str, dict[str, float]] = field(default_factory=dict)
     confusions: list[tuple[str, str, int]] = field(default_factory=list)
+
+    def aliases(self) -> dict[str, float]:
+        """The names `--json` promises besides the field names."""
+        return {"confident_share": 1 - self.unsure_share, "confident_accuracy": self.sure_accuracy}
 
     def lines(self) -> Iterable[str]:
         yield f"messages: {self.n}"
@@ -176,6 +183,8 @@ class Report:
             f"unsure: {self.unsure_share:.1%} of messages; accuracy on the sure ones: "
             f"{self.sure_accuracy:.3f}"
         )
+        p50, p95 = self.latency_ms_p50, self.latency_ms_p95
+        yield f"latency per message: p50 {p50:.3f} ms, p95 {p95:.3f} ms"
         yield f"{'category':20s} {'P':>6s} {'R':>6s} {'F1':>6s} {'n':>5s}"
         for cat, m in self.per_category.items():
             yield f"{cat:20s} {m['p']:6.2f} {m['r']:6.2f} {m['f1']:6.2f} {int(m['n']):5d}"
@@ -193,8 +202,11 @@ def evaluate(classifier: Classifier, samples: Sequence[Sample]) -> Report:
     support: Counter[str] = Counter()
     confusions: defaultdict[tuple[str, str], int] = defaultdict(int)
     correct = sure = sure_correct = top3 = 0
+    latencies = []
     for s in samples:
+        start = time.perf_counter()
         result = classifier.classify(s.text)
+        latencies.append((time.perf_counter() - start) * 1000)
         support[s.category] += 1
         ok = result.category == s.category
         correct += ok
@@ -228,6 +240,8 @@ def evaluate(classifier: Classifier, samples: Sequence[Sample]) -> Report:
         unsure_share=1 - sure / n,
         sure_accuracy=sure_correct / sure if sure else 0.0,
         top3_accuracy=top3 / n,
+        latency_ms_p50=statistics.median(latencies),
+        latency_ms_p95=sorted(latencies)[int(0.95 * (len(latencies) - 1))],
         per_category=per_category,
         confusions=[(t, p, k) for (t, p), k in worst],
     )
