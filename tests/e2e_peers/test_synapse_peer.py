@@ -46,13 +46,21 @@ def tiny_png(width: int = 2, height: int = 2) -> bytes:
     """A valid RGB PNG, so Synapse's thumbnailer has a real image to work on."""
 
     def chunk(kind: bytes, data: bytes) -> bytes:
-        return (struct.pack(">I", len(data)) + kind + data
-                + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF))
+        return (
+            struct.pack(">I", len(data))
+            + kind
+            + data
+            + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+        )
 
     rows = b"".join(b"\x00" + b"\xff\x80\x00" * width for _ in range(height))
     header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header)
-            + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b""))
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(rows))
+        + chunk(b"IEND", b"")
+    )
 
 
 async def open_dm(make_nio_client, resident: MatrixAccount, bot: MatrixAccount):  # type: ignore[no-untyped-def]
@@ -87,8 +95,12 @@ async def test_a_direct_chat_is_invited_joined_and_carries_messages_both_ways(
 
     # The invite the bot saw is marked as a direct chat (what an auto-join policy looks at).
     _, invite = await b_inbox.wait_for(
-        lambda r, e: r == room_id and isinstance(e, InviteMemberEvent)
-        and e.membership == "invite" and e.state_key == bot.user_id,
+        lambda r, e: (
+            r == room_id
+            and isinstance(e, InviteMemberEvent)
+            and e.membership == "invite"
+            and e.state_key == bot.user_id
+        ),
         what="the invite",
     )
     assert invite.sender == resident.user_id
@@ -108,15 +120,23 @@ async def test_an_image_goes_through_the_media_repository(synapse_user, make_nio
     photo = tiny_png()
 
     uploaded, _ = await r_inbox.client.upload(
-        io.BytesIO(photo), content_type="image/png", filename="schlagloch.png",
+        io.BytesIO(photo),
+        content_type="image/png",
+        filename="schlagloch.png",
         filesize=len(photo),
     )
     assert isinstance(uploaded, UploadResponse), uploaded
     assert uploaded.content_uri.startswith("mxc://localhost/")
-    sent = await r_inbox.client.room_send(room_id, "m.room.message", {
-        "msgtype": "m.image", "body": "schlagloch.png", "url": uploaded.content_uri,
-        "info": {"mimetype": "image/png", "size": len(photo), "w": 2, "h": 2},
-    })
+    sent = await r_inbox.client.room_send(
+        room_id,
+        "m.room.message",
+        {
+            "msgtype": "m.image",
+            "body": "schlagloch.png",
+            "url": uploaded.content_uri,
+            "info": {"mimetype": "image/png", "size": len(photo), "w": 2, "h": 2},
+        },
+    )
     assert isinstance(sent, RoomSendResponse), sent
 
     _, image = await b_inbox.wait_for(
@@ -133,10 +153,15 @@ async def test_a_location_arrives_as_m_location_with_its_geo_uri(
 ) -> None:
     resident, bot = synapse_user("resident"), synapse_user("bot")
     room_id, r_inbox, b_inbox = await open_dm(make_nio_client, resident, bot)
-    sent = await r_inbox.client.room_send(room_id, "m.room.message", {
-        "msgtype": "m.location", "body": "Standort: Marktplatz",
-        "geo_uri": "geo:51.3397,12.3731;u=10",
-    })
+    sent = await r_inbox.client.room_send(
+        room_id,
+        "m.room.message",
+        {
+            "msgtype": "m.location",
+            "body": "Standort: Marktplatz",
+            "geo_uri": "geo:51.3397,12.3731;u=10",
+        },
+    )
     assert isinstance(sent, RoomSendResponse), sent
 
     # matrix-nio 0.26 has no class for m.location: it arrives as RoomMessageUnknown.
@@ -152,9 +177,13 @@ async def test_the_admin_api_and_shared_secret_registration(synapse, synapse_use
     room_id = synapse.create_room(admin.access_token, name="Tiefbauamt", invite=[staff.user_id])
     assert synapse.join(staff.access_token, room_id) == room_id
     assert synapse.joined_members(admin.access_token, room_id) == {admin.user_id, staff.user_id}
-    event_id = synapse.send_text(admin.access_token, room_id, "Neues Anliegen QL-7",
-                                 format="org.matrix.custom.html",
-                                 formatted_body="<b>Neues Anliegen</b> QL-7")
+    event_id = synapse.send_text(
+        admin.access_token,
+        room_id,
+        "Neues Anliegen QL-7",
+        format="org.matrix.custom.html",
+        formatted_body="<b>Neues Anliegen</b> QL-7",
+    )
     assert event_id.startswith("$")
     [message] = list(synapse.messages(staff.access_token, room_id))
     assert message["content"]["formatted_body"] == "<b>Neues Anliegen</b> QL-7"
@@ -178,19 +207,22 @@ async def test_a_strict_rc_message_gives_m_limit_exceeded_with_retry_after(
     synapse, tmp_path
 ) -> None:
     # A second, private Synapse (started next to the session one) with a strict message limit.
-    peer = SynapsePeer.start_new(tmp_path / "strict", venv=synapse.venv,
-                                 rc_message={"per_second": 0.2, "burst_count": 3})
+    peer = SynapsePeer.start_new(
+        tmp_path / "strict", venv=synapse.venv, rc_message={"per_second": 0.2, "burst_count": 3}
+    )
     try:
         user = peer.register_user("resident", "pw")
         room_id = peer.create_room(user.access_token)
-        client = AsyncClient(peer.base_url, user.user_id, user.device_id,
-                             config=nio_test_config())
+        client = AsyncClient(peer.base_url, user.user_id, user.device_id, config=nio_test_config())
         client.restore_login(user.user_id, user.device_id, user.access_token)
         try:
             results = []
             for i in range(6):
-                results.append(await client.room_send(
-                    room_id, "m.room.message", {"msgtype": "m.text", "body": f"m{i}"}))
+                results.append(
+                    await client.room_send(
+                        room_id, "m.room.message", {"msgtype": "m.text", "body": f"m{i}"}
+                    )
+                )
         finally:
             await client.close()
         errors = [r for r in results if isinstance(r, RoomSendError)]
@@ -282,22 +314,29 @@ async def test_an_encrypted_direct_chat_decrypts_both_ways(
     b_inbox = Inbox(await make_nio_client(bot, store_path=str(tmp_path / "b")))
     await r_inbox.sync(timeout_ms=0)
     await b_inbox.sync(timeout_ms=0)  # uploads the device keys
-    room_id = synapse.create_room(resident.access_token, invite=[bot.user_id],
-                                  is_direct=True, encrypted=True)
+    room_id = synapse.create_room(
+        resident.access_token, invite=[bot.user_id], is_direct=True, encrypted=True
+    )
     await b_inbox.wait_for_invite(room_id)
     joined = await b_inbox.client.join(room_id)
     assert isinstance(joined, JoinResponse), joined
     for inbox in (r_inbox, b_inbox):
-        await inbox.wait_for(lambda r, e: r == room_id and getattr(e, "membership", None)
-                             == "join" and e.state_key == bot.user_id, what="the join")
+        await inbox.wait_for(
+            lambda r, e: (
+                r == room_id
+                and getattr(e, "membership", None) == "join"
+                and e.state_key == bot.user_id
+            ),
+            what="the join",
+        )
     assert r_inbox.client.rooms[room_id].encrypted
 
-    await send_text(r_inbox.client, room_id, "geheim: Müll im Hof",
-                    ignore_unverified_devices=True)
+    await send_text(r_inbox.client, room_id, "geheim: Müll im Hof", ignore_unverified_devices=True)
     event = await b_inbox.wait_for_text(room_id, "geheim: Müll im Hof")
     assert event.decrypted
-    await send_text(b_inbox.client, room_id, "verschlüsselt erhalten",
-                    ignore_unverified_devices=True)
+    await send_text(
+        b_inbox.client, room_id, "verschlüsselt erhalten", ignore_unverified_devices=True
+    )
     event = await r_inbox.wait_for_text(room_id, "verschlüsselt erhalten")
     assert event.decrypted
     undecryptable = [e for r, e in b_inbox.events if isinstance(e, MegolmEvent)]

@@ -60,8 +60,9 @@ def synapse(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SynapsePeer]:
 def synapse_user(synapse: SynapsePeer) -> Callable[..., MatrixAccount]:
     """Register users with unique names: ``synapse_user("resident", admin=False)``."""
 
-    def make(prefix: str = "user", *, admin: bool = False,
-             displayname: str | None = None) -> MatrixAccount:
+    def make(
+        prefix: str = "user", *, admin: bool = False, displayname: str | None = None
+    ) -> MatrixAccount:
         localpart = f"{prefix}-{uuid.uuid4().hex[:10]}"
         password = f"pw-{uuid.uuid4().hex}"
         user = synapse.register_user(localpart, password, admin, displayname=displayname)
@@ -100,8 +101,9 @@ async def make_nio_client(synapse: SynapsePeer) -> AsyncIterator[Callable[..., A
 
     clients: list[AsyncClient] = []
 
-    async def make(account: MatrixAccount, *, store_path: str | None = None,
-                   **config: Any) -> AsyncClient:
+    async def make(
+        account: MatrixAccount, *, store_path: str | None = None, **config: Any
+    ) -> AsyncClient:
         kwargs: dict[str, Any] = {"config": nio_test_config(**config)}
         if store_path is not None:
             Path(store_path).mkdir(parents=True, exist_ok=True)

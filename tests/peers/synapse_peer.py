@@ -455,35 +455,43 @@ class SynapsePeer:
                     "content": {"algorithm": "m.megolm.v1.aes-sha2"},
                 }
             ]
-        return str(self.request("POST", "/_matrix/client/v3/createRoom", token=token,
-                                json_body=body)["room_id"])
+        return str(
+            self.request("POST", "/_matrix/client/v3/createRoom", token=token, json_body=body)[
+                "room_id"
+            ]
+        )
 
     def invite(self, token: str, room_id: str, user_id: str) -> None:
         room = urllib.parse.quote(room_id)
-        self.request("POST", f"/_matrix/client/v3/rooms/{room}/invite", token=token,
-                     json_body={"user_id": user_id})
+        self.request(
+            "POST",
+            f"/_matrix/client/v3/rooms/{room}/invite",
+            token=token,
+            json_body={"user_id": user_id},
+        )
 
     def join(self, token: str, room_id_or_alias: str) -> str:
         room = urllib.parse.quote(room_id_or_alias)
-        answer = self.request("POST", f"/_matrix/client/v3/join/{room}", token=token,
-                              json_body={})
+        answer = self.request("POST", f"/_matrix/client/v3/join/{room}", token=token, json_body={})
         return str(answer["room_id"])
 
-    def send_text(self, token: str, room_id: str, body: str, *,
-                  msgtype: str = "m.text", **content: Any) -> str:
+    def send_text(
+        self, token: str, room_id: str, body: str, *, msgtype: str = "m.text", **content: Any
+    ) -> str:
         """Send an m.room.message; returns the event id."""
         room = urllib.parse.quote(room_id)
         txn = secrets.token_hex(8)
         answer = self.request(
-            "PUT", f"/_matrix/client/v3/rooms/{room}/send/m.room.message/{txn}", token=token,
+            "PUT",
+            f"/_matrix/client/v3/rooms/{room}/send/m.room.message/{txn}",
+            token=token,
             json_body={"msgtype": msgtype, "body": body, **content},
         )
         return str(answer["event_id"])
 
     def joined_members(self, token: str, room_id: str) -> set[str]:
         room = urllib.parse.quote(room_id)
-        answer = self.request("GET", f"/_matrix/client/v3/rooms/{room}/joined_members",
-                              token=token)
+        answer = self.request("GET", f"/_matrix/client/v3/rooms/{room}/joined_members", token=token)
         return set(answer["joined"])
 
     def messages(self, token: str, room_id: str, limit: int = 50) -> Iterator[dict[str, Any]]:
@@ -496,8 +504,7 @@ class SynapsePeer:
             if event.get("type") == "m.room.message":
                 yield event
 
-    def login(self, localpart: str, password: str, device_id: str | None = None
-              ) -> RegisteredUser:
+    def login(self, localpart: str, password: str, device_id: str | None = None) -> RegisteredUser:
         """Password login (a new access token; the same device if ``device_id`` is given)."""
         body: dict[str, Any] = {
             "type": "m.login.password",
