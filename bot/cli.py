@@ -88,6 +88,63 @@ def db_upgrade(config: ConfigOption = None) -> None:
 
 
 @app.command()
+def digest(
+    config: ConfigOption = None,
+    preview: Annotated[
+        bool, typer.Option("--preview", help="Print the digest; send nothing.")
+    ] = False,
+    department: Annotated[str | None, typer.Option(help="A department id.")] = None,
+    quarter: Annotated[str | None, typer.Option(help="A quarter id.")] = None,
+) -> None:
+    """Print this week's digest (city-wide, or for one department or quarter)."""
+    from bot.bootstrap import build_app
+    from bot.jobs.digests import preview as render_preview
+
+    if not preview:
+        typer.echo("digests are sent by `lotse run` on schedule; use --preview to see one")
+        raise typer.Exit(2)
+    if department and quarter:
+        typer.echo("use either --department or --quarter", err=True)
+        raise typer.Exit(2)
+    app_ = build_app(_settings(config))
+    try:
+        typer.echo(
+            render_preview(
+                app_.services, app_.uow_factory, department=department, quarter=quarter
+            )
+        )
+    except KeyError as error:
+        typer.echo(str(error.args[0]), err=True)
+        raise typer.Exit(2) from None
+    finally:
+        app_.close()
+
+
+@app.command()
+def jobs(config: ConfigOption = None) -> None:
+    """List the scheduled jobs and when each runs next."""
+    from apscheduler.schedulers.background import BackgroundScheduler
+
+    from bot.bootstrap import build_app
+    from bot.scheduler import build_scheduler
+
+    app_ = build_app(_settings(config))
+    try:
+        scheduler = build_scheduler(app_)
+        # Compute next run times without starting the bot: a paused background scheduler.
+        probe = BackgroundScheduler(timezone=app_.settings.city.timezone)
+        for job in scheduler.get_jobs():
+            probe.add_job(lambda: None, job.trigger, id=job.id, name=job.name)
+        probe.start(paused=True)
+        for job in probe.get_jobs():
+            when = job.next_run_time.strftime("%Y-%m-%d %H:%M %Z") if job.next_run_time else "-"
+            typer.echo(f"{job.id:18s} next {when:24s} {job.name}  ({job.trigger})")
+        probe.shutdown(wait=False)
+    finally:
+        app_.close()
+
+
+@app.command()
 def chat(
     config: ConfigOption = None,
     as_: Annotated[str | None, typer.Option("--as", help="Chat as this resident.")] = None,

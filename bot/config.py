@@ -170,7 +170,8 @@ class MatrixChannel(_Model):
     device_id: str = "QUARTIERSLOTSE"
     password_env: str = "LOTSE_MATRIX_PASSWORD"
     access_token_env: str = "LOTSE_MATRIX_ACCESS_TOKEN"
-    store_path: str = "data/matrix-store"  # device keys for encrypted rooms; keep it across restarts
+    # Device keys for encrypted rooms; keep the directory across restarts.
+    store_path: str = "data/matrix-store"
     invite_policy: Literal["anyone", "listed_homeservers"] = "anyone"
     allowed_homeservers: list[str] = Field(default_factory=list)
 
@@ -204,6 +205,36 @@ class ScheduleSettings(_Model):
     fixed_check_after_days: int = Field(default=5, ge=1)
     digest_cron: str = "0 8 * * mon"
     intake_expires_hours: int = Field(default=24, ge=1)
+    # Per category id or department id: days without a visible update before "still working".
+    still_working_overrides: dict[str, int] = Field(default_factory=dict)
+    status_jobs_minutes: int = Field(default=15, ge=1)  # how often due replies are looked for
+
+    @field_validator("digest_cron")
+    @classmethod
+    def _cron(cls, value: str) -> str:
+        from apscheduler.triggers.cron import CronTrigger
+
+        try:
+            CronTrigger.from_crontab(value)
+        except ValueError as exc:
+            raise ValueError(f"not a crontab expression ({exc})") from None
+        return value
+
+    @field_validator("still_working_overrides")
+    @classmethod
+    def _positive(cls, value: dict[str, int]) -> dict[str, int]:
+        for key, days in value.items():
+            if days < 1:
+                raise ValueError(f"{key}: days must be at least 1")
+        return value
+
+    def still_working_days(self, category: str, department_id: str | None) -> int:
+        overrides = self.still_working_overrides
+        if category in overrides:
+            return overrides[category]
+        if department_id and department_id in overrides:
+            return overrides[department_id]
+        return self.still_working_after_days
 
 
 class OutboxSettings(_Model):

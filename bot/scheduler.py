@@ -4,11 +4,14 @@ so a restart or an overlapping run is harmless. Job functions take the clock fro
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.cron import CronTrigger
 
 from bot.bootstrap import App
+from bot.jobs.digests import send_weekly_digests
+from bot.jobs.status import run_status_jobs
 
 log = logging.getLogger(__name__)
 
@@ -24,8 +27,18 @@ def expire_intakes(app: App) -> int:
     return count
 
 
+def status_jobs(app: App) -> int:
+    return run_status_jobs(app.services, app.uow_factory).total
+
+
+def weekly_digests(app: App) -> int:
+    return send_weekly_digests(app.services, app.uow_factory)
+
+
 def build_scheduler(app: App) -> AsyncIOScheduler:
+    """The bot's periodic jobs. Each runs in the core's worker thread, one at a time."""
     scheduler = AsyncIOScheduler(timezone=app.settings.city.timezone)
+    schedule = app.settings.schedule
 
     async def run_in_core(job, *args):  # type: ignore[no-untyped-def]
         import asyncio
@@ -41,6 +54,27 @@ def build_scheduler(app: App) -> AsyncIOScheduler:
         name="reset abandoned intakes",
         coalesce=True,
         max_instances=1,
+    )
+    scheduler.add_job(
+        run_in_core,
+        "interval",
+        args=[status_jobs, app],
+        minutes=schedule.status_jobs_minutes,
+        next_run_time=datetime.now(UTC) + timedelta(seconds=30),
+        id="status-replies",
+        name="still-working replies, reminders, escalations, fixed checks",
+        coalesce=True,
+        max_instances=1,
+    )
+    scheduler.add_job(
+        run_in_core,
+        CronTrigger.from_crontab(schedule.digest_cron, timezone=app.settings.city.timezone),
+        args=[weekly_digests, app],
+        id="weekly-digests",
+        name="weekly digests to departments, quarters, admins and subscribers",
+        coalesce=True,
+        max_instances=1,
+        misfire_grace_time=6 * 3600,  # a bot down at 08:00 still sends the digest when back
     )
     if app.dispatcher is not None:
         scheduler.add_job(

@@ -97,7 +97,11 @@ class Concern(Base):
     close_reason: Mapped[str | None] = mapped_column(String(24))
     hidden: Mapped[bool] = mapped_column(Boolean, default=False)
     duplicate_of_id: Mapped[int | None] = mapped_column(ForeignKey("concern.id"))
-    last_visible_update_at: Mapped[datetime]
+    last_visible_update_at: Mapped[datetime] = mapped_column(index=True)
+    # When the first "still being worked on" reminder went out since the staff's last visible
+    # update; staff action clears it. Escalation to the admins counts from here.
+    reminded_at: Mapped[datetime | None]
+    solved_at: Mapped[datetime | None] = mapped_column(index=True)  # fixed or closed
 
     resident: Mapped[Resident | None] = relationship()
     updates: Mapped[list[Update]] = relationship(
@@ -219,3 +223,35 @@ class ChannelState(Base):
     name: Mapped[str] = mapped_column(String(80), primary_key=True)
     value: Mapped[str] = mapped_column(Text)
     updated_at: Mapped[datetime]
+
+
+class JobMark(Base):
+    """A piece of scheduled work that was done: (job, key) is claimed once, in the transaction
+    that queues its messages, so overlapping or repeated runs never do it twice."""
+
+    __tablename__ = "job_mark"
+    __table_args__ = (
+        UniqueConstraint("job", "key", name="uq_job_mark_job_key"),
+        Index("ix_job_mark_concern", "concern_id", "job"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    job: Mapped[str] = mapped_column(String(40))
+    key: Mapped[str] = mapped_column(String(120))
+    done_at: Mapped[datetime]
+    # For concern jobs: which concern and which state of it (the timestamp the work is due
+    # from), so the selection queries can leave out what is done without reading it back.
+    concern_id: Mapped[int | None] = mapped_column(ForeignKey("concern.id"))
+    anchor: Mapped[datetime | None]
+
+
+class Subscription(Base):
+    """A resident who wants the weekly "what got fixed near you" for a quarter."""
+
+    __tablename__ = "subscription"
+    __table_args__ = (UniqueConstraint("resident_id", "quarter_id", name="uq_subscription"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    resident_id: Mapped[int] = mapped_column(ForeignKey("resident.id"), index=True)
+    quarter_id: Mapped[str] = mapped_column(String(64), index=True)
+    created_at: Mapped[datetime]

@@ -18,11 +18,15 @@ from storage.models import (
     Conversation,
     Follower,
     InboundSeen,
+    JobMark,
     OutboxMessage,
     Photo,
     Resident,
+    Subscription,
     Update,
 )
+
+Cursor = tuple[datetime, int] | None  # (sort column value, id) of the last row of a page
 
 _PSEUDONYM_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 
@@ -327,3 +331,139 @@ def _routes_filter(routes: Mapping[str, Collection[str] | None]) -> ColumnElemen
         for channel, addresses in routes.items()
     ]
     return or_(*clauses) if clauses else false()
+
+
+class JobRepository(_Repository):
+    """What scheduled jobs select, and the marks that make each piece of work happen once."""
+
+    def claim(
+        self,
+        job: str,
+        key: str,
+        now: datetime,
+        *,
+        concern_id: int | None = None,
+        anchor: datetime | None = None,
+    ) -> bool:
+        """Claim (job, key) for this transaction; False if it was done (or is being done)."""
+        exists = self.session.scalar(
+            select(JobMark.id).where(JobMark.job == job, JobMark.key == key)
+        )
+        if exists is not None:
+            return False
+        mark = JobMark(job=job, key=key, done_at=now, concern_id=concern_id, anchor=anchor)
+        try:
+            with self.session.begin_nested():
+                self.session.add(mark)
+        except IntegrityError:
+            return False  # an overlapping run claimed it first
+        return True
+
+    def quiet_open_concerns(
+        self, states: Collection[str], updated_before: datetime, after: Cursor, limit: int
+    ) -> Sequence[Concern]:
+        """Open concerns whose last visible update is older than `updated_before`."""
+        column = Concern.last_visible_update_at
+        return self._page(
+            [
+                Concern.state.in_(states),
+                column <= updated_before,
+                _not_done("still_working", column),
+            ],
+            column,
+            after,
+            limit,
+        )
+
+    def unanswered_reminders(
+        self, states: Collection[str], reminded_before: datetime, after: Cursor, limit: int
+    ) -> Sequence[Concern]:
+        """Open concerns reminded before `reminded_before` with no staff action since."""
+        column = Concern.reminded_at
+        return self._page(
+            [
+                Concern.state.in_(states),
+                column.is_not(None),
+                column <= reminded_before,
+                _not_done("escalate", column),
+            ],
+            column,
+            after,
+            limit,
+        )
+
+    def fixed_between(
+        self, since: datetime, before: datetime, after: Cursor, limit: int
+    ) -> Sequence[Concern]:
+        """Concerns marked fixed in [since, before] (the check goes out once per fixing)."""
+        column = Concern.solved_at
+        return self._page(
+            [
+                Concern.state == "fixed",
+                column <= before,
+                column >= since,
+                _not_done("fixed_check", column),
+            ],
+            column,
+            after,
+            limit,
+        )
+
+    def _page(self, where, column, after: Cursor, limit: int) -> Sequence[Concern]:  # type: ignore[no-untyped-def]
+        """Keyset pagination over (column, id): a page never returns what an earlier one did."""
+        query = select(Concern).where(*where, Concern.hidden.is_(false()))
+        if after is not None:
+            value, last_id = after
+            query = query.where(or_(column > value, and_(column == value, Concern.id > last_id)))
+        return self.session.scalars(query.order_by(column, Concern.id).limit(limit)).all()
+
+
+def _not_done(job: str, anchor: Any) -> ColumnElement[bool]:
+    """No JobMark yet for this job, this concern and this anchor timestamp."""
+    return ~(
+        select(JobMark.id)
+        .where(JobMark.job == job, JobMark.concern_id == Concern.id, JobMark.anchor == anchor)
+        .exists()
+    )
+
+
+class SubscriptionRepository(_Repository):
+    def add(self, resident_id: int, quarter_id: str, now: datetime) -> bool:
+        exists = self.session.scalar(
+            select(Subscription.id).where(
+                Subscription.resident_id == resident_id, Subscription.quarter_id == quarter_id
+            )
+        )
+        if exists is not None:
+            return False
+        with self.session.begin_nested():
+            self.session.add(
+                Subscription(resident_id=resident_id, quarter_id=quarter_id, created_at=now)
+            )
+        return True
+
+    def remove(self, resident_id: int, quarter_id: str | None = None) -> int:
+        query = select(Subscription).where(Subscription.resident_id == resident_id)
+        if quarter_id:
+            query = query.where(Subscription.quarter_id == quarter_id)
+        rows = self.session.scalars(query).all()
+        for row in rows:
+            self.session.delete(row)
+        return len(rows)
+
+    def of_resident(self, resident_id: int) -> list[str]:
+        return list(
+            self.session.scalars(
+                select(Subscription.quarter_id)
+                .where(Subscription.resident_id == resident_id)
+                .order_by(Subscription.quarter_id)
+            )
+        )
+
+    def subscribers(self, quarter_id: str) -> Sequence[Resident]:
+        return self.session.scalars(
+            select(Resident)
+            .join(Subscription, Subscription.resident_id == Resident.id)
+            .where(Subscription.quarter_id == quarter_id, Resident.erased_at.is_(None))
+            .order_by(Resident.id)
+        ).all()

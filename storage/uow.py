@@ -10,9 +10,11 @@ from sqlalchemy.orm import Session, sessionmaker
 from storage.repositories import (
     ConcernRepository,
     ConversationRepository,
+    JobRepository,
     LogRepository,
     OutboxRepository,
     ResidentRepository,
+    SubscriptionRepository,
 )
 
 
@@ -28,6 +30,8 @@ class UnitOfWork:
         self.conversations = ConversationRepository(self.session)
         self.outbox = OutboxRepository(self.session)
         self.log = LogRepository(self.session)
+        self.jobs = JobRepository(self.session)
+        self.subscriptions = SubscriptionRepository(self.session)
         return self
 
     def __exit__(

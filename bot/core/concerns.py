@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from bot.core.directory import Address
 from bot.core.outbound import Outbound, payload
 from bot.core.services import Services
-from bot.core.states import Actor, CloseReason, State, check_transition
+from bot.core.states import DONE_STATES, Actor, CloseReason, State, check_transition
 from storage.models import Concern, Resident, Update
 from storage.uow import UnitOfWork
 
@@ -168,6 +168,9 @@ def change_status(
     now = services.clock()
     concern.state, concern.updated_at, concern.last_visible_update_at = target.value, now, now
     concern.close_reason = reason.value if reason else None
+    concern.solved_at = now if target in DONE_STATES else None
+    if actor is Actor.STAFF:
+        concern.reminded_at = None  # staff acted: reminders and escalation count afresh
     update = Update(
         concern_id=concern.id,
         created_at=now,
@@ -206,6 +209,7 @@ def tell_residents(uow: UnitOfWork, services: Services, concern: Concern, update
             resident,
             f"update:{update.id}:{resident.id}",
             "status-changed",
+            quiet=True,
             concern=concern,
             ticket=services.ticket(concern),
             status=words,

@@ -10,7 +10,7 @@ import re
 from collections.abc import Callable
 from datetime import timedelta
 
-from bot.core import concerns
+from bot.core import concerns, fixed_check
 from bot.core.concerns import Draft
 from bot.core.messages import Choice
 from bot.core.turn import Turn
@@ -36,6 +36,8 @@ def save(turn: Turn, step: str, draft: Draft, **extra: object) -> None:
 
 def handle(turn: Turn) -> None:
     """Route a non-command message by the conversation's current step."""
+    if turn.conversation.step == fixed_check.STEP and fixed_check.on_step(turn):
+        return
     step = STEPS.get(turn.conversation.step, on_idle)
     step(turn)
 

@@ -75,11 +75,17 @@ class Outbound:
         concern: Concern | None = None,
         choices: Sequence[Choice] = (),
         not_before: datetime | None = None,
+        quiet: bool = False,
         **params: object,
     ) -> bool:
-        """A message to a resident's own chat, in their language; none once they are erased."""
+        """A message to a resident's own chat, in their language; none once they are erased.
+
+        quiet=True for messages the resident did not just ask for (status news, reminders):
+        they wait for the end of the city's quiet hours when they fall due at night."""
         if resident.erased_at is not None or resident.unreachable:
             return False
+        if quiet:
+            not_before = self.services.after_quiet_hours(not_before or self.services.clock())
         text = self.services.texts(resident.language, message_id, **params)
         return self.to_address(
             Address(resident.channel, resident.address),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.core import concerns, intake
+from bot.core import concerns, intake, subscriptions
 from bot.core.commands import CommandSpec, ParsedCommand, command_table
 from bot.core.errors import UnknownConcern, UsageError
 from bot.core.tickets import parse_ticket
@@ -133,5 +133,6 @@ _SPECS = [
     CommandSpec(("cancel", "abbrechen"), _cancel, "help-cancel"),
     CommandSpec(("privacy", "datenschutz"), _privacy, "help-privacy"),
     CommandSpec(("language", "sprache"), _language, "help-language"),
+    *subscriptions.SPECS,
 ]
 RESIDENT_COMMANDS = command_table(_SPECS)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 from bot.config import StaffMember
-from bot.core import intake
+from bot.core import fixed_check, intake
 from bot.core.commands import parse_command
 from bot.core.errors import LotseError, UnknownCommand
 from bot.core.messages import ChatKind, Incoming
@@ -33,6 +33,10 @@ RESIDENT_ONLY = {
     "datenschutz",
     "language",
     "sprache",
+    "subscribe",
+    "abonnieren",
+    "unsubscribe",
+    "abbestellen",
 }
 
 
@@ -125,9 +129,12 @@ class Lotse:
         if resident.banned_until and resident.banned_until > turn.now:
             return  # banned residents are ignored
         command = parse_command(turn.incoming.text)
+        fixed_answer = fixed_check.button_answer(turn.incoming.choice)
         try:
             with uow.session.begin_nested():
-                if command is not None:
+                if fixed_answer is not None:
+                    fixed_check.answer(turn, fixed_answer[1], fixed=fixed_answer[0])
+                elif command is not None:
                     spec = RESIDENT_COMMANDS.get(command.name)
                     if spec is None:
                         raise UnknownCommand(command.name)

@@ -54,6 +54,13 @@ class Services:
         known = self.categories.get(category)
         return known.name(lang) if known else category
 
+    def after_quiet_hours(self, when: datetime) -> datetime:
+        """`when`, or the end of the quiet hours it falls into (city time zone)."""
+        from bot.core.quiet import not_before
+
+        quiet = self.settings.schedule.quiet_hours
+        return not_before(when, quiet.start, quiet.end, self.settings.city.timezone)
+
     @property
     def staff_language(self) -> str:
         return self.settings.city.default_language

@@ -20,4 +20,9 @@ def test_an_abandoned_intake_starts_afresh_after_the_configured_hours(
 
 def test_the_scheduler_knows_its_jobs(harness: Harness) -> None:
     scheduler = build_scheduler(harness.app)
-    assert {job.id for job in scheduler.get_jobs()} == {"expire-intakes", "outbox-wake"}
+    assert {job.id for job in scheduler.get_jobs()} == {
+        "expire-intakes",
+        "outbox-wake",
+        "status-replies",
+        "weekly-digests",
+    }
