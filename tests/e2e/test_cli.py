@@ -93,3 +93,20 @@ def test_db_upgrade_works_on_postgresql(tmp_path: Path) -> None:
     for url in _postgres_schema_url(POSTGRES_URL or ""):
         result = _run(["db", "upgrade"], tmp_path, LOTSE_DATABASE_URL=url)
         assert result.returncode == 0, result.stderr
+
+
+def test_digest_preview_and_jobs_listing(tmp_path: Path) -> None:
+    _run(["chat", "--as", "anna", "--no-prompt"], tmp_path, stdin=DEMO)
+    preview = _run(["digest", "--preview", "--department", "abfall"], tmp_path)
+    assert preview.returncode == 0, preview.stderr
+    assert "Wochenbericht" in preview.stdout and "Neu: 1" in preview.stdout
+    city = _run(["digest", "--preview"], tmp_path)
+    assert "stadtweit" in city.stdout
+    unknown = _run(["digest", "--preview", "--quarter", "atlantis"], tmp_path)
+    assert unknown.returncode == 2 and "atlantis" in unknown.stderr
+    assert "Traceback" not in unknown.stderr
+    jobs = _run(["jobs"], tmp_path)
+    assert jobs.returncode == 0, jobs.stderr
+    for job in ("status-replies", "weekly-digests", "expire-intakes"):
+        assert job in jobs.stdout
+    assert re.search(r"weekly-digests\s+next \d{4}-\d\d-\d\d 08:00", jobs.stdout)
