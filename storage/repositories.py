@@ -118,6 +118,31 @@ class ConcernRepository(_Repository):
                 update(Photo).where(Photo.id.in_(photo_ids)).values(concern_id=concern_id)
             )
 
+    def resident_has_concern_for(
+        self, resident_id: int, departments: Sequence[str], quarters: Sequence[str]
+    ) -> bool:
+        """Whether a resident reported something to these departments or quarters (staff may
+        act on such a resident, e.g. ban them, but not on anyone else)."""
+        found = self.session.scalar(
+            select(Concern.id)
+            .where(
+                Concern.resident_id == resident_id,
+                or_(Concern.department_id.in_(departments), Concern.quarter_id.in_(quarters)),
+            )
+            .limit(1)
+        )
+        return found is not None
+
+    def state_counts(
+        self, departments: Sequence[str] | None, quarters: Sequence[str]
+    ) -> dict[str, int]:
+        query = select(Concern.state, func.count()).where(Concern.hidden.is_(False))
+        if departments is not None:
+            query = query.where(
+                or_(Concern.department_id.in_(departments), Concern.quarter_id.in_(quarters))
+            )
+        return {state: int(n) for state, n in self.session.execute(query.group_by(Concern.state))}
+
     def followers(self, concern_id: int) -> Sequence[Resident]:
         return self.session.scalars(
             select(Resident)
@@ -282,6 +307,15 @@ class OutboxRepository(_Repository):
             .order_by(OutboxMessage.id)
             .limit(limit)
         ).all()
+
+    def retry_now(self, message_id: int, now: datetime) -> bool:
+        """Make an unsent message due again now, also one that had given up."""
+        result = self.session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id == message_id, OutboxMessage.sent_at.is_(None))
+            .values(failed_at=None, not_before=now, claimed_until=None, attempts=0)
+        )
+        return bool(getattr(result, "rowcount", 0) == 1)
 
     def pending_count(self) -> int:
         count = self.session.scalar(

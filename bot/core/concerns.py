@@ -227,3 +227,126 @@ def status_words(services: Services, concern: Concern, lang: str | None) -> str:
 def follow(uow: UnitOfWork, services: Services, concern: Concern, resident: Resident) -> bool:
     added = uow.concerns.follow(concern.id, resident.id, services.clock())
     return added and concern.resident_id != resident.id
+
+
+def add_note(
+    uow: UnitOfWork, services: Services, concern: Concern, *, author: str, text: str
+) -> None:
+    """An internal note: in the history for staff, never shown or sent to residents."""
+    uow.concerns.add_update(
+        Update(
+            concern_id=concern.id,
+            created_at=services.clock(),
+            author=author,
+            kind="note",
+            text=text,
+            visible_to_resident=False,
+        )
+    )
+
+
+def staff_reply(
+    uow: UnitOfWork, services: Services, concern: Concern, *, author: str, text: str
+) -> None:
+    """Words from the department to the reporter and followers (a visible update)."""
+    now = services.clock()
+    update = Update(
+        concern_id=concern.id,
+        created_at=now,
+        author=author,
+        kind="reply",
+        text=text,
+        visible_to_resident=True,
+    )
+    uow.concerns.add_update(update)
+    uow.session.flush()
+    concern.last_visible_update_at = concern.updated_at = now
+    concern.reminded_at = None
+    out = Outbound(uow, services)
+    for resident in _recipients(uow, concern):
+        out.to_resident(
+            resident,
+            f"reply:{update.id}:{resident.id}",
+            "staff-reply-to-resident",
+            concern=concern,
+            quiet=True,
+            ticket=services.ticket(concern),
+            text=text,
+        )
+
+
+def reassign(
+    uow: UnitOfWork, services: Services, concern: Concern, department_id: str, *, author: str
+) -> None:
+    """Staff re-route a concern: the new department gets it; the resident hears who has it."""
+    now = services.clock()
+    concern.department_id = department_id
+    concern.updated_at = now
+    department = services.directory.departments[department_id]
+    update = Update(
+        concern_id=concern.id,
+        created_at=now,
+        author=author,
+        kind="assign",
+        text=department.name,
+        visible_to_resident=True,
+    )
+    uow.concerns.add_update(update)
+    uow.session.flush()
+    out = Outbound(uow, services)
+    photos = uow.concerns.photos_of(concern.id)
+    body = payload(
+        staff_summary(uow, services, concern, heading="forward-heading"),
+        photo_id=photos[0].id if photos else None,
+        ticket=services.ticket(concern),
+    )
+    for target in services.directory.forward_targets(department_id, None):
+        out.to_address(
+            target,
+            f"forward:{concern.id}:{department_id}:{target.key}",
+            body,
+            kind="forward",
+            concern=concern,
+            destination=target.key,
+        )
+    for resident in _recipients(uow, concern):
+        out.to_resident(
+            resident,
+            f"assign:{update.id}:{resident.id}",
+            "staff-assign-to-resident",
+            concern=concern,
+            quiet=True,
+            ticket=services.ticket(concern),
+            department=department.name,
+        )
+
+
+def merge(
+    uow: UnitOfWork, services: Services, duplicate: Concern, target: Concern, *, author: str
+) -> int:
+    """Close `duplicate` as a duplicate of `target`; its reporter and followers follow the
+    target from now on and are told. Returns how many residents were moved."""
+    moved = 0
+    for resident in _recipients(uow, duplicate):
+        if resident.id != target.resident_id and uow.concerns.follow(
+            target.id, resident.id, services.clock()
+        ):
+            moved += 1
+    duplicate.duplicate_of_id = target.id
+    change_status(
+        uow,
+        services,
+        duplicate,
+        State.CLOSED,
+        actor=Actor.STAFF,
+        author=author,
+        note=services.texts(services.staff_language, "merge-note", target=services.ticket(target)),
+        reason=CloseReason.DUPLICATE,
+    )
+    return moved
+
+
+def _recipients(uow: UnitOfWork, concern: Concern) -> list[Resident]:
+    recipients = [concern.resident] if concern.resident else []
+    recipients += [r for r in uow.concerns.followers(concern.id) if r not in recipients]
+    return recipients

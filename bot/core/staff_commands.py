@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 from bot.config import StaffMember
 from bot.core import concerns
@@ -158,6 +159,199 @@ def _status(st: StaffTurn, cmd: ParsedCommand) -> None:
     )
 
 
+# --- working a concern ----------------------------------------------------------------------
+
+
+def _split(
+    cmd: ParsedCommand, usage_id: str, st: StaffTurn, need_text: bool = True
+) -> tuple[Concern, str]:
+    """'TICKET rest of the line' -> (concern, text); usage error when parts are missing."""
+    ticket, _, rest = cmd.args.partition(" ")
+    rest = rest.strip()
+    if not ticket or (need_text and not rest):
+        raise UsageError(st.turn.text(usage_id))
+    return _concern(st, ticket), rest
+
+
+def _log(
+    st: StaffTurn, action: str, concern: Concern | None, reason: str | None, obj: str | None = None
+) -> None:
+    turn = st.turn
+    turn.uow.log.add(
+        actor=st.author,
+        action=action,
+        object_type="concern" if concern is not None else "resident",
+        object_id=turn.services.ticket(concern) if concern is not None else (obj or ""),
+        reason=reason,
+        now=turn.now,
+    )
+
+
+def _note(st: StaffTurn, cmd: ParsedCommand) -> None:
+    """An internal note: in the history for staff, never shown to residents."""
+    concern, text = _split(cmd, "usage-note", st)
+    concerns.add_note(st.turn.uow, st.turn.services, concern, author=st.author, text=text)
+    _log(st, "note", concern, None)
+    st.turn.reply("staff-note-done", ticket=st.turn.services.ticket(concern))
+
+
+def _reply(st: StaffTurn, cmd: ParsedCommand) -> None:
+    """A message from the department to the reporter and followers."""
+    concern, text = _split(cmd, "usage-reply", st)
+    concerns.staff_reply(st.turn.uow, st.turn.services, concern, author=st.author, text=text)
+    _log(st, "reply", concern, text)
+    st.turn.reply("staff-reply-done", ticket=st.turn.services.ticket(concern))
+
+
+def _assign(st: StaffTurn, cmd: ParsedCommand) -> None:
+    """Re-route to another department: it gets the concern forwarded; the resident is told."""
+    turn = st.turn
+    concern, dept_id = _split(cmd, "usage-assign", st)
+    department = turn.services.directory.departments.get(dept_id.split()[0].lower())
+    if department is None:
+        known = ", ".join(sorted(turn.services.directory.departments))
+        raise UsageError(
+            turn.text("usage-assign") + "\n" + turn.text("known-departments", ids=known)
+        )
+    if department.id == concern.department_id:
+        turn.reply("staff-assign-same", department=department.name)
+        return
+    before = concern.department_id
+    concerns.reassign(turn.uow, turn.services, concern, department.id, author=st.author)
+    _log(st, f"assign:{department.id}", concern, f"from {before}")
+    turn.reply(
+        "staff-assign-done", ticket=turn.services.ticket(concern), department=department.name
+    )
+
+
+def _merge(st: StaffTurn, cmd: ParsedCommand) -> None:
+    """A duplicate: the reporter and followers follow the other concern and are told."""
+    turn = st.turn
+    words = cmd.words
+    if len(words) < 2:
+        raise UsageError(turn.text("usage-merge"))
+    duplicate, target = _concern(st, words[0]), _concern(st, words[1])
+    if duplicate.id == target.id or target.duplicate_of_id == duplicate.id:
+        raise UsageError(turn.text("usage-merge"))
+    moved = concerns.merge(turn.uow, turn.services, duplicate, target, author=st.author)
+    _log(st, "merge", duplicate, f"into {turn.services.ticket(target)}")
+    turn.reply(
+        "staff-merge-done",
+        ticket=turn.services.ticket(duplicate),
+        target=turn.services.ticket(target),
+        count=moved,
+    )
+
+
+def _reject(st: StaffTurn, cmd: ParsedCommand) -> None:
+    """Close as rejected, with the reason the resident is told (an honest answer)."""
+    turn = st.turn
+    concern, reason = _split(cmd, "usage-reject", st)
+    concerns.change_status(
+        turn.uow,
+        turn.services,
+        concern,
+        State.CLOSED,
+        actor=Actor.STAFF,
+        author=st.author,
+        note=reason,
+        reason=CloseReason.REJECTED,
+    )
+    turn.reply(
+        "staff-status-done", ticket=turn.services.ticket(concern), state=turn.text("state-closed")
+    )
+
+
+def _hide(st: StaffTurn, cmd: ParsedCommand) -> None:
+    """Hide abusive content: gone from queues, digests and residents' lookups; history kept."""
+    turn = st.turn
+    concern, reason = _split(cmd, "usage-hide", st)
+    concern.hidden = True
+    concern.updated_at = turn.now
+    _log(st, "hide", concern, reason)
+    turn.reply("staff-hide-done", ticket=turn.services.ticket(concern))
+
+
+def _ban(st: StaffTurn, cmd: ParsedCommand) -> None:
+    """Ignore a resident (by the pseudonym staff see) for some days, or until unbanned (0)."""
+    turn = st.turn
+    words = cmd.words
+    if not words:
+        raise UsageError(turn.text("usage-ban"))
+    resident = turn.uow.residents.by_pseudonym(words[0].upper())
+    if resident is None:
+        raise UsageError(turn.text("usage-ban"))
+    if st.member.role != "admin" and not turn.uow.concerns.resident_has_concern_for(
+        resident.id, st.member.departments, turn.services.directory.managed_quarters(st.member)
+    ):
+        raise NotPermitted()
+    days = 30
+    if len(words) > 1:
+        if not words[1].isdigit() or int(words[1]) > 3650:
+            raise UsageError(turn.text("usage-ban"))
+        days = int(words[1])
+    reason = " ".join(words[2:]) or None
+    if days == 0:
+        resident.banned_until = None
+        _log(st, "unban", None, reason, obj=resident.pseudonym)
+        turn.reply("staff-unban-done", resident=resident.pseudonym)
+        return
+    resident.banned_until = turn.now + timedelta(days=days)
+    _log(st, f"ban:{days}d", None, reason, obj=resident.pseudonym)
+    turn.reply("staff-ban-done", resident=resident.pseudonym, days=days)
+
+
+def _stats(st: StaffTurn, _cmd: ParsedCommand) -> None:
+    turn, member = st.turn, st.member
+    departments = None if member.role == "admin" else member.departments
+    quarters = turn.services.directory.managed_quarters(member)
+    counts = turn.uow.concerns.state_counts(departments, quarters)
+    lines = [
+        turn.text("stats-line", state=turn.text(f"state-{state}"), count=count)
+        for state, count in sorted(counts.items())
+    ]
+    turn.reply("stats", total=sum(counts.values()), lines="\n".join(lines) or "–")
+
+
+def _failed(st: StaffTurn, _cmd: ParsedCommand) -> None:
+    """Deliveries that failed or keep failing (admins only)."""
+    turn = st.turn
+    if st.member.role != "admin":
+        raise NotPermitted()
+    rows = turn.uow.outbox.failed()
+    if not rows:
+        turn.reply("failed-none")
+        return
+    lines = [
+        turn.text(
+            "failed-line",
+            id=m.id,
+            kind=m.kind,
+            to=m.destination or f"{m.channel}:{m.address}",
+            attempts=m.attempts,
+            error=_one_line(m.last_error or "", 80),
+            state=turn.text("failed-gave-up" if m.failed_at else "failed-retrying"),
+        )
+        for m in rows
+    ]
+    turn.reply("failed-list", count=len(rows), lines="\n".join(lines))
+
+
+def _resend(st: StaffTurn, cmd: ParsedCommand) -> None:
+    """Try a failed delivery again now (admins only)."""
+    turn = st.turn
+    if st.member.role != "admin":
+        raise NotPermitted()
+    ids = [w for w in cmd.words if w.isdigit()]
+    if not ids:
+        raise UsageError(turn.text("usage-resend"))
+    done = [i for i in ids if turn.uow.outbox.retry_now(int(i), turn.now)]
+    for i in done:
+        _log(st, "resend", None, None, obj=f"outbox:{i}")
+    turn.uow.after_commit(turn.services.wake_dispatcher)
+    turn.reply("resend-done", count=len(done))
+
+
 def _one_line(text: str, limit: int) -> str:
     flat = " ".join(text.split())
     return flat if len(flat) <= limit else flat[: limit - 1] + "…"
@@ -174,5 +368,15 @@ _SPECS = [
     CommandSpec(("queue", "liste"), _queue, "help-staff-queue"),
     CommandSpec(("show", "zeige"), _show, "help-staff-show"),
     CommandSpec(("status",), _status, "help-staff-status"),
+    CommandSpec(("note", "notiz"), _note, "help-staff-note"),
+    CommandSpec(("reply", "antwort"), _reply, "help-staff-reply"),
+    CommandSpec(("assign", "zuweisen"), _assign, "help-staff-assign"),
+    CommandSpec(("merge", "zusammenführen", "zusammenfuehren"), _merge, "help-staff-merge"),
+    CommandSpec(("reject", "ablehnen"), _reject, "help-staff-reject"),
+    CommandSpec(("hide", "verbergen"), _hide, "help-staff-hide"),
+    CommandSpec(("ban", "sperren"), _ban, "help-staff-ban"),
+    CommandSpec(("stats", "statistik"), _stats, "help-staff-stats"),
+    CommandSpec(("failed", "fehler"), _failed, "help-staff-failed"),
+    CommandSpec(("resend", "erneut"), _resend, "help-staff-resend"),
 ]
 STAFF_COMMANDS = command_table(_SPECS)
