@@ -109,9 +109,7 @@ def digest(
     app_ = build_app(_settings(config))
     try:
         typer.echo(
-            render_preview(
-                app_.services, app_.uow_factory, department=department, quarter=quarter
-            )
+            render_preview(app_.services, app_.uow_factory, department=department, quarter=quarter)
         )
     except KeyError as error:
         typer.echo(str(error.args[0]), err=True)

@@ -249,6 +249,21 @@ class NlpSettings(_Model):
     gazetteer: str | None = None
 
 
+class DuplicateSettings(_Model):
+    enabled: bool = True
+    distance_m: float = Field(default=150.0, gt=0)
+    max_age_days: int = Field(default=60, ge=1)
+    min_similarity: float = Field(default=0.35, ge=0, le=2)
+
+
+class RouteRule(_Model):
+    """category (in a quarter) → department, before the departments' own category lists."""
+
+    category: str
+    quarter: str | None = None
+    department: str
+
+
 class Settings(_Model):
     city: CitySettings
     database: DatabaseSettings = DatabaseSettings()
@@ -260,6 +275,8 @@ class Settings(_Model):
     quarters: list[Quarter] = Field(default_factory=list)
     staff: list[StaffMember] = Field(default_factory=list)
     admins: Admins = Admins()
+    routes: list[RouteRule] = Field(default_factory=list)
+    duplicates: DuplicateSettings = DuplicateSettings()
 
     @model_validator(mode="after")
     def _cross_references(self) -> Settings:
@@ -278,6 +295,14 @@ class Settings(_Model):
                 if cat in handled:
                     raise ValueError(f"{where}: {cat!r} is already handled by {handled[cat]!r}")
                 handled[cat] = dept.id
+        quarter_ids = {q.id for q in self.quarters}
+        for i, rule in enumerate(self.routes):
+            if rule.category not in category_ids:
+                raise ValueError(f"routes[{i}].category: {rule.category!r} is not a category id")
+            if rule.department not in department_ids:
+                raise ValueError(f"routes[{i}].department: no department {rule.department!r}")
+            if rule.quarter is not None and rule.quarter not in quarter_ids:
+                raise ValueError(f"routes[{i}].quarter: no quarter {rule.quarter!r}")
         for i, member in enumerate(self.staff):
             for j, dept_id in enumerate(member.departments):
                 if dept_id not in department_ids:

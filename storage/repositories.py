@@ -118,6 +118,22 @@ class ConcernRepository(_Repository):
                 update(Photo).where(Photo.id.in_(photo_ids)).values(concern_id=concern_id)
             )
 
+    def open_like(
+        self, category: str, states: Sequence[str], since: datetime, limit: int
+    ) -> Sequence[Concern]:
+        """Recent open concerns of a category, newest first (duplicate candidates)."""
+        return self.session.scalars(
+            select(Concern)
+            .where(
+                Concern.category == category,
+                Concern.state.in_(states),
+                Concern.hidden.is_(False),
+                Concern.created_at >= since,
+            )
+            .order_by(Concern.id.desc())
+            .limit(limit)
+        ).all()
+
     def resident_has_concern_for(
         self, resident_id: int, departments: Sequence[str], quarters: Sequence[str]
     ) -> bool:

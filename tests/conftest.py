@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import uuid
 from collections.abc import Iterator
 
@@ -104,6 +105,23 @@ class Harness:
         )
         self.deliver()
         return self.console.to(chat)[before:]
+
+    def report(self, who: str, text: str) -> str:
+        """Report a concern as a new one, confirming the proposal, declining "me too", skipping
+        the place when asked; returns the ticket number."""
+        answers = self.say(who, text)
+        for _ in range(4):
+            last = answers[-1].text if answers else ""
+            match = re.search(r"[A-Z]{2}-\d{4}-\d{5}", last)
+            if match and "folgen" not in last and "follow" not in last:
+                return match.group(0)
+            if "folgen" in last or "follow" in last:
+                answers = self.say(who, "2")
+            elif "Wo genau" in last or "Where exactly" in last:
+                answers = self.say(who, "überspringen")
+            else:
+                answers = self.say(who, "ja")
+        raise AssertionError(f"no ticket number for {who}: {last}")
 
     def deliver(self) -> None:
         asyncio.run(self.dispatcher.drain())

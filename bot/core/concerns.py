@@ -36,7 +36,7 @@ def submit(uow: UnitOfWork, services: Services, resident: Resident, draft: Draft
     """Store a new concern and queue its acknowledgement and its forwarding."""
     now = services.clock()
     assert draft.category is not None
-    department = services.directory.department_for(draft.category)
+    department = services.directory.department_for(draft.category, draft.quarter_id)
     concern = uow.concerns.add(
         Concern(
             created_at=now,

@@ -75,7 +75,12 @@ class Directory:
         """Staff identity comes only from the channel's verified sender id."""
         return self._accounts.get((channel, sender))
 
-    def department_for(self, category: str) -> Department | None:
+    def department_for(self, category: str, quarter_id: str | None = None) -> Department | None:
+        """The routing table: a rule for this category (in this quarter) first, then the
+        department that lists the category; None sends it to the admins' triage."""
+        for rule in self.settings.routes:
+            if rule.category == category and rule.quarter in (None, quarter_id):
+                return self.departments[rule.department]
         return self._by_category.get(category)
 
     def managed_quarters(self, member: StaffMember) -> list[str]:

@@ -10,16 +10,17 @@ import re
 from collections.abc import Callable
 from datetime import timedelta
 
-from bot.core import concerns, fixed_check
+from bot.core import concerns, duplicates, fixed_check
 from bot.core.concerns import Draft
 from bot.core.messages import Choice
 from bot.core.turn import Turn
-from storage.models import Photo
+from storage.models import Concern, Photo
 
 MAX_TEXT = 4000
 PHOTO_AFTER_SUBMIT = timedelta(minutes=30)
 
 YES, OTHER, SKIP, MORE = "yes", "other", "skip", "more"
+FOLLOW, NEW = "follow", "new"
 
 
 def draft_of(turn: Turn) -> Draft:
@@ -172,12 +173,54 @@ def _after_category(turn: Turn, draft: Draft) -> None:
         _ask_place(turn)
 
 
-def _submit(turn: Turn, draft: Draft) -> None:
+def _submit(turn: Turn, draft: Draft, *, checked: bool = False) -> None:
     assert turn.resident is not None
+    similar = None if checked else duplicates.find_similar(turn, draft)
+    if similar is not None:
+        save(turn, "duplicate", draft, duplicate_of=similar.id)
+        _offer_duplicate(turn, similar)
+        return
     concern = concerns.submit(turn.uow, turn.services, turn.resident, draft)
     turn.set_step(
         "idle", {"last_concern_id": concern.id, "last_submitted_at": turn.now.isoformat()}
     )
+
+
+def _offer_duplicate(turn: Turn, similar: Concern) -> None:
+    services = turn.services
+    turn.reply(
+        "duplicate-offer",
+        [Choice(FOLLOW, turn.text("duplicate-follow")), Choice(NEW, turn.text("duplicate-new"))],
+        ticket=services.ticket(similar),
+        category=services.category_name(similar.category, turn.language),
+        place=similar.address or turn.text("place-unknown"),
+        days=(turn.now - similar.created_at).days,
+        state=concerns.status_words(services, similar, turn.language),
+    )
+
+
+def on_duplicate(turn: Turn) -> None:
+    """Follow the similar concern ("me too"), or report a new one after all."""
+    draft = draft_of(turn)
+    similar_id = int(turn.conversation.data.get("duplicate_of") or 0)
+    answer = _answer(turn, {FOLLOW: ("1", "words-yes"), NEW: ("2", "words-no")})
+    similar = turn.uow.concerns.get(similar_id) if similar_id else None
+    if answer == NEW or (answer == FOLLOW and similar is None):
+        _submit(turn, draft, checked=True)
+    elif answer == FOLLOW and similar is not None:
+        assert turn.resident is not None
+        concerns.follow(turn.uow, turn.services, similar, turn.resident)
+        turn.uow.concerns.attach_photos(draft.photo_ids, similar.id)
+        turn.set_step("idle", {})
+        turn.reply("duplicate-followed", ticket=turn.services.ticket(similar))
+    elif similar is not None:
+        save(turn, "duplicate", draft, duplicate_of=similar_id)
+        _offer_duplicate(turn, similar)
+    else:
+        _submit(turn, draft, checked=True)
+
+
+STEPS["duplicate"] = on_duplicate
 
 
 def _ask_confirm(turn: Turn, draft: Draft, again: bool = False) -> None:

@@ -1,0 +1,79 @@
+""" "Me too": a new concern that looks like an open one is offered to follow it instead.
+
+Close means: same category, still open, reported in the last `max_age_days`, at the same place
+(within `distance_m` of a shared location, the same street, or — when neither is known — the same
+quarter), and with similar words (share of common words at least `min_similarity`; a place
+match on the same street counts for a lot by itself). Staff see how many follow a concern.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from datetime import timedelta
+
+from bot.core.concerns import Draft
+from bot.core.states import OPEN_STATES
+from bot.core.turn import Turn
+from nlp.normalize import match_fold
+from storage.models import Concern
+
+_WORD = re.compile(r"[a-z0-9]{4,}")
+_FILLER = {"hier", "seit", "bitte", "danke", "schon", "wieder", "there", "this", "that", "with"}
+
+
+def _words(text: str) -> set[str]:
+    return {w for w in _WORD.findall(match_fold(text)) if w not in _FILLER}
+
+
+def similarity(a: str, b: str) -> float:
+    """Share of common words (Jaccard), on folded text."""
+    wa, wb = _words(a), _words(b)
+    if not wa or not wb:
+        return 0.0
+    return len(wa & wb) / len(wa | wb)
+
+
+def _metres(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lon2 - lon1)
+    h = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * 6_371_000 * math.asin(math.sqrt(h))
+
+
+def _street(address: str | None) -> str | None:
+    if not address:
+        return None
+    return re.sub(r"\s*\d+\s*[a-z]?$", "", match_fold(address)).strip() or None
+
+
+def find_similar(turn: Turn, draft: Draft) -> Concern | None:
+    """The best open concern the draft looks like a duplicate of, or None."""
+    settings = turn.services.settings.duplicates
+    if not settings.enabled or draft.category is None:
+        return None
+    since = turn.now - timedelta(days=settings.max_age_days)
+    candidates = turn.uow.concerns.open_like(
+        draft.category, [s.value for s in OPEN_STATES], since, limit=200
+    )
+    best, best_score = None, 0.0
+    street = _street(draft.address)
+    for concern in candidates:
+        if turn.resident is not None and concern.resident_id == turn.resident.id:
+            continue  # one's own concern is not a "me too"
+        near = False
+        if draft.lat is not None and concern.lat is not None and concern.lon is not None:
+            near = (
+                _metres(draft.lat, draft.lon or 0.0, concern.lat, concern.lon)
+                <= settings.distance_m
+            )
+        same_street = street is not None and street == _street(concern.address)
+        if not near and not same_street:
+            if draft.lat is not None or street is not None or draft.quarter_id is None:
+                continue
+            if concern.quarter_id != draft.quarter_id:
+                continue
+        score = similarity(draft.text, concern.text) + (0.3 if same_street or near else 0.0)
+        if score >= settings.min_similarity and score > best_score:
+            best, best_score = concern, score
+    return best
