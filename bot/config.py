@@ -256,6 +256,23 @@ class DuplicateSettings(_Model):
     min_similarity: float = Field(default=0.35, ge=0, le=2)
 
 
+class EmailSettings(_Model):
+    """The SMTP server that e-mail destinations are sent through."""
+
+    host: str = "localhost"
+    port: int = Field(default=587, ge=1, le=65535)
+    security: Literal["starttls", "ssl", "none"] = "starttls"
+    username: str | None = None
+    password_env: str = "LOTSE_SMTP_PASSWORD"
+    sender: str = "quartierslotse@localhost"
+    timeout_seconds: float = Field(default=30.0, gt=0)
+
+
+class Open311Settings(_Model):
+    poll_minutes: int = Field(default=30, ge=1)  # how often status updates are fetched back
+    timeout_seconds: float = Field(default=20.0, gt=0)
+
+
 class RouteRule(_Model):
     """category (in a quarter) → department, before the departments' own category lists."""
 
@@ -277,6 +294,8 @@ class Settings(_Model):
     admins: Admins = Admins()
     routes: list[RouteRule] = Field(default_factory=list)
     duplicates: DuplicateSettings = DuplicateSettings()
+    email: EmailSettings = EmailSettings()
+    open311: Open311Settings = Open311Settings()
 
     @model_validator(mode="after")
     def _cross_references(self) -> Settings:

@@ -15,6 +15,7 @@ from bot.channels.base import NetworkChannel
 from bot.config import Admins, Department, Quarter, Settings
 from bot.core.directory import destination_address
 from bot.core.messages import Incoming
+from bot.destinations import destination_senders
 from bot.outbox import Sender
 from bot.scheduler import build_scheduler
 
@@ -91,6 +92,7 @@ async def run_bot(settings: Settings, stdin: TextIO = sys.stdin, out: TextIO = s
     app = build_app(settings)
     channels = network_channels(app)
     senders: list[Sender] = [s for channel in channels for s in channel.senders()]
+    senders += destination_senders(app)
     if settings.channels.console.enabled:
         senders.append(console.ConsoleSender(out, addresses=None))
     dispatcher = app.attach_senders(senders)

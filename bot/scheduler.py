@@ -76,6 +76,19 @@ def build_scheduler(app: App) -> AsyncIOScheduler:
         max_instances=1,
         misfire_grace_time=6 * 3600,  # a bot down at 08:00 still sends the digest when back
     )
+    if any(s.channel == "open311" for s in app.senders):
+        from bot.destinations.open311 import poll_status_updates
+
+        scheduler.add_job(
+            run_in_core,
+            "interval",
+            args=[poll_status_updates, app],
+            minutes=app.settings.open311.poll_minutes,
+            id="open311-poll",
+            name="fetch status updates from Open311 endpoints",
+            coalesce=True,
+            max_instances=1,
+        )
     if app.dispatcher is not None:
         scheduler.add_job(
             app.dispatcher.wake,

@@ -255,3 +255,18 @@ class Subscription(Base):
     resident_id: Mapped[int] = mapped_column(ForeignKey("resident.id"), index=True)
     quarter_id: Mapped[str] = mapped_column(String(64), index=True)
     created_at: Mapped[datetime]
+
+
+class ExternalRef(Base):
+    """A concern's id in another system, e.g. the service_request_id an Open311 endpoint gave."""
+
+    __tablename__ = "external_ref"
+    __table_args__ = (UniqueConstraint("concern_id", "system", name="uq_external_ref"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    concern_id: Mapped[int] = mapped_column(ForeignKey("concern.id"), index=True)
+    system: Mapped[str] = mapped_column(String(255))  # e.g. "open311:https://…/v2"
+    external_id: Mapped[str] = mapped_column(String(120))
+    status: Mapped[str | None] = mapped_column(String(40))
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]

@@ -93,7 +93,7 @@ def forward(uow: UnitOfWork, services: Services, concern: Concern) -> list[Addre
     body = payload(
         staff_summary(uow, services, concern, heading="forward-heading"),
         photo_id=photos[0].id if photos else None,
-        ticket=services.ticket(concern),
+        **forward_fields(services, concern),
     )
     targets = services.directory.forward_targets(concern.department_id, concern.quarter_id)
     for target in targets:
@@ -106,6 +106,22 @@ def forward(uow: UnitOfWork, services: Services, concern: Concern) -> list[Addre
             destination=target.key,
         )
     return targets
+
+
+def forward_fields(services: Services, concern: Concern) -> dict[str, object]:
+    """Structured fields for destinations that need more than text (e-mail subject, Open311)."""
+    fields: dict[str, object] = {
+        "ticket": services.ticket(concern),
+        "concern_id": concern.id,
+        "category": concern.category,
+        "category_name": services.category_name(concern.category, services.staff_language),
+        "description": concern.text,
+    }
+    if concern.address:
+        fields["address"] = concern.address
+    if concern.lat is not None and concern.lon is not None:
+        fields["lat"], fields["lon"] = concern.lat, concern.lon
+    return fields
 
 
 def staff_summary(uow: UnitOfWork, services: Services, concern: Concern, heading: str) -> str:

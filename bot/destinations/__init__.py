@@ -1,0 +1,31 @@
+"""Destinations that are not chats: e-mail (SMTP) and Open311 GeoReport v2 endpoints.
+
+Both are outbox Senders like the chat channels: a concern is delivered to each exactly once
+(the outbox key), retried with backoff, and failures show up in /failed.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from bot.bootstrap import App
+    from bot.outbox import Sender
+
+
+def destination_senders(app: App) -> list[Sender]:
+    """The senders the config needs: e-mail if any destination is an address, Open311 if any
+    destination is an endpoint."""
+    settings = app.settings
+    owners = [*settings.departments, *settings.quarters, settings.admins]
+    types = {d.type for owner in owners for d in owner.destinations}
+    senders: list[Sender] = []
+    if "email" in types:
+        from bot.destinations.email import EmailSender
+
+        senders.append(EmailSender(settings.email, settings.city.name))
+    if "open311" in types:
+        from bot.destinations.open311 import Open311Sender
+
+        senders.append(Open311Sender(app))
+    return senders
