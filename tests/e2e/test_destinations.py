@@ -352,3 +352,57 @@ def test_the_runner_builds_senders_for_the_configured_destination_types(  # type
     finally:
         plain.close()
         with_both.close()
+
+
+def test_one_concern_to_four_destinations_each_exactly_once_despite_an_outage(  # type: ignore[no-untyped-def]
+    settings, database_url, clock: FakeClock, smtp_server, open311_endpoint, monkeypatch
+) -> None:
+    """Chat channels are recording senders here (their adapters have their own e2e tests);
+    e-mail and Open311 are the real loopback peers."""
+    from bot.config import MatrixDestination, TelegramDestination
+    from tests.fakes import RecordingSender
+
+    port, cert, received, _logins = smtp_server
+    monkeypatch.setenv("LOTSE_SMTP_PASSWORD", "geheim")
+    monkeypatch.setenv("AACHEN_OPEN311_KEY", "k3y")
+    custom = settings
+    for destination in (
+        TelegramDestination(type="telegram", chat_id=-1001),
+        MatrixDestination(type="matrix", room_id="!abfall:aachen.example"),
+        EmailDestination(type="email", to="abfall@stadt.example"),
+        Open311Destination(
+            type="open311", endpoint=open311_endpoint, api_key_env="AACHEN_OPEN311_KEY"
+        ),
+    ):
+        custom = _with_destination(custom, destination)
+    app = build_app(
+        custom,
+        classifier=KeywordClassifier(),
+        clock=clock,
+        database_url=database_url,
+        upgrade_schema=True,
+    )
+    try:
+        harness = Harness(app)
+        matrix = RecordingSender("matrix")
+        email_sender = EmailSender(
+            EmailSettings(host="127.0.0.1", port=port, username="lotse"),
+            "Aachen",
+            context=ssl.create_default_context(cafile=str(cert)),
+        )
+        harness.dispatcher = app.attach_senders(
+            [harness.console, harness.telegram, matrix, email_sender, Open311Sender(app)]
+        )
+        harness.telegram.fail_next = 3  # Telegram down for a while
+        _Open311.fail_next = 2  # and the Open311 endpoint too
+        ticket = harness.report("emil", "Sperrmüll am Adalbertsteinweg 50")
+        for _ in range(8):  # time passes; the outbox retries with backoff
+            clock.advance(minutes=10)
+            harness.deliver()
+    finally:
+        app.close()
+    assert len([m for m in harness.telegram.to("-1001") if ticket in m.text]) == 1
+    assert len([m for m in matrix.to("!abfall:aachen.example") if ticket in m.text]) == 1
+    assert len([m for m in received if ticket in m["Subject"]]) == 1
+    assert len(_Open311.posts) == 1
+    assert len([m for m in harness.room("abfall") if ticket in m.text]) == 1
