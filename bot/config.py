@@ -48,8 +48,11 @@ class MatrixDestination(_Model):
     @field_validator("room_id")
     @classmethod
     def _room_id(cls, value: str) -> str:
-        if not value.startswith(("!", "#")) or ":" not in value:
-            raise ValueError("must look like !room:server or #alias:server")
+        # Room ids are "!opaque:server", or just "!opaque" since room version 12.
+        if not (value.startswith("!") and len(value) > 1) and not (
+            value.startswith("#") and ":" in value
+        ):
+            raise ValueError("must look like !roomid[:server] or #alias:server")
         return value
 
 

@@ -92,7 +92,7 @@ def test_config_check_accepts_the_example_and_names_the_key_of_an_error(tmp_path
 def test_db_upgrade_creates_the_schema(tmp_path: Path) -> None:
     result = _run(["db", "upgrade"], tmp_path)
     assert result.returncode == 0, result.stderr
-    assert "revision 0001" in result.stdout
+    assert re.search(r"revision \d{4}", result.stdout)
 
 
 @pytest.mark.postgres

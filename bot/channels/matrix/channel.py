@@ -1,0 +1,390 @@
+"""MatrixChannel: login, the sync loop, events → Incoming; MatrixSender: outbox → rooms.
+
+The sync token (next_batch) lives in the project's database (channel_state) and is stored only
+after the events of a sync were handed to the core, so a crash means the events come again —
+and the core's message-id dedupe makes that harmless — while a restart never skips any.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+from typing import TYPE_CHECKING, Any
+
+import aiohttp
+from nio import (
+    AsyncClient,
+    AsyncClientConfig,
+    DownloadError,
+    ErrorResponse,
+    JoinError,
+    LoginError,
+    MegolmEvent,
+    RoomMessage,
+    RoomSendError,
+    SyncError,
+    SyncResponse,
+    UploadError,
+)
+
+from bot.channels.base import hand_to_core
+from bot.channels.matrix.format import content, parse_geo_uri, strip_reply_fallback
+from bot.core.messages import ChatKind, GeoPoint, Incoming, OutMessage, PhotoIn
+from bot.outbox import DeliveryError, PermanentDeliveryError
+
+if TYPE_CHECKING:
+    from bot.bootstrap import App
+    from bot.outbox import Sender
+
+log = logging.getLogger(__name__)
+
+CHANNEL = "matrix"
+TOKEN_STATE = "matrix:next_batch"
+MAX_PHOTO_BYTES = 10 * 1024 * 1024
+LONG_POLL_MS = 15_000
+
+
+def _config() -> AsyncClientConfig:
+    # 429 and timeouts come back to us instead of nio sleeping for minutes: the outbox waits
+    # (retry_after) and the sync loop reconnects with its own bounded backoff.
+    return AsyncClientConfig(
+        encryption_enabled=False,
+        max_limit_exceeded=0,
+        max_timeouts=1,
+        request_timeout=LONG_POLL_MS / 1000 + 10,
+        store_sync_tokens=False,
+    )
+
+
+class MatrixChannel:
+    name = CHANNEL
+
+    def __init__(self, app: App) -> None:
+        self.app = app
+        self.settings = app.settings.channels.matrix
+        self.client = AsyncClient(
+            self.settings.homeserver,
+            self.settings.user_id,
+            self.settings.device_id,
+            config=_config(),
+        )
+        self._task: asyncio.Task[None] | None = None
+        self._abandoned: set[asyncio.Future[Any]] = set()
+        self._stop = asyncio.Event()
+        self.connected = asyncio.Event()
+        staff_rooms = app.services.directory.staff_rooms
+        self.staff_rooms = {a.address for a in staff_rooms if a.channel == CHANNEL}
+
+    def senders(self) -> list[Sender]:
+        return [MatrixSender(self.client)]
+
+    # --- lifecycle ------------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        await self._login()
+        for room_id in sorted(self.staff_rooms):
+            joined = await self.client.join(room_id)
+            if isinstance(joined, JoinError):
+                log.warning("matrix: cannot join staff room %s: %s", room_id, joined.message)
+        self._stop.clear()
+        self._task = asyncio.create_task(self._sync_loop(), name="matrix-sync")
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self.connected.wait(), timeout=30)
+
+    async def stop(self) -> None:
+        self._stop.set()
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+        if self._abandoned:  # hung requests given up on: give them a moment to unwind
+            await asyncio.wait(set(self._abandoned), timeout=2)
+        await self.client.close()
+
+    async def _login(self) -> None:
+        token = os.environ.get(self.settings.access_token_env)
+        if token:
+            self.client.restore_login(self.settings.user_id, self.settings.device_id, token)
+            return
+        password = os.environ.get(self.settings.password_env)
+        if not password:
+            raise RuntimeError(
+                f"matrix: set {self.settings.access_token_env} or {self.settings.password_env}"
+            )
+        response = await self.client.login(password, device_name="Quartierslotse")
+        if isinstance(response, LoginError):
+            raise RuntimeError(f"matrix login failed: {response.message}")
+
+    # --- receiving ------------------------------------------------------------------------------
+
+    async def _sync_loop(self) -> None:
+        token = await self._db(self._load_token)
+        delay = 1.0
+        while not self._stop.is_set():
+            try:
+                # A long poll of LONG_POLL_MS; a connection that hangs beyond that (homeserver
+                # gone without closing it) is abandoned and the loop reconnects.
+                response = await self._sync_once(token)
+            except asyncio.CancelledError:
+                raise
+            except Exception as error:  # homeserver down or restarting, connection dropped
+                log.warning(
+                    "matrix sync failed (%s: %s); retrying in %.0f s",
+                    error.__class__.__name__,
+                    error,
+                    delay,
+                )
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 30.0)
+                continue
+            if isinstance(response, SyncError) or not isinstance(response, SyncResponse):
+                log.warning("matrix sync error: %s; retrying in %.0f s", response, delay)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 30.0)
+                continue
+            delay = 1.0
+            first = token is None
+            log.debug("matrix sync ok first=%s joined=%d", first, len(response.rooms.join))
+            await self._handle_sync(response, skip_timeline=first)
+            token = response.next_batch
+            await self._db(self._save_token, token)
+            self.connected.set()
+
+    async def _sync_once(self, token: str | None) -> Any:
+        """One sync request, abandoned when it hangs past the long poll (then it is cancelled
+        in the background: waiting for a hung connection to finish cancelling could block)."""
+        task = asyncio.ensure_future(
+            self.client.sync(
+                timeout=LONG_POLL_MS if token else 0,
+                since=token,
+                full_state=token is None,
+                sync_filter={"room": {"timeline": {"limit": 100}}},
+            )
+        )
+        log.debug("matrix sync request since=%s", token and token[:12])
+        done, _ = await asyncio.wait({task}, timeout=LONG_POLL_MS / 1000 + 10)
+        log.debug("matrix sync request done=%s", bool(done))
+        if not done:
+            task.cancel()
+            task.add_done_callback(lambda t: t.cancelled() or t.exception())
+            self._abandoned.add(task)
+            task.add_done_callback(self._abandoned.discard)
+            raise TimeoutError("sync hung")
+        return task.result()
+
+    async def _handle_sync(self, response: SyncResponse, *, skip_timeline: bool) -> None:
+        for room_id, invite in response.rooms.invite.items():
+            await self._on_invite(room_id, invite)
+        if skip_timeline:
+            # The very first sync of a new installation: history is not "new messages".
+            return
+        for room_id, room in response.rooms.join.items():
+            for event in room.timeline.events:
+                try:
+                    await self._on_event(room_id, event)
+                except Exception:  # one bad event must not stop the channel
+                    log.exception("matrix: handling an event failed room=%s", room_id)
+
+    async def _on_invite(self, room_id: str, invite: Any) -> None:
+        inviter = next(
+            (
+                e.sender
+                for e in invite.invite_state
+                if getattr(e, "membership", None) == "invite"
+                and getattr(e, "state_key", None) == self.settings.user_id
+            ),
+            None,
+        )
+        if not self._invite_allowed(inviter):
+            log.info("matrix: invite declined by policy room=%s", room_id)
+            await self.client.room_leave(room_id)
+            return
+        joined = await self.client.join(room_id)
+        if isinstance(joined, JoinError):
+            log.warning("matrix: join failed room=%s: %s", room_id, joined.message)
+
+    def _invite_allowed(self, inviter: str | None) -> bool:
+        if self.settings.invite_policy == "anyone":
+            return True
+        server = inviter.split(":", 1)[1] if inviter and ":" in inviter else ""
+        return server in self.settings.allowed_homeservers
+
+    async def _on_event(self, room_id: str, event: Any) -> None:
+        if getattr(event, "sender", None) == self.settings.user_id:
+            return  # our own messages
+        log.debug("matrix event room=%s type=%s", room_id, type(event).__name__)
+        if isinstance(event, MegolmEvent):
+            await self._hand(self._incoming(room_id, event, text=None, encrypted=True))
+            return
+        if not isinstance(event, RoomMessage):
+            return
+        source = event.source.get("content", {})
+        relates = source.get("m.relates_to") or {}
+        if relates.get("rel_type") == "m.replace":
+            await self._hand(self._incoming(room_id, event, text=None, edited=True))
+            return
+        msgtype = source.get("msgtype")
+        if msgtype in ("m.text", "m.notice", "m.emote"):
+            body = str(source.get("body", ""))
+            if "m.in_reply_to" in relates:
+                body = strip_reply_fallback(body)
+            await self._hand(self._incoming(room_id, event, text=body))
+        elif msgtype == "m.image":
+            photo = await self._download(source)
+            await self._hand(self._incoming(room_id, event, text=None, photo=photo))
+        elif msgtype == "m.location":
+            point = parse_geo_uri(str(source.get("geo_uri", "")))
+            location = GeoPoint(*point) if point else None
+            text = None if point else str(source.get("body", ""))
+            await self._hand(self._incoming(room_id, event, text=text, location=location))
+        else:  # files, audio, video: the core answers that it takes text, photos and places
+            await self._hand(self._incoming(room_id, event, text=None, unsupported=True))
+
+    def _incoming(
+        self,
+        room_id: str,
+        event: Any,
+        *,
+        text: str | None,
+        photo: PhotoIn | None = None,
+        location: GeoPoint | None = None,
+        encrypted: bool = False,
+        edited: bool = False,
+        unsupported: bool = False,
+    ) -> Incoming:
+        kind = ChatKind.GROUP if room_id in self.staff_rooms else ChatKind.PRIVATE
+        if encrypted:
+            text = "/__encrypted"
+        elif edited:
+            text = "/__edited"
+        elif unsupported:
+            text = "/__unsupported"
+        return Incoming(
+            channel=CHANNEL,
+            sender=event.sender,
+            chat=room_id,
+            chat_kind=kind,
+            text=text,
+            photo=photo,
+            location=location,
+            language_hint=None,
+            message_id=event.event_id,
+        )
+
+    async def _hand(self, incoming: Incoming) -> None:
+        text = incoming.text or ""
+        if text.startswith("/__"):
+            # Things the core has no words for: answered here from the channel's own catalog,
+            # in a private chat only (never into a staff room).
+            if incoming.chat_kind is ChatKind.PRIVATE:
+                await self._explain(incoming, text[3:])
+            return
+        await hand_to_core(self.app, incoming)
+
+    async def _explain(self, incoming: Incoming, what: str) -> None:
+        texts = self.app.services.texts
+        lang = await self._db(self._language_of, incoming.sender)
+        body = texts(lang, f"matrix-{what}")
+        try:
+            await self.client.room_send(
+                incoming.chat, "m.room.message", {"msgtype": "m.notice", "body": body}
+            )
+        except Exception:  # e.g. nio refuses plain text into an encrypted room
+            log.warning("matrix: could not explain %s in room=%s", what, incoming.chat)
+
+    async def _download(self, source: dict[str, Any]) -> PhotoIn | None:
+        url = source.get("url")
+        info = source.get("info") or {}
+        if not isinstance(url, str) or not url.startswith("mxc://"):
+            return None
+        if int(info.get("size") or 0) > MAX_PHOTO_BYTES:
+            return None
+        response = await self.client.download(mxc=url)
+        if isinstance(response, DownloadError):
+            log.warning("matrix: photo download failed: %s", response.message)
+            return None
+        data = response.body
+        if not isinstance(data, bytes) or len(data) > MAX_PHOTO_BYTES:
+            return None
+        return PhotoIn(data, str(info.get("mimetype") or response.content_type or "image/jpeg"))
+
+    # --- database side --------------------------------------------------------------------------
+
+    async def _db(self, function, *args):  # type: ignore[no-untyped-def]
+        return await asyncio.get_running_loop().run_in_executor(self.app.executor, function, *args)
+
+    def _load_token(self) -> str | None:
+        with self.app.uow_factory() as uow:
+            return uow.conversations.get_state(TOKEN_STATE)
+
+    def _save_token(self, token: str) -> None:
+        with self.app.uow_factory() as uow:
+            uow.conversations.set_state(TOKEN_STATE, token, self.app.services.clock())
+            uow.commit()
+
+    def _language_of(self, sender: str) -> str | None:
+        with self.app.uow_factory() as uow:
+            resident = uow.residents.find(CHANNEL, sender)
+            return resident.language if resident else None
+
+
+class MatrixSender:
+    """Delivers outbox messages to Matrix rooms (a resident's DM or a staff room)."""
+
+    channel = CHANNEL
+
+    def __init__(self, client: AsyncClient) -> None:
+        self.client = client
+
+    def addresses(self) -> None:
+        return None
+
+    async def send(self, message: OutMessage) -> None:
+        # The outbox message id as transaction id: a retry of the same message is deduplicated
+        # by the homeserver instead of appearing twice.
+        await self._send(message.address, content(message), f"lotse-{message.id}")
+        if message.photo:
+            await self._send_photo(message)
+
+    async def _send(self, room_id: str, body: dict[str, Any], txn: str) -> None:
+        try:
+            response = await self.client.room_send(room_id, "m.room.message", body, tx_id=txn)
+        except (TimeoutError, OSError, aiohttp.ClientError) as error:
+            raise DeliveryError(f"matrix unreachable: {error.__class__.__name__}") from None
+        if isinstance(response, RoomSendError):
+            _raise(response)
+
+    async def _send_photo(self, message: OutMessage) -> None:
+        assert message.photo is not None
+        mime = message.photo_mime or "image/jpeg"
+        data = message.photo
+        try:
+            upload, _ = await self.client.upload(
+                lambda *_: data, content_type=mime, filename="foto", filesize=len(data)
+            )
+        except (TimeoutError, OSError, aiohttp.ClientError) as error:
+            raise DeliveryError(f"matrix upload failed: {error.__class__.__name__}") from None
+        if isinstance(upload, UploadError):
+            _raise(upload)
+        await self._send(
+            message.address,
+            {
+                "msgtype": "m.image",
+                "body": "foto",
+                "url": upload.content_uri,
+                "info": {"mimetype": mime, "size": len(data)},
+            },
+            f"lotse-{message.id}-photo",
+        )
+
+
+def _raise(response: ErrorResponse) -> None:
+    code = getattr(response, "status_code", None)
+    if code == "M_LIMIT_EXCEEDED":
+        retry_ms = getattr(response, "retry_after_ms", None)
+        raise DeliveryError("matrix rate limit", retry_after=(retry_ms or 1000) / 1000)
+    if code in ("M_FORBIDDEN", "M_NOT_FOUND"):  # left the DM, or it is gone
+        raise PermanentDeliveryError(f"matrix {code}: {response.message}", unreachable=True)
+    raise DeliveryError(f"matrix {code}: {response.message}")
