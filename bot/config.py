@@ -215,7 +215,7 @@ class ScheduleSettings(_Model):
     @field_validator("digest_cron")
     @classmethod
     def _cron(cls, value: str) -> str:
-        from apscheduler.triggers.cron import CronTrigger
+        from apscheduler.triggers.cron import CronTrigger  # type: ignore[import-untyped]
 
         try:
             CronTrigger.from_crontab(value)

@@ -4,6 +4,7 @@ its audit log line and its outbound messages in the caller's unit of work."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from bot.core.directory import Address
 from bot.core.outbound import Outbound, payload
@@ -108,9 +109,9 @@ def forward(uow: UnitOfWork, services: Services, concern: Concern) -> list[Addre
     return targets
 
 
-def forward_fields(services: Services, concern: Concern) -> dict[str, object]:
+def forward_fields(services: Services, concern: Concern) -> dict[str, Any]:
     """Structured fields for destinations that need more than text (e-mail subject, Open311)."""
-    fields: dict[str, object] = {
+    fields: dict[str, Any] = {
         "ticket": services.ticket(concern),
         "concern_id": concern.id,
         "category": concern.category,
