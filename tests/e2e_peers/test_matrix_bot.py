@@ -273,11 +273,6 @@ async def test_restart_mid_conversation_resumes_without_reprocessing(world) -> N
     assert _count_bot_messages(inbox, dm, bot_id) == replies_before + 1
 
 
-@pytest.mark.xfail(
-    reason="known bug: after a Synapse restart the bot's sync loop stops progressing right after "
-    "joining a room (the next sync request is never made); under investigation, see NOTES.md",
-    strict=False,
-)
 async def test_synapse_restart_while_the_bot_runs(world) -> None:  # type: ignore[no-untyped-def]
     await world["start_bot"]()
     bot_id = world["bot_account"].user_id

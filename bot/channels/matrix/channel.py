@@ -53,7 +53,7 @@ def _config() -> AsyncClientConfig:
         encryption_enabled=False,
         max_limit_exceeded=0,
         max_timeouts=1,
-        request_timeout=LONG_POLL_MS / 1000 + 10,
+        request_timeout=LONG_POLL_MS / 1000 + 5,
         store_sync_tokens=False,
     )
 
@@ -72,6 +72,7 @@ class MatrixChannel:
         )
         self._task: asyncio.Task[None] | None = None
         self._abandoned: set[asyncio.Future[Any]] = set()
+        self._accepted: set[str] = set()  # invites we decided to accept
         self._stop = asyncio.Event()
         self.connected = asyncio.Event()
         staff_rooms = app.services.directory.staff_rooms
@@ -153,30 +154,38 @@ class MatrixChannel:
             self.connected.set()
 
     async def _sync_once(self, token: str | None) -> Any:
-        """One sync request, abandoned when it hangs past the long poll (then it is cancelled
-        in the background: waiting for a hung connection to finish cancelling could block)."""
-        task = asyncio.ensure_future(
+        """One sync request (a long poll), abandoned if it hangs well past the long poll."""
+        return await self._bounded(
             self.client.sync(
                 timeout=LONG_POLL_MS if token else 0,
                 since=token,
                 full_state=token is None,
                 sync_filter={"room": {"timeline": {"limit": 100}}},
-            )
+            ),
+            LONG_POLL_MS / 1000 + 10,
         )
-        log.debug("matrix sync request since=%s", token and token[:12])
-        done, _ = await asyncio.wait({task}, timeout=LONG_POLL_MS / 1000 + 10)
-        log.debug("matrix sync request done=%s", bool(done))
+
+    async def _bounded(self, awaitable: Any, seconds: float) -> Any:
+        """Await with a deadline. A request that hangs (homeserver gone mid-request) is
+        cancelled in the background: waiting for a hung connection to finish cancelling, as
+        asyncio.wait_for does, could block the loop that called it."""
+        task = asyncio.ensure_future(awaitable)
+        done, _ = await asyncio.wait({task}, timeout=seconds)
         if not done:
             task.cancel()
             task.add_done_callback(lambda t: t.cancelled() or t.exception())
             self._abandoned.add(task)
             task.add_done_callback(self._abandoned.discard)
-            raise TimeoutError("sync hung")
+            raise TimeoutError(f"matrix request hung for {seconds:.0f} s")
         return task.result()
 
     async def _handle_sync(self, response: SyncResponse, *, skip_timeline: bool) -> None:
         for room_id, invite in response.rooms.invite.items():
             await self._on_invite(room_id, invite)
+        # Invites whose join failed earlier (e.g. during a homeserver restart) are retried.
+        for room_id in list(self.client.invited_rooms):
+            if room_id not in response.rooms.invite and room_id in self._accepted:
+                await self._join(room_id)
         if skip_timeline:
             # The very first sync of a new installation: history is not "new messages".
             return
@@ -199,9 +208,19 @@ class MatrixChannel:
         )
         if not self._invite_allowed(inviter):
             log.info("matrix: invite declined by policy room=%s", room_id)
-            await self.client.room_leave(room_id)
+            with contextlib.suppress(Exception):
+                await self._bounded(self.client.room_leave(room_id), 10)
             return
-        joined = await self.client.join(room_id)
+        self._accepted.add(room_id)
+        await self._join(room_id)
+
+    async def _join(self, room_id: str) -> None:
+        """Join, bounded: a join that hangs must not hold up the sync loop; it is retried."""
+        try:
+            joined = await self._bounded(self.client.join(room_id), 10)
+        except Exception as error:
+            log.warning("matrix: join failed room=%s (%s); will retry", room_id, error)
+            return
         if isinstance(joined, JoinError):
             log.warning("matrix: join failed room=%s: %s", room_id, joined.message)
 
