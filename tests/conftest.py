@@ -9,6 +9,7 @@ import re
 import uuid
 from collections.abc import Iterator
 
+import hypothesis  # noqa: F401  (imported early: see NOTES.md, "AST recursion" note)
 import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url

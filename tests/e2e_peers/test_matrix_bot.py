@@ -50,13 +50,16 @@ class Bot:
         self.app.close()
 
 
-def _settings(settings: Settings, synapse: Any, bot: Any, staff: Any, staff_room: str) -> Settings:
+def _settings(
+    settings: Settings, synapse: Any, bot: Any, staff: Any, staff_room: str, store: Path
+) -> Settings:
     matrix = settings.channels.matrix.model_copy(
         update={
             "enabled": True,
             "homeserver": synapse.base_url,
             "user_id": bot.user_id,
             "device_id": bot.device_id,
+            "store_path": str(store),
         }
     )
     channels = settings.channels.model_copy(update={"matrix": matrix})
@@ -104,7 +107,7 @@ async def world(synapse, synapse_user, make_nio_client, settings, tmp_path: Path
         staff.access_token, invite=[bot_account.user_id], name="Abfall"
     )
     monkeypatch.setenv("LOTSE_MATRIX_ACCESS_TOKEN", bot_account.access_token)
-    custom = _settings(settings, synapse, bot_account, staff, staff_room)
+    custom = _settings(settings, synapse, bot_account, staff, staff_room, tmp_path / "store")
     url = f"sqlite:///{tmp_path}/lotse.sqlite3"
     bots: list[Bot] = []
 
@@ -281,6 +284,44 @@ async def test_synapse_restart_while_the_bot_runs(world) -> None:  # type: ignor
     await world["synapse"].arestart(downtime=1.0)
     await _say(world, dm, "Die Laterne in der Jülicher Str. 4 ist kaputt")
     await said(r"Straßenbeleuchtung|Laterne|Beleuchtung", timeout=30)
+
+
+async def test_an_encrypted_direct_chat_works_end_to_end(  # type: ignore[no-untyped-def]
+    world, make_nio_client, tmp_path: Path
+) -> None:
+    await world["start_bot"]()
+    bot_id = world["bot_account"].user_id
+    resident = world["resident"]
+    inbox = Inbox(await make_nio_client(resident, store_path=str(tmp_path / "resident-store")))
+    await inbox.sync(timeout_ms=0)
+    room_id = world["synapse"].create_room(
+        resident.access_token, invite=[bot_id], is_direct=True, encrypted=True
+    )
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + 15
+    while loop.time() < deadline:
+        await inbox.sync()
+        room = inbox.client.rooms.get(room_id)
+        if room and bot_id in room.users:
+            break
+    assert inbox.client.rooms[room_id].encrypted
+    await inbox.client.room_send(
+        room_id,
+        "m.room.message",
+        {"msgtype": "m.text", "body": "Sperrmüll am Adalbertsteinweg 3"},
+        ignore_unverified_devices=True,
+    )
+    said = _bot_said(inbox, room_id, bot_id)
+    proposal = await said(r"Wilder Müll", timeout=30)
+    assert proposal.decrypted  # the bot answered encrypted, and we could read it
+    await inbox.client.room_send(
+        room_id,
+        "m.room.message",
+        {"msgtype": "m.text", "body": "1"},
+        ignore_unverified_devices=True,
+    )
+    done = await said(r"AC-\d{4}-\d{5}", timeout=30)
+    assert done.decrypted
 
 
 def _count_bot_messages(inbox: Inbox, room_id: str, bot_id: str) -> int:

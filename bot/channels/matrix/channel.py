@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import logging
 import os
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import aiohttp
@@ -28,6 +29,8 @@ from nio import (
     SyncResponse,
     UploadError,
 )
+from nio.crypto import ENCRYPTION_ENABLED
+from nio.crypto.attachments import decrypt_attachment
 
 from bot.channels.base import hand_to_core
 from bot.channels.matrix.format import content, parse_geo_uri, strip_reply_fallback
@@ -48,9 +51,10 @@ LONG_POLL_MS = 15_000
 
 def _config() -> AsyncClientConfig:
     # 429 and timeouts come back to us instead of nio sleeping for minutes: the outbox waits
-    # (retry_after) and the sync loop reconnects with its own bounded backoff.
+    # (retry_after) and the sync loop reconnects with its own bounded backoff. Encryption is on
+    # when matrix-nio's e2e extra is installed (it is, via the project's dependencies).
     return AsyncClientConfig(
-        encryption_enabled=False,
+        encryption_enabled=ENCRYPTION_ENABLED,
         max_limit_exceeded=0,
         max_timeouts=1,
         request_timeout=LONG_POLL_MS / 1000 + 5,
@@ -64,10 +68,13 @@ class MatrixChannel:
     def __init__(self, app: App) -> None:
         self.app = app
         self.settings = app.settings.channels.matrix
+        store_path = Path(self.settings.store_path)
+        store_path.mkdir(parents=True, exist_ok=True)
         self.client = AsyncClient(
             self.settings.homeserver,
             self.settings.user_id,
             self.settings.device_id,
+            store_path=str(store_path),
             config=_config(),
         )
         self._task: asyncio.Task[None] | None = None
@@ -146,6 +153,7 @@ class MatrixChannel:
                 delay = min(delay * 2, 30.0)
                 continue
             delay = 1.0
+            await self._keys()
             first = token is None
             log.debug("matrix sync ok first=%s joined=%d", first, len(response.rooms.join))
             await self._handle_sync(response, skip_timeline=first)
@@ -164,6 +172,22 @@ class MatrixChannel:
             ),
             LONG_POLL_MS / 1000 + 10,
         )
+
+    async def _keys(self) -> None:
+        """End-to-end key housekeeping after a sync (what nio's sync_forever would do)."""
+        if self.client.olm is None:
+            return
+        try:
+            await self._bounded(self.client.send_to_device_messages(), 20)
+            if self.client.should_upload_keys:
+                await self._bounded(self.client.keys_upload(), 20)
+            if self.client.should_query_keys:
+                await self._bounded(self.client.keys_query(), 20)
+            if self.client.should_claim_keys:
+                users = self.client.get_users_for_key_claiming()
+                await self._bounded(self.client.keys_claim(users), 20)
+        except Exception as error:  # retried after the next sync
+            log.warning("matrix key housekeeping failed: %s", error)
 
     async def _bounded(self, awaitable: Any, seconds: float) -> Any:
         """Await with a deadline. A request that hangs (homeserver gone mid-request) is
@@ -308,13 +332,17 @@ class MatrixChannel:
         body = texts(lang, f"matrix-{what}")
         try:
             await self.client.room_send(
-                incoming.chat, "m.room.message", {"msgtype": "m.notice", "body": body}
+                incoming.chat,
+                "m.room.message",
+                {"msgtype": "m.notice", "body": body},
+                ignore_unverified_devices=True,
             )
         except Exception:  # e.g. nio refuses plain text into an encrypted room
             log.warning("matrix: could not explain %s in room=%s", what, incoming.chat)
 
     async def _download(self, source: dict[str, Any]) -> PhotoIn | None:
-        url = source.get("url")
+        encrypted = source.get("file") if isinstance(source.get("file"), dict) else None
+        url = encrypted.get("url") if encrypted else source.get("url")
         info = source.get("info") or {}
         if not isinstance(url, str) or not url.startswith("mxc://"):
             return None
@@ -327,6 +355,14 @@ class MatrixChannel:
         data = response.body
         if not isinstance(data, bytes) or len(data) > MAX_PHOTO_BYTES:
             return None
+        if encrypted:  # an image in an encrypted room: the keys came with the event
+            try:
+                data = decrypt_attachment(
+                    data, encrypted["key"]["k"], encrypted["hashes"]["sha256"], encrypted["iv"]
+                )
+            except (KeyError, TypeError, ValueError) as error:
+                log.warning("matrix: cannot decrypt a photo: %s", error)
+                return None
         return PhotoIn(data, str(info.get("mimetype") or response.content_type or "image/jpeg"))
 
     # --- database side --------------------------------------------------------------------------
@@ -369,7 +405,11 @@ class MatrixSender:
 
     async def _send(self, room_id: str, body: dict[str, Any], txn: str) -> None:
         try:
-            response = await self.client.room_send(room_id, "m.room.message", body, tx_id=txn)
+            # Residents' devices are not verified by the bot (it cannot compare emoji with
+            # anyone); encrypted rooms still get encrypted messages.
+            response = await self.client.room_send(
+                room_id, "m.room.message", body, tx_id=txn, ignore_unverified_devices=True
+            )
         except (TimeoutError, OSError, aiohttp.ClientError) as error:
             raise DeliveryError(f"matrix unreachable: {error.__class__.__name__}") from None
         if isinstance(response, RoomSendError):
@@ -379,24 +419,30 @@ class MatrixSender:
         assert message.photo is not None
         mime = message.photo_mime or "image/jpeg"
         data = message.photo
+        room = self.client.rooms.get(message.address)
+        encrypt = bool(room and room.encrypted)
         try:
-            upload, _ = await self.client.upload(
-                lambda *_: data, content_type=mime, filename="foto", filesize=len(data)
+            upload, keys = await self.client.upload(
+                lambda *_: data,
+                content_type=mime,
+                filename="foto",
+                filesize=len(data),
+                encrypt=encrypt,
             )
         except (TimeoutError, OSError, aiohttp.ClientError) as error:
             raise DeliveryError(f"matrix upload failed: {error.__class__.__name__}") from None
         if isinstance(upload, UploadError):
             _raise(upload)
-        await self._send(
-            message.address,
-            {
-                "msgtype": "m.image",
-                "body": "foto",
-                "url": upload.content_uri,
-                "info": {"mimetype": mime, "size": len(data)},
-            },
-            f"lotse-{message.id}-photo",
-        )
+        image: dict[str, Any] = {
+            "msgtype": "m.image",
+            "body": "foto",
+            "info": {"mimetype": mime, "size": len(data)},
+        }
+        if encrypt and keys:
+            image["file"] = {"url": upload.content_uri, **keys}
+        else:
+            image["url"] = upload.content_uri
+        await self._send(message.address, image, f"lotse-{message.id}-photo")
 
 
 def _raise(response: ErrorResponse) -> None:
