@@ -57,11 +57,11 @@ def test_places_and_language_come_with_the_category(classifier) -> None:
 
 
 def test_quality_floor_on_the_held_out_test_split(classifier) -> None:
-    """Test-split cores are never seen in training. Measured 0.71 accuracy / 0.71 macro-F1
+    """Test-split cores are never seen in training. Measured 0.75 accuracy / 0.74 macro-F1
     when this test was written (`lotse nlp evaluate`); the floor leaves a margin for retraining."""
     report = evaluate(classifier, corpus_split("test"))
-    assert report.accuracy >= 0.62
-    assert report.macro_f1 >= 0.62
+    assert report.accuracy >= 0.68
+    assert report.macro_f1 >= 0.68
     assert report.top3_accuracy >= 0.75
     assert report.sure_accuracy >= 0.85  # "sure" must mean something
 
