@@ -134,6 +134,23 @@ class ConcernRepository(_Repository):
             .limit(limit)
         ).all()
 
+    def unfollow_all(self, resident_id: int) -> None:
+        for row in self.session.scalars(
+            select(Follower).where(Follower.resident_id == resident_id)
+        ).all():
+            self.session.delete(row)
+
+    def unlink_photos(self, resident_id: int) -> None:
+        """Photos stay with their concerns (the city's evidence) but no longer name the sender;
+        photos sent during an unfinished intake are deleted."""
+        for photo in self.session.scalars(
+            select(Photo).where(Photo.resident_id == resident_id)
+        ).all():
+            if photo.concern_id is None:
+                self.session.delete(photo)
+            else:
+                photo.resident_id = None
+
     def resident_has_concern_for(
         self, resident_id: int, departments: Sequence[str], quarters: Sequence[str]
     ) -> bool:
@@ -323,6 +340,19 @@ class OutboxRepository(_Repository):
             .order_by(OutboxMessage.id)
             .limit(limit)
         ).all()
+
+    def cancel_for_resident(self, resident_id: int, now: datetime) -> int:
+        """Unsent messages to a resident who erased their data are not sent any more."""
+        result = self.session.execute(
+            update(OutboxMessage)
+            .where(
+                OutboxMessage.resident_id == resident_id,
+                OutboxMessage.sent_at.is_(None),
+                OutboxMessage.failed_at.is_(None),
+            )
+            .values(failed_at=now, last_error="resident erased their data")
+        )
+        return int(getattr(result, "rowcount", 0) or 0)
 
     def retry_now(self, message_id: int, now: datetime) -> bool:
         """Make an unsent message due again now, also one that had given up."""

@@ -10,7 +10,7 @@ import re
 from collections.abc import Callable
 from datetime import timedelta
 
-from bot.core import concerns, duplicates, fixed_check
+from bot.core import concerns, duplicates, fixed_check, privacy
 from bot.core.concerns import Draft
 from bot.core.messages import Choice
 from bot.core.turn import Turn
@@ -221,6 +221,7 @@ def on_duplicate(turn: Turn) -> None:
 
 
 STEPS["duplicate"] = on_duplicate
+STEPS[privacy.STEP] = privacy.on_delete_confirm
 
 
 def _ask_confirm(turn: Turn, draft: Draft, again: bool = False) -> None:

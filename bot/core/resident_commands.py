@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.core import concerns, intake, subscriptions
+from bot.core import concerns, intake, privacy, subscriptions
 from bot.core.commands import CommandSpec, ParsedCommand, command_table
 from bot.core.errors import UnknownConcern, UsageError
 from bot.core.tickets import parse_ticket
@@ -134,5 +134,6 @@ _SPECS = [
     CommandSpec(("privacy", "datenschutz"), _privacy, "help-privacy"),
     CommandSpec(("language", "sprache"), _language, "help-language"),
     *subscriptions.SPECS,
+    *privacy.SPECS,
 ]
 RESIDENT_COMMANDS = command_table(_SPECS)

@@ -37,6 +37,11 @@ RESIDENT_ONLY = {
     "abonnieren",
     "unsubscribe",
     "abbestellen",
+    "mydata",
+    "meinedaten",
+    "delete",
+    "löschen",
+    "loeschen",
 }
 
 

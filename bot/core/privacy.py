@@ -1,0 +1,113 @@
+"""A resident's own data (DSGVO/GDPR): /mydata exports it, /delete erases it.
+
+Erasing keeps the concerns — the city's work is not lost — but without anything that points to
+the person: the account id and chat address are replaced, the reporter link, follows and
+subscriptions are removed, and no message is sent to the erased account again.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from bot.core.commands import CommandSpec, ParsedCommand
+from bot.core.messages import Choice
+from bot.core.turn import Turn
+from storage.models import Resident
+
+STEP = "delete_confirm"
+YES, NO = "delete-yes", "delete-no"
+
+
+def export(turn: Turn, resident: Resident) -> dict[str, Any]:
+    """Everything stored about this resident, as plain data."""
+    services, uow = turn.services, turn.uow
+    own: list[dict[str, Any]] = []
+    followed: list[dict[str, Any]] = []
+    for concern in uow.concerns.of_resident(resident.id, limit=1000):
+        item: dict[str, Any] = {
+            "ticket": services.ticket(concern),
+            "created_at": concern.created_at.isoformat(),
+            "category": concern.category,
+            "state": concern.state,
+        }
+        if concern.resident_id == resident.id:
+            item |= {
+                "text": concern.text,
+                "address": concern.address,
+                "location": [concern.lat, concern.lon] if concern.lat is not None else None,
+                "photos": len(uow.concerns.photos_of(concern.id)),
+                "updates": [
+                    {"at": u.created_at.isoformat(), "kind": u.kind, "text": u.text}
+                    for u in concern.updates
+                    if u.visible_to_resident
+                ],
+            }
+            own.append(item)
+        else:
+            followed.append(item)
+    return {
+        "pseudonym": resident.pseudonym,
+        "channel": resident.channel,
+        "language": resident.language,
+        "since": resident.created_at.isoformat(),
+        "concerns": own,
+        "following": followed,
+        "subscriptions": uow.subscriptions.of_resident(resident.id),
+    }
+
+
+def mydata(turn: Turn, _cmd: ParsedCommand) -> None:
+    assert turn.resident is not None
+    data = json.dumps(export(turn, turn.resident), ensure_ascii=False, indent=1)
+    turn.reply("mydata", data=data)
+
+
+def delete(turn: Turn, _cmd: ParsedCommand) -> None:
+    turn.set_step(STEP, {})
+    turn.reply(
+        "delete-confirm",
+        [Choice(YES, turn.text("delete-choice-yes")), Choice(NO, turn.text("delete-choice-no"))],
+    )
+
+
+def on_delete_confirm(turn: Turn) -> None:
+    said = re.sub(r"[^\w ]+", "", (turn.incoming.text or "").casefold()).strip()
+    choice = turn.incoming.choice
+    yes = choice == YES or said in {"1", turn.text("delete-choice-yes").casefold(), "ja", "yes"}
+    turn.set_step("idle", {})
+    if not yes:
+        turn.reply("delete-cancelled")
+        return
+    assert turn.resident is not None
+    erase(turn, turn.resident)
+    turn.reply("delete-done")
+
+
+def erase(turn: Turn, resident: Resident) -> None:
+    uow, now = turn.uow, turn.now
+    for concern in uow.concerns.of_resident(resident.id, limit=100_000):
+        if concern.resident_id == resident.id:
+            concern.resident_id = None
+    uow.concerns.unfollow_all(resident.id)
+    uow.subscriptions.remove(resident.id)
+    uow.concerns.unlink_photos(resident.id)
+    uow.outbox.cancel_for_resident(resident.id, now)
+    resident.external_id = f"erased:{resident.id}"
+    resident.erased_at = now
+    resident.language = None
+    uow.log.add(
+        actor=f"resident:{resident.pseudonym}",
+        action="erase",
+        object_type="resident",
+        object_id=resident.pseudonym,
+        reason="/delete",
+        now=now,
+    )
+
+
+SPECS = [
+    CommandSpec(("mydata", "meinedaten"), mydata, "help-mydata"),
+    CommandSpec(("delete", "löschen", "loeschen"), delete, "help-delete"),
+]
