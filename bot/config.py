@@ -276,6 +276,13 @@ class Open311Settings(_Model):
     timeout_seconds: float = Field(default=20.0, gt=0)
 
 
+class LimitsSettings(_Model):
+    """Flood control per resident."""
+
+    messages_per_minute: int = Field(default=20, ge=1)
+    new_concerns_per_hour: int = Field(default=5, ge=1)
+
+
 class RouteRule(_Model):
     """category (in a quarter) → department, before the departments' own category lists."""
 
@@ -297,6 +304,7 @@ class Settings(_Model):
     admins: Admins = Admins()
     routes: list[RouteRule] = Field(default_factory=list)
     duplicates: DuplicateSettings = DuplicateSettings()
+    limits: LimitsSettings = LimitsSettings()
     email: EmailSettings = EmailSettings()
     open311: Open311Settings = Open311Settings()
 

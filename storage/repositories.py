@@ -134,6 +134,15 @@ class ConcernRepository(_Repository):
             .limit(limit)
         ).all()
 
+    def count_since(self, resident_id: int, since: datetime) -> int:
+        """How many concerns a resident reported since `since` (flood control)."""
+        count = self.session.scalar(
+            select(func.count(Concern.id)).where(
+                Concern.resident_id == resident_id, Concern.created_at >= since
+            )
+        )
+        return int(count or 0)
+
     def unfollow_all(self, resident_id: int) -> None:
         for row in self.session.scalars(
             select(Follower).where(Follower.resident_id == resident_id)

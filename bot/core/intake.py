@@ -175,6 +175,12 @@ def _after_category(turn: Turn, draft: Draft) -> None:
 
 def _submit(turn: Turn, draft: Draft, *, checked: bool = False) -> None:
     assert turn.resident is not None
+    limit = turn.services.settings.limits.new_concerns_per_hour
+    recent = turn.uow.concerns.count_since(turn.resident.id, turn.now - timedelta(hours=1))
+    if recent >= limit:
+        save(turn, turn.conversation.step, draft)  # kept: they can send it later
+        turn.reply("flood-too-many", limit=limit)
+        return
     similar = None if checked else duplicates.find_similar(turn, draft)
     if similar is not None:
         save(turn, "duplicate", draft, duplicate_of=similar.id)

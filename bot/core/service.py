@@ -8,6 +8,7 @@ from bot.config import StaffMember
 from bot.core import fixed_check, intake
 from bot.core.commands import parse_command
 from bot.core.errors import LotseError, UnknownCommand
+from bot.core.flood import FloodGuard
 from bot.core.messages import ChatKind, Incoming
 from bot.core.resident_commands import RESIDENT_COMMANDS
 from bot.core.services import Services
@@ -51,6 +52,7 @@ class Lotse:
     def __init__(self, services: Services, uow_factory: UnitOfWorkFactory) -> None:
         self.services = services
         self.uow_factory = uow_factory
+        self.flood = FloodGuard(services.settings.limits.messages_per_minute)
 
     def handle(self, incoming: Incoming) -> list[str]:
         """Handle one message; returns the texts of the replies queued (for tests)."""
@@ -102,7 +104,18 @@ class Lotse:
             elif member is not None and self._is_staff_command(incoming):
                 self._as_staff(turn, member)
             else:
-                self._as_resident(uow, turn)
+                verdict = self.flood.check(f"{incoming.channel}:{incoming.sender}", now)
+                if verdict == "drop":
+                    uow.commit()  # the message id is remembered; nothing is said
+                    return []
+                if verdict == "warn":
+                    resident = uow.residents.find(incoming.channel, incoming.sender)
+                    turn.language = self.services.texts.language(
+                        resident.language if resident else incoming.language_hint
+                    )
+                    turn.reply("flood-slow-down")
+                else:
+                    self._as_resident(uow, turn)
             uow.commit()
             return turn.replies
 
