@@ -107,7 +107,8 @@ async def run_bot(settings: Settings, stdin: TextIO = sys.stdin, out: TextIO = s
     for channel in channels:
         await channel.start()
     scheduler.start()
-    tasks = [asyncio.create_task(dispatcher.run(stop), name="outbox")]
+    outbox = asyncio.create_task(dispatcher.run(stop), name="outbox")
+    tasks: list[asyncio.Task[None]] = []
     if settings.channels.console.enabled:
         user = console.ConsoleUser(settings.channels.console.resident)
         typed = asyncio.create_task(
@@ -130,6 +131,12 @@ async def run_bot(settings: Settings, stdin: TextIO = sys.stdin, out: TextIO = s
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
+        # The dispatcher finishes the delivery it is in (a cancelled one would leave its
+        # messages claimed until the lease runs out), then delivers what is still due.
+        try:
+            await asyncio.wait_for(asyncio.shield(outbox), timeout=30)
+        except TimeoutError:
+            outbox.cancel()
         await dispatcher.drain()
         app.close()
         log.info("lotse stopped")

@@ -59,7 +59,7 @@ def button_answer(choice: str | None) -> tuple[bool, int] | None:
     if not choice or ":" not in choice:
         return None
     kind, _, number = choice.partition(":")
-    if kind not in (YES, NO) or not number.isdigit():
+    if kind not in (YES, NO) or not number.isdecimal():
         return None
     return kind == YES, int(number)
 

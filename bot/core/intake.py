@@ -10,7 +10,7 @@ import re
 from collections.abc import Callable
 from datetime import timedelta
 
-from bot.core import concerns, duplicates, fixed_check, privacy
+from bot.core import concerns, duplicates, fixed_check, photos, privacy
 from bot.core.concerns import Draft
 from bot.core.messages import Choice
 from bot.core.turn import Turn
@@ -291,7 +291,7 @@ def _pick(turn: Turn, options: list[tuple[str, str]]) -> str | None:
     if incoming.choice in ids:
         return incoming.choice
     said = _normalise(incoming.text or "")
-    if said.isdigit() and 1 <= int(said) <= len(options):
+    if said.isdecimal() and 1 <= int(said) <= len(options):
         return ids[int(said) - 1]
     for cid, label in options:
         if said and (said == _normalise(label) or said == cid):
@@ -304,16 +304,20 @@ def _collect_media(turn: Turn, draft: Draft) -> bool:
     incoming, got = turn.incoming, False
     if incoming.photo is not None:
         assert turn.resident is not None
-        photo = turn.uow.concerns.add_photo(
-            Photo(
-                resident_id=turn.resident.id,
-                created_at=turn.now,
-                mime=incoming.photo.mime,
-                data=incoming.photo.data,
+        mime, refusal = photos.check(incoming.photo.data)
+        if refusal is not None:
+            turn.reply(refusal, limit_mb=photos.MAX_BYTES // (1024 * 1024))
+        else:
+            photo = turn.uow.concerns.add_photo(
+                Photo(
+                    resident_id=turn.resident.id,
+                    created_at=turn.now,
+                    mime=mime or incoming.photo.mime,
+                    data=incoming.photo.data,
+                )
             )
-        )
-        draft.photo_ids.append(photo.id)
-        got = True
+            draft.photo_ids.append(photo.id)
+            got = True
     if incoming.location is not None:
         draft.lat, draft.lon = incoming.location.lat, incoming.location.lon
         quarter = turn.services.directory.quarter_at(draft.lat, draft.lon)
@@ -343,12 +347,16 @@ def _add_photo_to_last(turn: Turn, concern_id: int) -> None:
     ):
         turn.reply("intake-describe-after-media")
         return
+    mime, refusal = photos.check(turn.incoming.photo.data)
+    if refusal is not None:
+        turn.reply(refusal, limit_mb=photos.MAX_BYTES // (1024 * 1024))
+        return
     photo = turn.uow.concerns.add_photo(
         Photo(
             concern_id=concern.id,
             resident_id=concern.resident_id,
             created_at=turn.now,
-            mime=turn.incoming.photo.mime,
+            mime=mime or turn.incoming.photo.mime,
             data=turn.incoming.photo.data,
         )
     )

@@ -287,7 +287,7 @@ def _ban(st: StaffTurn, cmd: ParsedCommand) -> None:
         raise NotPermitted()
     days = 30
     if len(words) > 1:
-        if not words[1].isdigit() or int(words[1]) > 3650:
+        if not words[1].isdecimal() or int(words[1]) > 3650:
             raise UsageError(turn.text("usage-ban"))
         days = int(words[1])
     reason = " ".join(words[2:]) or None
@@ -342,7 +342,7 @@ def _resend(st: StaffTurn, cmd: ParsedCommand) -> None:
     turn = st.turn
     if st.member.role != "admin":
         raise NotPermitted()
-    ids = [w for w in cmd.words if w.isdigit()]
+    ids = [w for w in cmd.words if w.isdecimal()]
     if not ids:
         raise UsageError(turn.text("usage-resend"))
     done = [i for i in ids if turn.uow.outbox.retry_now(int(i), turn.now)]

@@ -97,7 +97,7 @@ class Open311Sender:
             retry = response.headers.get("Retry-After")
             raise DeliveryError(
                 f"Open311 HTTP {response.status_code}",
-                retry_after=float(retry) if retry and retry.isdigit() else None,
+                retry_after=float(retry) if retry and retry.isdecimal() else None,
             )
         if response.status_code >= 400:
             raise PermanentDeliveryError(

@@ -116,12 +116,15 @@ def test_a_photo_sent_first_is_kept_and_forwarded_with_the_concern(harness: Harn
         assert photo is not None and photo.concern_id is not None
 
 
+JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 64
+
+
 def test_a_photo_right_after_the_ticket_is_added_to_that_concern(harness: Harness) -> None:
     harness.say("ida", "Sperrmüll am Adalbertsteinweg 3")
     ticket = _ticket(harness.say("ida", "ja"))
-    added = harness.say("ida", photo=b"photo-bytes")
+    added = harness.say("ida", photo=JPEG)
     assert ticket in added[0].text
-    assert harness.room("abfall")[-1].photo == b"photo-bytes"
+    assert harness.room("abfall")[-1].photo == JPEG
 
 
 def test_an_intake_survives_a_restart_of_the_bot(harness: Harness, make_app) -> None:  # type: ignore[no-untyped-def]
@@ -196,3 +199,22 @@ def test_an_unexpected_failure_gets_an_apology_not_a_stack_trace(harness: Harnes
     answer = harness.say("tom", "Sperrmüll am Adalbertsteinweg 12")
     assert len(answer) == 1 and "schiefgegangen" in answer[0].text
     assert "Traceback" not in answer[0].text and "exploded" not in answer[0].text
+
+
+def test_a_file_that_is_not_an_image_is_refused_politely_and_not_kept(harness: Harness) -> None:
+    answer = harness.say("kim", photo=b"MZ\x90\x00 an executable pretending to be a photo")
+    assert any("kein Foto" in m.text for m in answer)
+    too_big = harness.say("kim", photo=b"\xff\xd8\xff" + b"\x00" * (10 * 1024 * 1024))
+    assert any("zu groß" in m.text for m in too_big)
+    with harness.app.uow_factory() as uow:
+        from sqlalchemy import func, select
+
+        from storage.models import Photo
+
+        assert uow.session.scalar(select(func.count(Photo.id))) == 0
+
+
+def test_a_superscript_digit_as_an_answer_is_just_not_understood(harness: Harness) -> None:
+    harness.say("lou", "Wann hat das Bürgerbüro auf?")  # unsure: the choice step
+    answer = harness.say("lou", "²")
+    assert answer and all("schiefgegangen" not in m.text for m in answer)
