@@ -283,6 +283,10 @@ class LimitsSettings(_Model):
     new_concerns_per_hour: int = Field(default=5, ge=1)
 
 
+class PrivacySettings(_Model):
+    retention_days: int = Field(default=365, ge=1)  # then done concerns are anonymised
+
+
 class RouteRule(_Model):
     """category (in a quarter) → department, before the departments' own category lists."""
 
@@ -305,6 +309,7 @@ class Settings(_Model):
     routes: list[RouteRule] = Field(default_factory=list)
     duplicates: DuplicateSettings = DuplicateSettings()
     limits: LimitsSettings = LimitsSettings()
+    privacy: PrivacySettings = PrivacySettings()
     email: EmailSettings = EmailSettings()
     open311: Open311Settings = Open311Settings()
 

@@ -11,6 +11,7 @@ from apscheduler.triggers.cron import CronTrigger
 
 from bot.bootstrap import App
 from bot.jobs.digests import send_weekly_digests
+from bot.jobs.retention import anonymise_expired
 from bot.jobs.status import run_status_jobs
 
 log = logging.getLogger(__name__)
@@ -33,6 +34,10 @@ def status_jobs(app: App) -> int:
 
 def weekly_digests(app: App) -> int:
     return send_weekly_digests(app.services, app.uow_factory)
+
+
+def retention(app: App) -> int:
+    return anonymise_expired(app.services, app.uow_factory)
 
 
 def build_scheduler(app: App) -> AsyncIOScheduler:
@@ -75,6 +80,16 @@ def build_scheduler(app: App) -> AsyncIOScheduler:
         coalesce=True,
         max_instances=1,
         misfire_grace_time=6 * 3600,  # a bot down at 08:00 still sends the digest when back
+    )
+    scheduler.add_job(
+        run_in_core,
+        CronTrigger(hour=3, minute=30, timezone=app.settings.city.timezone),
+        args=[retention, app],
+        id="retention",
+        name="anonymise personal data of concerns done longer than the retention period",
+        coalesce=True,
+        max_instances=1,
+        misfire_grace_time=24 * 3600,
     )
     if any(s.channel == "open311" for s in app.senders):
         from bot.destinations.open311 import poll_status_updates

@@ -25,4 +25,5 @@ def test_the_scheduler_knows_its_jobs(harness: Harness) -> None:
         "outbox-wake",
         "status-replies",
         "weekly-digests",
+        "retention",
     }

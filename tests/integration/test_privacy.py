@@ -54,3 +54,27 @@ def test_pending_messages_to_an_erased_resident_are_cancelled(harness: Harness, 
     clock.advance(hours=12)
     harness.deliver()
     assert not [m for m in harness.console.to("resident:dora") if "in Bearbeitung" in m.text]
+
+
+def test_retention_anonymises_done_concerns_after_the_period(harness: Harness, clock) -> None:  # type: ignore[no-untyped-def]
+    from bot.jobs.retention import anonymise_expired
+
+    jpeg = b"\xff\xd8\xff\xe0" + b"\x00" * 32
+    harness.say("emil", photo=jpeg)
+    done = harness.report("emil", "Sperrmüll am Adalbertsteinweg 44")
+    still_open = harness.report("fritz", "Schlagloch an der Jülicher Straße 9")
+    harness.say("gina", f"/folgen {done}")
+    harness.say("mueller", f"/status {done} erledigt", staff=True)
+    services, factory = harness.app.services, harness.app.uow_factory
+    clock.advance(days=364)
+    assert anonymise_expired(services, factory) == 0
+    clock.advance(days=2)
+    assert anonymise_expired(services, factory) == 1
+    assert anonymise_expired(services, factory) == 0  # repeating is harmless
+    with factory() as uow:
+        concern = uow.concerns.get(int(done[-5:]))
+        assert concern is not None and concern.resident_id is None
+        assert concern.text == "Sperrmüll am Adalbertsteinweg 44"
+        assert uow.concerns.photos_of(concern.id) == []
+        assert uow.concerns.follower_count(concern.id) == 0
+        assert uow.concerns.get(int(still_open[-5:])).resident_id is not None

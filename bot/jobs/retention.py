@@ -1,0 +1,53 @@
+"""Retention: personal data of concerns that are done is anonymised after the configured period.
+
+A concern fixed or closed more than `[privacy] retention_days` ago loses its link to the person
+who reported it and to everyone who followed it, and its photos are deleted (they may show
+people or number plates). The concern itself — category, place, text, history — stays, so the
+city's record of its work is kept. Derived from the database each run; repeating it is harmless.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from sqlalchemy import delete, select, update
+
+from bot.core.services import Services
+from storage.models import Concern, Follower, Photo
+from storage.uow import UnitOfWorkFactory
+
+log = logging.getLogger(__name__)
+
+
+def anonymise_expired(services: Services, uow_factory: UnitOfWorkFactory) -> int:
+    cutoff = services.clock() - timedelta(days=services.settings.privacy.retention_days)
+    with uow_factory() as uow:
+        ids = list(
+            uow.session.scalars(
+                select(Concern.id).where(
+                    Concern.solved_at.is_not(None),
+                    Concern.solved_at <= cutoff,
+                    Concern.state.in_(("fixed", "closed")),
+                    (Concern.resident_id.is_not(None))
+                    | Concern.id.in_(select(Follower.concern_id))
+                    | Concern.id.in_(select(Photo.concern_id)),
+                )
+            )
+        )
+        if not ids:
+            return 0
+        uow.session.execute(update(Concern).where(Concern.id.in_(ids)).values(resident_id=None))
+        uow.session.execute(delete(Follower).where(Follower.concern_id.in_(ids)))
+        uow.session.execute(delete(Photo).where(Photo.concern_id.in_(ids)))
+        uow.log.add(
+            actor="system",
+            action="anonymise",
+            object_type="concerns",
+            object_id=str(len(ids)),
+            reason=f"done before {cutoff.date().isoformat()}",
+            now=services.clock(),
+        )
+        uow.commit()
+    log.info("retention: anonymised %d concerns", len(ids))
+    return len(ids)
