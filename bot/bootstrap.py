@@ -10,6 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import partial
 
+from prometheus_client import CollectorRegistry
 from sqlalchemy import Engine
 
 from bot.config import Settings
@@ -17,6 +18,7 @@ from bot.core.directory import Directory
 from bot.core.service import Lotse
 from bot.core.services import CategoryName, ClassifierPort, Clock, Services, system_clock
 from bot.i18n import Texts
+from bot.operations import MeteredClassifier, MeteredSender, Metrics, OutboxProbe
 from bot.outbox import OutboxDispatcher, Sender
 from storage import migrate
 from storage.db import make_engine, make_session_factory
@@ -35,10 +37,13 @@ class App:
     uow_factory: partial[UnitOfWork]
     dispatcher: OutboxDispatcher | None = None
     senders: list[Sender] = field(default_factory=list)
+    metrics: Metrics = field(default_factory=Metrics)
+    outbox_probe: OutboxProbe | None = None
 
     def attach_senders(self, senders: list[Sender]) -> OutboxDispatcher:
         self.senders = senders
-        self.dispatcher = OutboxDispatcher(self.services, self.uow_factory, senders, self.executor)
+        metered: list[Sender] = [MeteredSender(s, self.metrics) for s in senders]
+        self.dispatcher = OutboxDispatcher(self.services, self.uow_factory, metered, self.executor)
         self.services.wake_dispatcher = self.dispatcher.wake
         return self.dispatcher
 
@@ -74,11 +79,12 @@ def build_app(
     if upgrade_schema:
         migrate.upgrade(engine)
     session_factory = make_session_factory(engine)
+    metrics = Metrics(CollectorRegistry())  # per App: no process-wide metric state
     services = Services(
         settings=settings,
         directory=Directory(settings),
         texts=Texts(settings.city.default_language),
-        classifier=classifier or load_shipped_classifier(settings),
+        classifier=MeteredClassifier(classifier or load_shipped_classifier(settings), metrics),
         categories=category_names(),
         clock=clock,
     )
@@ -86,4 +92,16 @@ def build_app(
     # One worker: the core and the outbox bookkeeping run off the event loop, one at a time,
     # which keeps SQLite free of write contention and each conversation strictly ordered.
     executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="lotse-core")
-    return App(settings, engine, services, Lotse(services, uow_factory), executor, uow_factory)
+    probe = OutboxProbe(uow_factory, clock)
+    metrics.watch_outbox(probe)
+    lotse = Lotse(services, uow_factory, on_incoming=metrics.count_in)
+    return App(
+        settings,
+        engine,
+        services,
+        lotse,
+        executor,
+        uow_factory,
+        metrics=metrics,
+        outbox_probe=probe,
+    )

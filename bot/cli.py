@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import logging
 import os
 import signal
 import sys
@@ -46,13 +45,10 @@ def _settings(path: Path | None) -> Settings:
     return settings
 
 
-def _logging(verbose: bool) -> None:
-    logging.basicConfig(
-        level=logging.INFO if verbose else logging.WARNING,
-        format="%(asctime)s %(levelname)s %(name)s %(message)s",
-        stream=sys.stderr,
-    )
-    logging.getLogger("apscheduler").setLevel(logging.WARNING)
+def _logging(verbose: bool, log_format: str = "text") -> None:
+    from bot.logging_setup import configure_logging
+
+    configure_logging(verbose=verbose, log_format=log_format)
 
 
 @config_app.command("check")
@@ -181,12 +177,27 @@ def chat(
 
 
 @app.command()
-def run(config: ConfigOption = None, verbose: bool = True) -> None:
+def run(
+    config: ConfigOption = None,
+    verbose: bool = True,
+    log_format: Annotated[
+        str | None,
+        typer.Option(
+            "--log-format",
+            envvar="LOTSE_LOG_FORMAT",
+            help="text, or json (one object per line); default: [operations] log_format.",
+        ),
+    ] = None,
+) -> None:
     """Run all configured channels, the scheduler and the outbox dispatcher in one process."""
     from bot.runner import run_bot
 
-    _logging(verbose)
     settings = _settings(config)
+    chosen = log_format or settings.operations.log_format
+    if chosen not in ("text", "json"):
+        typer.echo(f"--log-format must be text or json, not {chosen!r}", err=True)
+        raise typer.Exit(2)
+    _logging(verbose, chosen)
     with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(run_bot(settings))
 

@@ -161,6 +161,14 @@ class TelegramChannel(_Model):
     webhook_path: str = "/telegram"
     webhook_url: str | None = None
     webhook_secret_env: str = "LOTSE_TELEGRAM_WEBHOOK_SECRET"
+    poll_timeout: int = Field(default=30, ge=0, le=50)  # seconds a long poll is held open
+    request_timeout: float = Field(default=15.0, gt=0)  # seconds for any other Bot API call
+
+    @model_validator(mode="after")
+    def _webhook_needs_url(self) -> TelegramChannel:
+        if self.enabled and self.mode == "webhook" and not self.webhook_url:
+            raise ValueError("mode = 'webhook' needs webhook_url (the public https URL)")
+        return self
 
     def resolved_token(self) -> str | None:
         return self.token or os.environ.get(self.token_env)
@@ -287,6 +295,15 @@ class PrivacySettings(_Model):
     retention_days: int = Field(default=365, ge=1)  # then done concerns are anonymised
 
 
+class OperationsSettings(_Model):
+    """The health and metrics endpoint of `lotse run`, and the log format."""
+
+    enabled: bool = True
+    listen: str = "127.0.0.1"
+    port: int = Field(default=9464, ge=0, le=65535)  # 0: any free port (tests)
+    log_format: Literal["text", "json"] = "text"
+
+
 class RouteRule(_Model):
     """category (in a quarter) → department, before the departments' own category lists."""
 
@@ -312,6 +329,7 @@ class Settings(_Model):
     privacy: PrivacySettings = PrivacySettings()
     email: EmailSettings = EmailSettings()
     open311: Open311Settings = Open311Settings()
+    operations: OperationsSettings = OperationsSettings()
 
     @model_validator(mode="after")
     def _cross_references(self) -> Settings:

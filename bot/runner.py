@@ -77,12 +77,9 @@ def network_channels(app: App) -> list[NetworkChannel]:
     """The enabled network channels; each module is imported only when it is used."""
     channels: list[NetworkChannel] = []
     if app.settings.channels.telegram.enabled:
-        try:
-            from bot.channels.telegram import TelegramChannel
-        except ModuleNotFoundError:
-            log.error("the Telegram channel is not part of this version yet; running without it")
-        else:
-            channels.append(TelegramChannel(app))
+        from bot.channels.telegram import TelegramChannel
+
+        channels.append(TelegramChannel(app))
     if app.settings.channels.matrix.enabled:
         from bot.channels.matrix import MatrixChannel
 
@@ -104,6 +101,12 @@ async def run_bot(settings: Settings, stdin: TextIO = sys.stdin, out: TextIO = s
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
+    operations = None
+    if settings.operations.enabled and app.outbox_probe is not None:
+        from bot.operations import OperationsServer
+
+        operations = OperationsServer(settings.operations, app.metrics, app.outbox_probe)
+        await operations.start()
     for channel in channels:
         await channel.start()
     scheduler.start()
@@ -138,5 +141,7 @@ async def run_bot(settings: Settings, stdin: TextIO = sys.stdin, out: TextIO = s
         except TimeoutError:
             outbox.cancel()
         await dispatcher.drain()
+        if operations is not None:
+            await operations.stop()
         app.close()
         log.info("lotse stopped")

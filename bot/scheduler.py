@@ -48,7 +48,14 @@ def build_scheduler(app: App) -> AsyncIOScheduler:
     async def run_in_core(job, *args):  # type: ignore[no-untyped-def]
         import asyncio
 
-        return await asyncio.get_running_loop().run_in_executor(app.executor, job, *args)
+        name = getattr(job, "__name__", str(job))
+        try:
+            result = await asyncio.get_running_loop().run_in_executor(app.executor, job, *args)
+        except Exception:
+            app.metrics.count_job(name, "error")
+            raise  # APScheduler logs it; the job runs again on its next trigger
+        app.metrics.count_job(name, "ok")
+        return result
 
     scheduler.add_job(
         run_in_core,

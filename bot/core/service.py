@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 from bot.config import StaffMember
 from bot.core import fixed_check, intake
@@ -49,13 +50,21 @@ RESIDENT_ONLY = {
 class Lotse:
     """Handles what people say to the bot. Synchronous: channels call it off the event loop."""
 
-    def __init__(self, services: Services, uow_factory: UnitOfWorkFactory) -> None:
+    def __init__(
+        self,
+        services: Services,
+        uow_factory: UnitOfWorkFactory,
+        on_incoming: Callable[[str], None] | None = None,
+    ) -> None:
         self.services = services
         self.uow_factory = uow_factory
+        self.on_incoming = on_incoming  # e.g. a metrics counter, given the channel
         self.flood = FloodGuard(services.settings.limits.messages_per_minute)
 
     def handle(self, incoming: Incoming) -> list[str]:
         """Handle one message; returns the texts of the replies queued (for tests)."""
+        if self.on_incoming is not None:
+            self.on_incoming(incoming.channel)
         try:
             return self._handle(incoming)
         except Exception:
