@@ -161,6 +161,14 @@ class TelegramChannel(_Model):
     webhook_path: str = "/telegram"
     webhook_url: str | None = None
     webhook_secret_env: str = "LOTSE_TELEGRAM_WEBHOOK_SECRET"
+    poll_timeout: int = Field(default=30, ge=0, le=50)  # seconds a long poll is held open
+    request_timeout: float = Field(default=15.0, gt=0)  # seconds for any other Bot API call
+
+    @model_validator(mode="after")
+    def _webhook_needs_url(self) -> TelegramChannel:
+        if self.enabled and self.mode == "webhook" and not self.webhook_url:
+            raise ValueError("mode = 'webhook' needs webhook_url (the public https URL)")
+        return self
 
     def resolved_token(self) -> str | None:
         return self.token or os.environ.get(self.token_env)

@@ -14,6 +14,7 @@ from collections.abc import Collection
 from concurrent.futures import Executor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from enum import Enum
 from typing import Protocol
 
 from bot.core import concerns
@@ -25,6 +26,8 @@ from storage.uow import UnitOfWorkFactory
 log = logging.getLogger(__name__)
 
 LEASE = timedelta(seconds=120)
+CONCURRENT_ADDRESSES = 8
+_RENDERED = ("text", "choices", "actions", "photo_id")  # payload keys with OutMessage fields
 
 
 class DeliveryError(Exception):
@@ -33,6 +36,11 @@ class DeliveryError(Exception):
     def __init__(self, reason: str, retry_after: float | None = None) -> None:
         super().__init__(reason)
         self.retry_after = retry_after
+
+
+class DeliveryDeferred(DeliveryError):
+    """Not now: the channel's own rate limit says wait `retry_after` seconds. Not a failure,
+    so it counts no attempt."""
 
 
 class PermanentDeliveryError(DeliveryError):
@@ -50,6 +58,12 @@ class Sender(Protocol):
         """The addresses this process delivers to on its channel; None means all."""
 
     async def send(self, message: OutMessage) -> None: ...
+
+
+class Outcome(Enum):
+    SENT = "sent"
+    RETRY = "retry"  # failed or deferred; due again later
+    FAILED = "failed"  # for good
 
 
 @dataclass(frozen=True)
@@ -112,23 +126,49 @@ class OutboxDispatcher:
     # --- delivering -----------------------------------------------------------------------------
 
     async def drain(self, max_rounds: int = 100) -> DeliveryReport:
-        """Deliver everything that is due now (bounded), and report how it went."""
+        """Deliver everything that is due now (bounded), and report how it went.
+
+        Different addresses are served concurrently (a chat that must wait for its rate limit
+        doesn't hold up the others); one address's messages go strictly in order."""
         sent = failed = 0
         for _ in range(max_rounds):
             batch = await self._db(self._claim_batch)
             if not batch:
                 break
+            queues: dict[tuple[str, str], list[OutMessage]] = {}
             for message in batch:
-                if await self._deliver(message):
-                    sent += 1
-                else:
-                    failed += 1
+                queues.setdefault((message.channel, message.address), []).append(message)
+            gate = asyncio.Semaphore(CONCURRENT_ADDRESSES)
+            for outcomes in await asyncio.gather(
+                *(self._deliver_in_order(queue, gate) for queue in queues.values())
+            ):
+                sent += outcomes.count(Outcome.SENT)
+                failed += len(outcomes) - outcomes.count(Outcome.SENT)
         return DeliveryReport(sent, failed)
 
-    async def _deliver(self, message: OutMessage) -> bool:
+    async def _deliver_in_order(
+        self, queue: list[OutMessage], gate: asyncio.Semaphore
+    ) -> list[Outcome]:
+        async with gate:
+            outcomes: list[Outcome] = []
+            for index, message in enumerate(queue):
+                outcome = await self._deliver(message)
+                outcomes.append(outcome)
+                if outcome is Outcome.RETRY:
+                    # The rest wait behind it, so that a chat keeps its order.
+                    rest = [m.id for m in queue[index + 1 :]]
+                    if rest:
+                        await self._db(self._queue_behind, message.id, rest)
+                    break
+            return outcomes
+
+    async def _deliver(self, message: OutMessage) -> Outcome:
         sender = self.senders[message.channel]
         try:
             await sender.send(message)
+        except DeliveryDeferred as error:
+            await self._db(self._record_deferral, message.id, error.retry_after or 1.0)
+            return Outcome.RETRY
         except PermanentDeliveryError as error:
             log.warning(
                 "delivery failed for good id=%s channel=%s: %s", message.id, message.channel, error
@@ -136,19 +176,19 @@ class OutboxDispatcher:
             await self._db(
                 self._record_failure, message.id, str(error), None, True, error.unreachable
             )
-            return False
+            return Outcome.FAILED
         except DeliveryError as error:
             log.warning("delivery failed id=%s channel=%s: %s", message.id, message.channel, error)
             await self._db(
                 self._record_failure, message.id, str(error), error.retry_after, False, False
             )
-            return False
+            return Outcome.RETRY
         except Exception as error:  # an adapter bug must not stop the other messages
             log.exception("delivery crashed id=%s channel=%s", message.id, message.channel)
             await self._db(self._record_failure, message.id, repr(error), None, False, False)
-            return False
+            return Outcome.RETRY
         await self._db(self._record_sent, message.id)
-        return True
+        return Outcome.SENT
 
     # --- database side (runs in the executor) ---------------------------------------------------
 
@@ -185,11 +225,12 @@ class OutboxDispatcher:
             address=row.address,
             text=str(body.get("text", "")),
             choices=tuple(Choice(str(i), str(label)) for i, label in body.get("choices", [])),
+            actions=tuple(Choice(str(i), str(label)) for i, label in body.get("actions", [])),
             photo=photo.data if photo else None,
             photo_mime=photo.mime if photo else None,
             kind=row.kind,
             attempts=row.attempts,
-            extra={k: str(v) for k, v in body.items() if k not in ("text", "choices", "photo_id")},
+            extra={k: str(v) for k, v in body.items() if k not in _RENDERED},
         )
 
     def _record_sent(self, message_id: int) -> None:
@@ -202,6 +243,26 @@ class OutboxDispatcher:
                 concern = uow.concerns.get(row.concern_id)
                 if concern is not None:
                     concerns.mark_forwarded(uow, self.services, concern)
+            uow.commit()
+
+    def _record_deferral(self, message_id: int, seconds: float) -> None:
+        with self.uow_factory() as uow:
+            row = uow.outbox.get(message_id)
+            if row is None:
+                return
+            row.not_before = self.services.clock() + timedelta(seconds=seconds)
+            row.claimed_until = None
+            uow.commit()
+
+    def _queue_behind(self, message_id: int, later_ids: list[int]) -> None:
+        """Messages claimed with one that must wait: they become due with it, not before."""
+        with self.uow_factory() as uow:
+            first = uow.outbox.get(message_id)
+            due = first.not_before if first is not None else self.services.clock()
+            for later_id in later_ids:
+                row = uow.outbox.get(later_id)
+                if row is not None and row.sent_at is None:
+                    row.not_before, row.claimed_until = max(row.not_before, due), None
             uow.commit()
 
     def _record_failure(

@@ -77,12 +77,9 @@ def network_channels(app: App) -> list[NetworkChannel]:
     """The enabled network channels; each module is imported only when it is used."""
     channels: list[NetworkChannel] = []
     if app.settings.channels.telegram.enabled:
-        try:
-            from bot.channels.telegram import TelegramChannel
-        except ModuleNotFoundError:
-            log.error("the Telegram channel is not part of this version yet; running without it")
-        else:
-            channels.append(TelegramChannel(app))
+        from bot.channels.telegram import TelegramChannel
+
+        channels.append(TelegramChannel(app))
     if app.settings.channels.matrix.enabled:
         from bot.channels.matrix import MatrixChannel
 

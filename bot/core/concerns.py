@@ -94,6 +94,7 @@ def forward(uow: UnitOfWork, services: Services, concern: Concern) -> list[Addre
     body = payload(
         staff_summary(uow, services, concern, heading="forward-heading"),
         photo_id=photos[0].id if photos else None,
+        actions=staff_actions(services, concern),
         **forward_fields(services, concern),
     )
     targets = services.directory.forward_targets(concern.department_id, concern.quarter_id)
@@ -107,6 +108,17 @@ def forward(uow: UnitOfWork, services: Services, concern: Concern) -> list[Addre
             destination=target.key,
         )
     return targets
+
+
+def staff_actions(services: Services, concern: Concern) -> list[list[str]]:
+    """The common staff actions offered as buttons with a forwarded concern: [command, label].
+    A press runs the command as if typed, so it is permission-checked like one."""
+    ticket, lang = services.ticket(concern), services.staff_language
+    return [
+        [f"/show {ticket}", services.texts(lang, "action-show")],
+        [f"/status {ticket} in_progress", services.texts(lang, "action-in-progress")],
+        [f"/status {ticket} fixed", services.texts(lang, "action-fixed")],
+    ]
 
 
 def forward_fields(services: Services, concern: Concern) -> dict[str, Any]:
@@ -315,6 +327,7 @@ def reassign(
     body = payload(
         staff_summary(uow, services, concern, heading="forward-heading"),
         photo_id=photos[0].id if photos else None,
+        actions=staff_actions(services, concern),
         ticket=services.ticket(concern),
     )
     for target in services.directory.forward_targets(department_id, None):

@@ -11,6 +11,14 @@ class ChatKind(StrEnum):
     GROUP = "group"  # a staff room / group: only staff commands are heard there
 
 
+class Unsupported(StrEnum):
+    """Kinds of input a channel can receive but the bot cannot work with."""
+
+    EDITED = "edited"  # a correction of a message already handled
+    MEDIA = "media"  # stickers, voice, video, files
+    ENCRYPTED = "encrypted"  # a message the bot could not decrypt
+
+
 @dataclass(frozen=True)
 class GeoPoint:
     lat: float
@@ -41,6 +49,9 @@ class Incoming:
     location: GeoPoint | None = None
     language_hint: str | None = None  # the client's language, e.g. Telegram's language_code
     message_id: str | None = None  # the network's id, so a redelivered message is handled once
+    # Something the bot cannot take (see Unsupported): answered politely in a private chat,
+    # ignored in a staff room.
+    unsupported: Unsupported | None = None
 
 
 @dataclass(frozen=True)
@@ -63,4 +74,7 @@ class OutMessage:
     photo_mime: str | None = None
     kind: str = "reply"
     attempts: int = 0
+    # Staff actions offered with a forwarded concern (id = the staff command to run); channels
+    # with buttons show them, others leave them out (staff type the command).
+    actions: tuple[Choice, ...] = ()
     extra: dict[str, str] = field(default_factory=dict)

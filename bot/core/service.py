@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 from bot.config import StaffMember
 from bot.core import fixed_check, intake
-from bot.core.commands import parse_command
+from bot.core.commands import ParsedCommand, parse_command
 from bot.core.errors import LotseError, UnknownCommand
 from bot.core.flood import FloodGuard
 from bot.core.messages import ChatKind, Incoming
@@ -129,7 +129,7 @@ class Lotse:
             return turn.replies
 
     def _is_staff_command(self, incoming: Incoming) -> bool:
-        command = parse_command(incoming.text)
+        command = _staff_command(incoming)
         return (
             command is not None
             and command.name in STAFF_COMMANDS
@@ -137,7 +137,7 @@ class Lotse:
         )
 
     def _as_staff(self, turn: Turn, member: StaffMember) -> None:
-        command = parse_command(turn.incoming.text)
+        command = _staff_command(turn.incoming)
         if command is None:
             return  # ordinary chatter among staff
         try:
@@ -159,7 +159,9 @@ class Lotse:
         fixed_answer = fixed_check.button_answer(turn.incoming.choice)
         try:
             with uow.session.begin_nested():
-                if fixed_answer is not None:
+                if turn.incoming.unsupported is not None:
+                    turn.reply(f"unsupported-{turn.incoming.unsupported.value}")
+                elif fixed_answer is not None:
                     fixed_check.answer(turn, fixed_answer[1], fixed=fixed_answer[0])
                 elif command is not None:
                     spec = RESIDENT_COMMANDS.get(command.name)
@@ -183,3 +185,8 @@ class Lotse:
                 incoming.language_hint or resident.language
             )
         return resident
+
+
+def _staff_command(incoming: Incoming) -> ParsedCommand | None:
+    """A typed command, or a staff action button (its id is the command, e.g. '/show AC-…')."""
+    return parse_command(incoming.text) or parse_command(incoming.choice)

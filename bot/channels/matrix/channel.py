@@ -34,7 +34,7 @@ from nio.crypto.attachments import decrypt_attachment
 
 from bot.channels.base import hand_to_core
 from bot.channels.matrix.format import content, parse_geo_uri, strip_reply_fallback
-from bot.core.messages import ChatKind, GeoPoint, Incoming, OutMessage, PhotoIn
+from bot.core.messages import ChatKind, GeoPoint, Incoming, OutMessage, PhotoIn, Unsupported
 from bot.outbox import DeliveryError, PermanentDeliveryError
 
 if TYPE_CHECKING:
@@ -259,31 +259,35 @@ class MatrixChannel:
             return  # our own messages
         log.debug("matrix event room=%s type=%s", room_id, type(event).__name__)
         if isinstance(event, MegolmEvent):
-            await self._hand(self._incoming(room_id, event, text=None, encrypted=True))
+            await hand_to_core(self.app, self._incoming(room_id, event, text=None, encrypted=True))
             return
         if not isinstance(event, RoomMessage):
             return
         source = event.source.get("content", {})
         relates = source.get("m.relates_to") or {}
         if relates.get("rel_type") == "m.replace":
-            await self._hand(self._incoming(room_id, event, text=None, edited=True))
+            await hand_to_core(self.app, self._incoming(room_id, event, text=None, edited=True))
             return
         msgtype = source.get("msgtype")
         if msgtype in ("m.text", "m.notice", "m.emote"):
             body = str(source.get("body", ""))
             if "m.in_reply_to" in relates:
                 body = strip_reply_fallback(body)
-            await self._hand(self._incoming(room_id, event, text=body))
+            await hand_to_core(self.app, self._incoming(room_id, event, text=body))
         elif msgtype == "m.image":
             photo = await self._download(source)
-            await self._hand(self._incoming(room_id, event, text=None, photo=photo))
+            await hand_to_core(self.app, self._incoming(room_id, event, text=None, photo=photo))
         elif msgtype == "m.location":
             point = parse_geo_uri(str(source.get("geo_uri", "")))
             location = GeoPoint(*point) if point else None
             text = None if point else str(source.get("body", ""))
-            await self._hand(self._incoming(room_id, event, text=text, location=location))
+            await hand_to_core(
+                self.app, self._incoming(room_id, event, text=text, location=location)
+            )
         else:  # files, audio, video: the core answers that it takes text, photos and places
-            await self._hand(self._incoming(room_id, event, text=None, unsupported=True))
+            await hand_to_core(
+                self.app, self._incoming(room_id, event, text=None, unsupported_media=True)
+            )
 
     def _incoming(
         self,
@@ -295,15 +299,18 @@ class MatrixChannel:
         location: GeoPoint | None = None,
         encrypted: bool = False,
         edited: bool = False,
-        unsupported: bool = False,
+        unsupported_media: bool = False,
     ) -> Incoming:
         kind = ChatKind.GROUP if room_id in self.staff_rooms else ChatKind.PRIVATE
-        if encrypted:
-            text = "/__encrypted"
-        elif edited:
-            text = "/__edited"
-        elif unsupported:
-            text = "/__unsupported"
+        unsupported = (
+            Unsupported.ENCRYPTED
+            if encrypted
+            else Unsupported.EDITED
+            if edited
+            else Unsupported.MEDIA
+            if unsupported_media
+            else None
+        )
         return Incoming(
             channel=CHANNEL,
             sender=event.sender,
@@ -314,31 +321,8 @@ class MatrixChannel:
             location=location,
             language_hint=None,
             message_id=event.event_id,
+            unsupported=unsupported,
         )
-
-    async def _hand(self, incoming: Incoming) -> None:
-        text = incoming.text or ""
-        if text.startswith("/__"):
-            # Things the core has no words for: answered here from the channel's own catalog,
-            # in a private chat only (never into a staff room).
-            if incoming.chat_kind is ChatKind.PRIVATE:
-                await self._explain(incoming, text[3:])
-            return
-        await hand_to_core(self.app, incoming)
-
-    async def _explain(self, incoming: Incoming, what: str) -> None:
-        texts = self.app.services.texts
-        lang = await self._db(self._language_of, incoming.sender)
-        body = texts(lang, f"matrix-{what}")
-        try:
-            await self.client.room_send(
-                incoming.chat,
-                "m.room.message",
-                {"msgtype": "m.notice", "body": body},
-                ignore_unverified_devices=True,
-            )
-        except Exception:  # e.g. nio refuses plain text into an encrypted room
-            log.warning("matrix: could not explain %s in room=%s", what, incoming.chat)
 
     async def _download(self, source: dict[str, Any]) -> PhotoIn | None:
         encrypted = source.get("file") if isinstance(source.get("file"), dict) else None
@@ -378,11 +362,6 @@ class MatrixChannel:
         with self.app.uow_factory() as uow:
             uow.conversations.set_state(TOKEN_STATE, token, self.app.services.clock())
             uow.commit()
-
-    def _language_of(self, sender: str) -> str | None:
-        with self.app.uow_factory() as uow:
-            resident = uow.residents.find(CHANNEL, sender)
-            return resident.language if resident else None
 
 
 class MatrixSender:

@@ -1,0 +1,339 @@
+"""TelegramChannel: Bot API updates (long polling or webhook) → Incoming for the core.
+
+python-telegram-bot is used as the Bot API client (its `Bot`, types and errors), with our own
+update loop instead of PTB's Application/Updater: the Updater confirms updates to Telegram as
+soon as it has fetched them, so a crash would lose what was fetched but not yet handled. Here
+the offset is stored in the database (channel_state) after each update was handed to the core,
+and a webhook POST is answered only after that — a crash means the update comes again, and the
+core's message-id dedupe makes that harmless.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hmac
+import json
+import logging
+import os
+import secrets
+from typing import TYPE_CHECKING, Any
+
+from aiohttp import web
+from telegram import (
+    Bot,
+    BotCommand,
+    BotCommandScopeAllGroupChats,
+    BotCommandScopeAllPrivateChats,
+    CallbackQuery,
+    Message,
+    Update,
+)
+from telegram.error import Conflict, NetworkError, RetryAfter, TelegramError
+from telegram.request import HTTPXRequest
+
+from bot.channels.base import hand_to_core
+from bot.channels.telegram.sender import CHANNEL, TelegramSender, _seconds
+from bot.core.menu import menu
+from bot.core.messages import ChatKind, GeoPoint, Incoming, PhotoIn, Unsupported
+from bot.i18n import LANGUAGES
+
+if TYPE_CHECKING:
+    from bot.bootstrap import App
+    from bot.outbox import Sender
+
+log = logging.getLogger(__name__)
+
+OFFSET_STATE = "telegram:offset"
+ALLOWED_UPDATES = ["message", "edited_message", "callback_query"]
+MAX_PHOTO_BYTES = 10 * 1024 * 1024
+IMAGE_DOCUMENTS = ("image/jpeg", "image/png", "image/webp")
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+
+
+class TelegramChannel:
+    name = CHANNEL
+
+    def __init__(self, app: App) -> None:
+        self.app = app
+        self.settings = app.settings.channels.telegram
+        token = self.settings.resolved_token()
+        if not token:
+            raise RuntimeError(f"telegram: set {self.settings.token_env} (the bot token)")
+        timeout = self.settings.request_timeout
+        self.bot = Bot(
+            token,
+            base_url=self.settings.base_url,
+            base_file_url=self.settings.base_file_url,
+            request=HTTPXRequest(
+                connection_pool_size=16,
+                connect_timeout=timeout,
+                read_timeout=timeout,
+                write_timeout=timeout,
+                pool_timeout=timeout,
+            ),
+            get_updates_request=HTTPXRequest(
+                connect_timeout=timeout, read_timeout=self.settings.poll_timeout + timeout
+            ),
+        )
+        self._sender = TelegramSender(self.bot)
+        self._task: asyncio.Task[None] | None = None
+        self._web: web.AppRunner | None = None
+        self._stop = asyncio.Event()
+        self._secret = ""
+        self.connected = asyncio.Event()
+
+    def senders(self) -> list[Sender]:
+        return [self._sender]
+
+    # --- lifecycle ------------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        await self.bot.initialize()  # getMe: fails early on a wrong token or base URL
+        await self._register_commands()
+        self._stop.clear()
+        if self.settings.mode == "webhook":
+            await self._start_webhook()
+        else:
+            await self.bot.delete_webhook(drop_pending_updates=False)
+            self._task = asyncio.create_task(self._poll_loop(), name="telegram-poll")
+        self.connected.set()
+        log.info("telegram: running as @%s (%s)", self.bot.username, self.settings.mode)
+
+    async def stop(self) -> None:
+        self._stop.set()
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+        if self._web is not None:
+            await self._web.cleanup()  # waits for a webhook POST being handled
+        await self.bot.shutdown()
+
+    async def _register_commands(self) -> None:
+        """The command menus in German and English: residents' in private chats, staff's in
+        groups. A failure is logged; the bot works without menus."""
+        texts = self.app.services.texts
+        default = self.app.settings.city.default_language
+        for lang in (*LANGUAGES, None):
+            for staff, scope in (
+                (False, BotCommandScopeAllPrivateChats()),
+                (True, BotCommandScopeAllGroupChats()),
+            ):
+                commands = [BotCommand(n, d) for n, d in menu(texts, lang or default, staff=staff)]
+                try:
+                    await self.bot.set_my_commands(commands, scope=scope, language_code=lang)
+                except TelegramError as error:
+                    log.warning("telegram: setMyCommands failed (%s): %s", lang, error)
+
+    # --- receiving: long polling ----------------------------------------------------------------
+
+    async def _poll_loop(self) -> None:
+        offset = await self._db(self._load_offset)
+        delay = 1.0
+        while not self._stop.is_set():
+            try:
+                updates = await self.bot.get_updates(
+                    offset=offset,
+                    timeout=self.settings.poll_timeout,
+                    allowed_updates=ALLOWED_UPDATES,
+                )
+            except RetryAfter as error:
+                await asyncio.sleep(_seconds(error))
+                continue
+            except (NetworkError, Conflict, TelegramError) as error:
+                # Bot API unreachable, a second poller, or a webhook still set: wait and retry.
+                log.warning("telegram getUpdates failed (%s); retrying in %.0f s", error, delay)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 30.0)
+                continue
+            delay = 1.0
+            for update in updates:
+                await self._on_update(update)
+                offset = update.update_id + 1
+                await self._db(self._save_offset, offset)
+
+    # --- receiving: webhook ---------------------------------------------------------------------
+
+    async def _start_webhook(self) -> None:
+        settings = self.settings
+        # A secret from the environment, or a fresh one per start: Telegram echoes whatever
+        # setWebhook was given, so a random one is as good and never needs configuring.
+        self._secret = self._secret_from_env() or secrets.token_urlsafe(32)
+        server = web.Application(client_max_size=1024 * 1024)
+        server.router.add_post(settings.webhook_path, self._on_webhook)
+        self._web = web.AppRunner(server, access_log=None)
+        await self._web.setup()
+        site = web.TCPSite(self._web, settings.webhook_listen, settings.webhook_port)
+        await site.start()
+        await self.bot.set_webhook(
+            url=str(settings.webhook_url),
+            secret_token=self._secret,
+            allowed_updates=ALLOWED_UPDATES,
+        )
+
+    def _secret_from_env(self) -> str | None:
+        return os.environ.get(self.settings.webhook_secret_env) or None
+
+    async def _on_webhook(self, request: web.Request) -> web.Response:
+        given = request.headers.get(SECRET_HEADER, "")
+        if not hmac.compare_digest(given.encode(), self._secret.encode()):
+            log.warning("telegram webhook: request without the right secret token refused")
+            return web.Response(status=403)
+        try:
+            data = json.loads(await request.read())
+            update = Update.de_json(data, self.bot)
+        except (ValueError, TypeError, KeyError):
+            return web.Response(status=400)
+        # Answered after handling: if the bot dies meanwhile, Telegram delivers it again.
+        await self._on_update(update)
+        return web.Response(status=200)
+
+    # --- updates → Incoming ---------------------------------------------------------------------
+
+    async def _on_update(self, update: Update) -> None:
+        try:
+            if update.callback_query is not None:
+                await self._on_button(update.callback_query)
+            elif update.edited_message is not None:
+                incoming = self._incoming(update.edited_message, unsupported=Unsupported.EDITED)
+                if incoming is not None:
+                    await hand_to_core(self.app, incoming)
+            elif update.message is not None:
+                await self._on_message(update.message)
+        except Exception:  # one bad update must not stop the channel
+            log.exception("telegram: handling update %s failed", update.update_id)
+
+    async def _on_message(self, message: Message) -> None:
+        photo = None
+        unsupported = None
+        if message.photo:
+            largest = max(message.photo, key=lambda p: (p.width * p.height, p.file_size or 0))
+            photo = await self._download(largest.file_id, largest.file_size, "image/jpeg")
+            unsupported = None if photo else Unsupported.MEDIA
+        elif message.document is not None:
+            document = message.document
+            if document.mime_type in IMAGE_DOCUMENTS:  # a photo sent uncompressed, as a file
+                photo = await self._download(
+                    document.file_id, document.file_size, document.mime_type
+                )
+            unsupported = None if photo else Unsupported.MEDIA
+        elif (
+            message.sticker or message.voice or message.audio or message.video
+            or message.video_note or message.animation or message.contact or message.poll
+        ):  # fmt: skip
+            unsupported = Unsupported.MEDIA
+        location = message.location or (message.venue.location if message.venue else None)
+        text = message.text or message.caption
+        if not (text or photo or location or unsupported):
+            return  # service messages: someone joined a group, a title changed, ...
+        incoming = self._incoming(
+            message,
+            text=text,
+            photo=photo,
+            location=GeoPoint(location.latitude, location.longitude) if location else None,
+            unsupported=unsupported,
+        )
+        if incoming is not None:
+            await hand_to_core(self.app, incoming)
+
+    async def _on_button(self, query: CallbackQuery) -> None:
+        with contextlib.suppress(TelegramError):
+            await query.answer()  # stops the spinner on the button
+        message = query.message
+        if not isinstance(message, Message) or not query.data or query.from_user.is_bot:
+            return
+        private = message.chat.type == "private"
+        incoming = Incoming(
+            channel=CHANNEL,
+            sender=str(query.from_user.id),
+            chat=str(message.chat.id),
+            chat_kind=ChatKind.PRIVATE if private else ChatKind.GROUP,
+            choice=query.data,
+            language_hint=query.from_user.language_code,
+            message_id=f"cb:{query.id}",
+        )
+        await hand_to_core(self.app, incoming)
+        if private:
+            await self._mark_chosen(message, query.data)
+
+    async def _mark_chosen(self, message: Message, data: str) -> None:
+        """A resident's question is answered: its buttons go, the answer stays visible."""
+        label = next(
+            (
+                button.text
+                for row in (message.reply_markup.inline_keyboard if message.reply_markup else ())
+                for button in row
+                if button.callback_data == data
+            ),
+            None,
+        )
+        try:
+            if label and message.text:
+                await message.edit_text(f"{message.text}\n\n→ {label}", reply_markup=None)
+            else:
+                await message.edit_reply_markup(reply_markup=None)
+        except TelegramError as error:  # e.g. already edited by an earlier press
+            log.debug("telegram: could not update the question: %s", error)
+
+    def _incoming(
+        self,
+        message: Message,
+        *,
+        text: str | None = None,
+        photo: PhotoIn | None = None,
+        location: GeoPoint | None = None,
+        unsupported: Unsupported | None = None,
+    ) -> Incoming | None:
+        user = message.from_user
+        if user is None or user.is_bot or message.chat.type == "channel":
+            return None
+        private = message.chat.type == "private"
+        return Incoming(
+            channel=CHANNEL,
+            sender=str(user.id),
+            chat=str(message.chat.id),
+            chat_kind=ChatKind.PRIVATE if private else ChatKind.GROUP,
+            text=text,
+            photo=photo,
+            location=location,
+            language_hint=user.language_code,
+            message_id=_message_key(message),
+            unsupported=unsupported,
+        )
+
+    async def _download(self, file_id: str, size: int | None, mime: str) -> PhotoIn | None:
+        if size is not None and size > MAX_PHOTO_BYTES:
+            return None
+        try:
+            file = await self.bot.get_file(file_id)
+            data = bytes(await file.download_as_bytearray())
+        except TelegramError as error:
+            log.warning("telegram: photo download failed: %s", error)
+            return None
+        if len(data) > MAX_PHOTO_BYTES:
+            return None
+        return PhotoIn(data, mime)
+
+    # --- database side --------------------------------------------------------------------------
+
+    async def _db(self, function: Any, *args: Any) -> Any:
+        return await asyncio.get_running_loop().run_in_executor(self.app.executor, function, *args)
+
+    def _load_offset(self) -> int | None:
+        with self.app.uow_factory() as uow:
+            value = uow.conversations.get_state(OFFSET_STATE)
+            return int(value) if value else None
+
+    def _save_offset(self, offset: int) -> None:
+        with self.app.uow_factory() as uow:
+            uow.conversations.set_state(OFFSET_STATE, str(offset), self.app.services.clock())
+            uow.commit()
+
+
+def _message_key(message: Message) -> str:
+    """The id the core dedupes by; an edit is a new event of the same message."""
+    key = f"{message.chat.id}:{message.message_id}"
+    if message.edit_date is not None:
+        key += f":edit:{int(message.edit_date.timestamp())}"
+    return key

@@ -1,0 +1,105 @@
+"""TelegramSender: outbox messages → Bot API calls, within Telegram's flood limits.
+
+Bot API errors become the outbox's delivery errors in one place: 429 waits `retry_after`,
+network trouble and 5xx are retried with backoff, a resident who blocked the bot (403) is marked
+unreachable instead of being retried forever.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+import warnings
+from datetime import timedelta
+
+from telegram import Bot, Message
+from telegram.error import (
+    BadRequest,
+    ChatMigrated,
+    Forbidden,
+    NetworkError,
+    RetryAfter,
+    TelegramError,
+)
+from telegram.warnings import PTBDeprecationWarning
+
+from bot.channels.telegram.limits import ChatWindows, OverallWindow
+from bot.channels.telegram.render import Part, parts
+from bot.core.messages import OutMessage
+from bot.outbox import DeliveryDeferred, DeliveryError, PermanentDeliveryError
+
+log = logging.getLogger(__name__)
+
+CHANNEL = "telegram"
+MAX_WAIT = 1.5  # seconds a send may wait for its chat's window; longer: back to the outbox
+
+
+class TelegramSender:
+    channel = CHANNEL
+
+    def __init__(
+        self,
+        bot: Bot,
+        chats: ChatWindows | None = None,
+        overall: OverallWindow | None = None,
+    ) -> None:
+        self.bot = bot
+        self.chats = chats or ChatWindows()
+        self.overall = overall or OverallWindow()
+
+    def addresses(self) -> None:
+        return None
+
+    async def send(self, message: OutMessage) -> None:
+        chat_id = int(message.address)
+        sends = parts(message)
+        now = time.monotonic()
+        planned = self.chats.plan(chat_id, len(sends), now)
+        slack = MAX_WAIT + (len(sends) - 1) * self.chats.window(chat_id).seconds
+        if planned[0] - now > MAX_WAIT or planned[-1] - now > slack:
+            raise DeliveryDeferred("telegram chat busy (flood limit)", planned[0] - now)
+        for part in sends:
+            wait = self.chats.plan(chat_id, 1, time.monotonic())[0] - time.monotonic()
+            if wait > 0:
+                await asyncio.sleep(wait)
+            await self.overall.acquire()
+            self.chats.record(chat_id, time.monotonic())
+            await self._call(chat_id, part)
+
+    async def _call(self, chat_id: int, part: Part) -> Message:
+        try:
+            if part.photo is not None:
+                return await self.bot.send_photo(
+                    chat_id,
+                    photo=part.photo,
+                    caption=part.text or None,
+                    reply_markup=part.keyboard,
+                    filename="foto.jpg",
+                )
+            return await self.bot.send_message(chat_id, part.text, reply_markup=part.keyboard)
+        except RetryAfter as error:
+            raise DeliveryError("telegram flood control (429)", _seconds(error)) from None
+        except Forbidden as error:
+            # 403: a resident blocked the bot, or the bot was removed from a group.
+            raise PermanentDeliveryError(
+                f"telegram 403: {error.message}", unreachable=chat_id > 0
+            ) from None
+        except ChatMigrated as error:
+            raise PermanentDeliveryError(
+                f"telegram group {chat_id} is now supergroup {error.new_chat_id}; "
+                "put the new id in the config"
+            ) from None
+        except BadRequest as error:  # 400: resending the same request cannot succeed
+            raise PermanentDeliveryError(f"telegram 400: {error.message}") from None
+        except NetworkError as error:  # timeouts, refused connections, 5xx
+            raise DeliveryError(f"telegram unreachable: {error.message}") from None
+        except TelegramError as error:  # e.g. 401 InvalidToken after a token change
+            raise DeliveryError(f"telegram error: {error.message}") from None
+
+
+def _seconds(error: RetryAfter) -> float:
+    with warnings.catch_warnings():  # PTB 22 moves retry_after from int to timedelta
+        warnings.simplefilter("ignore", PTBDeprecationWarning)
+        value = error.retry_after
+    return value.total_seconds() if isinstance(value, timedelta) else float(value)
