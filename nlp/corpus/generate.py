@@ -873,9 +873,16 @@ def _variants(core: str, lang: str, rng: random.Random, n: int) -> list[str]:
 def build(seed: int = SEED) -> dict[str, list[dict[str, str]]]:
     rng = random.Random(seed)
     splits: dict[str, list[dict[str, str]]] = {"train": [], "dev": [], "test": []}
+    seen_cores: set[str] = set()
     for category, (de, en) in CORES.items():
         for lang, cores in (("de", de), ("en", en)):
             for i, core in enumerate(cores):
+                # A core written twice (e.g. "ok" in German and English) is used once only,
+                # so the same wording cannot land in two splits.
+                key = " ".join(core.lower().strip(" !?.").split())
+                if key in seen_cores:
+                    continue
+                seen_cores.add(key)
                 # Every fifth core goes to dev, the next to test: never seen in training.
                 split = "dev" if i % 5 == 2 else "test" if i % 5 == 4 else "train"
                 n = {"train": 9 if lang == "de" else 7, "dev": 3, "test": 3}[split]
@@ -1295,6 +1302,13 @@ MORE: dict[str, tuple[list[str], list[str]]] = {
     ),
 }
 for _category, (_de, _en) in MORE.items():
+    CORES[_category][0].extend(_de)
+    CORES[_category][1].extend(_en)
+
+# Session 3: more cores again (nlp/corpus/cores_session3.py), appended the same way.
+from nlp.corpus.cores_session3 import MORE3  # noqa: E402
+
+for _category, (_de, _en) in MORE3.items():
     CORES[_category][0].extend(_de)
     CORES[_category][1].extend(_en)
 
