@@ -5,7 +5,7 @@ private chat and 20 per minute in a group. A leaky bucket would let a group get 
 then one every three seconds — 21 in a minute; these are true sliding windows, as Telegram
 counts. The sender plans a message's sends with `ChatWindows.plan` (and hands the message back
 to the outbox when its chat is busy for longer), then before each call waits for the chat's
-next slot and `OverallWindow.acquire`, and records the moment the call starts.
+next slot and `OverallWindow.acquire`, and records the moment the call is done.
 """
 
 from __future__ import annotations
@@ -15,28 +15,28 @@ import time
 from collections import deque
 from dataclasses import dataclass
 
-MARGIN = 0.05  # seconds added to a window, for clock and network jitter
-
-
 @dataclass(frozen=True)
 class Window:
     count: int
     seconds: float
+    margin: float = 0.05  # seconds added to the window, for clock and network jitter
 
     def next_free(self, times: deque[float], at: float) -> float:
         """The earliest moment >= at when one more send keeps the window (times sorted)."""
         if len(times) < self.count:
             return at
-        return max(at, times[-self.count] + self.seconds + MARGIN)
+        return max(at, times[-self.count] + self.seconds + self.margin)
 
     def forget(self, times: deque[float], now: float) -> None:
-        while times and times[0] < now - self.seconds - MARGIN:
+        while times and times[0] < now - self.seconds - self.margin:
             times.popleft()
 
 
 PRIVATE_CHAT = Window(1, 1.0)
 GROUP_CHAT = Window(20, 60.0)
-OVERALL = Window(30, 1.0)
+# Overall sends are recorded when they start and run concurrently, so the time they reach
+# Telegram varies by more than a single chat's (whose sends are recorded when they finish).
+OVERALL = Window(30, 1.0, margin=0.25)
 
 
 class ChatWindows:
@@ -63,7 +63,8 @@ class ChatWindows:
         return planned
 
     def record(self, chat_id: int, at: float) -> None:
-        """A send to this chat started at `at` (a chat's sends are one after another)."""
+        """A send to this chat ended at `at` (a chat's sends are one after another; counting
+        from the end keeps the spacing even when a request took long to arrive)."""
         times = self._chats.setdefault(chat_id, deque())
         self.window(chat_id).forget(times, at)
         times.append(at)
@@ -71,7 +72,7 @@ class ChatWindows:
             self._tidy(at)
 
     def _tidy(self, now: float) -> None:
-        idle = now - self.group.seconds - MARGIN
+        idle = now - self.group.seconds - self.group.margin
         for chat_id in [c for c, times in self._chats.items() if not times or times[-1] < idle]:
             del self._chats[chat_id]
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import time
-import warnings
 from datetime import timedelta
 
 from telegram import Bot, Message
@@ -22,7 +22,6 @@ from telegram.error import (
     RetryAfter,
     TelegramError,
 )
-from telegram.warnings import PTBDeprecationWarning
 
 from bot.channels.telegram.limits import ChatWindows, OverallWindow
 from bot.channels.telegram.render import Part, parts
@@ -44,6 +43,9 @@ class TelegramSender:
         chats: ChatWindows | None = None,
         overall: OverallWindow | None = None,
     ) -> None:
+        # PTB 22 is moving time periods from int to timedelta and warns on every 429 until one
+        # opts in; we take the timedelta form (and read either in _seconds).
+        os.environ.setdefault("PTB_TIMEDELTA", "true")
         self.bot = bot
         self.chats = chats or ChatWindows()
         self.overall = overall or OverallWindow()
@@ -64,8 +66,10 @@ class TelegramSender:
             if wait > 0:
                 await asyncio.sleep(wait)
             await self.overall.acquire()
-            self.chats.record(chat_id, time.monotonic())
-            await self._call(chat_id, part)
+            try:
+                await self._call(chat_id, part)
+            finally:
+                self.chats.record(chat_id, time.monotonic())
 
     async def _call(self, chat_id: int, part: Part) -> Message:
         try:
@@ -99,7 +103,5 @@ class TelegramSender:
 
 
 def _seconds(error: RetryAfter) -> float:
-    with warnings.catch_warnings():  # PTB 22 moves retry_after from int to timedelta
-        warnings.simplefilter("ignore", PTBDeprecationWarning)
-        value = error.retry_after
+    value = error.retry_after
     return value.total_seconds() if isinstance(value, timedelta) else float(value)

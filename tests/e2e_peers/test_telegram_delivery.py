@@ -1,0 +1,194 @@
+"""Delivering the outbox to Telegram through the Bot API emulator: Telegram's flood limits
+kept (the peer enforces them and answers 429 when broken), 429 retry_after honoured, 5xx and
+dropped connections retried with backoff, a resident who blocked the bot marked unreachable."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator, Callable
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+import pytest_asyncio
+from telegram import Bot
+
+from bot.bootstrap import App, build_app
+from bot.channels.telegram import TelegramSender
+from bot.channels.telegram.limits import ChatWindows, Window
+from bot.config import Settings
+from tests.fakes import KeywordClassifier
+from tests.peers.telegram_peer import TelegramPeer
+
+pytestmark = [pytest.mark.e2e, pytest.mark.asyncio]
+
+GROUP = -1009876500001
+
+
+def real_clock() -> datetime:
+    return datetime.now(UTC)
+
+
+@pytest_asyncio.fixture
+async def bot(telegram_peer: TelegramPeer) -> AsyncIterator[Bot]:
+    client = Bot(
+        telegram_peer.token,
+        base_url=telegram_peer.base_url,
+        base_file_url=telegram_peer.base_file_url,
+    )
+    await client.initialize()
+    yield client
+    await client.shutdown()
+
+
+@pytest.fixture
+def make_app(settings: Settings, tmp_path: Path) -> AsyncIterator[Callable[..., App]]:  # type: ignore[misc]
+    apps: list[App] = []
+    # Fast backoff, so retries happen within the test.
+    outbox = settings.outbox.model_copy(
+        update={"backoff_base_seconds": 0.2, "backoff_max_seconds": 1.0, "poll_seconds": 0.2}
+    )
+    fast = settings.model_copy(update={"outbox": outbox})
+
+    def make(sender: TelegramSender) -> App:
+        app = build_app(
+            fast,
+            classifier=KeywordClassifier(),
+            database_url=f"sqlite:///{tmp_path}/lotse.sqlite3",
+        )
+        app.services.clock = real_clock
+        app.attach_senders([sender])
+        apps.append(app)
+        return app
+
+    yield make  # type: ignore[misc]
+    for app in apps:
+        app.close()
+
+
+def queue(app: App, chat_id: int, text: str, *, resident: bool = False) -> None:
+    with app.uow_factory() as uow:
+        now = app.services.clock()
+        owner = None
+        if resident:
+            owner = uow.residents.find("telegram", str(chat_id)) or uow.residents.add(
+                "telegram", str(chat_id), str(chat_id), now
+            )
+            uow.session.flush()
+        uow.outbox.add(
+            key=f"test:{chat_id}:{text}",
+            channel="telegram",
+            address=str(chat_id),
+            kind="notice",
+            payload={"text": text},
+            now=now,
+            resident_id=owner.id if owner else None,
+        )
+        uow.commit()
+
+
+async def deliver_all(app: App, timeout: float = 30.0) -> None:
+    """Run the dispatcher until nothing is due or waiting any more (bounded)."""
+    assert app.dispatcher is not None
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        await app.dispatcher.drain()
+        with app.uow_factory() as uow:
+            if uow.outbox.next_due_at({"telegram": None}) is None:
+                return
+        await asyncio.sleep(0.05)
+    raise AssertionError("the outbox was not delivered in time")
+
+
+def sent_texts(peer: TelegramPeer, chat_id: int) -> list[str]:
+    return [m.get("text", "") for m in peer.bot_messages(chat_id)]
+
+
+async def test_two_hundred_messages_to_fifty_residents_and_a_group_keep_the_limits(  # type: ignore[no-untyped-def]
+    telegram_peer: TelegramPeer, bot: Bot, make_app
+) -> None:
+    telegram_peer.enforce_limits()  # breaking a limit now answers 429, as Telegram does
+    app = make_app(TelegramSender(bot))
+    residents = [500_000 + i for i in range(50)]
+    for n in range(180):
+        queue(app, residents[n % 50], f"Nachricht {n}")
+    for n in range(20):
+        queue(app, GROUP, f"Gruppe {n}")
+    started = time.monotonic()
+    await deliver_all(app, timeout=60)
+    elapsed = time.monotonic() - started
+    assert telegram_peer.rate_violations() == []
+    assert not [c for c in telegram_peer.calls("sendMessage") if c["status"] == 429]
+    for i, chat in enumerate(residents):
+        expected = [f"Nachricht {n}" for n in range(180) if n % 50 == i]
+        assert sent_texts(telegram_peer, chat) == expected  # all, once, in order
+    assert sent_texts(telegram_peer, GROUP) == [f"Gruppe {n}" for n in range(20)]
+    # 30/s overall makes 200 sends last at least ~6 s; concurrency keeps it near that.
+    assert 6.0 <= elapsed < 30, elapsed
+
+
+async def test_a_busy_group_waits_in_the_outbox_for_its_window(  # type: ignore[no-untyped-def]
+    telegram_peer: TelegramPeer, bot: Bot, make_app
+) -> None:
+    # The group limit scaled down (5 per 3 s instead of 20 per minute) to keep the test short.
+    telegram_peer.enforce_limits(group=(5, 3.0))
+    app = make_app(TelegramSender(bot, chats=ChatWindows(group=Window(5, 3.0))))
+    for n in range(12):
+        queue(app, GROUP, f"Gruppe {n}")
+    queue(app, 600_001, "dazwischen")
+    started = time.monotonic()
+    await deliver_all(app, timeout=30)
+    assert time.monotonic() - started >= 6.0  # 12 messages need three windows
+    assert telegram_peer.rate_violations(group=(5, 3.0)) == []
+    assert sent_texts(telegram_peer, GROUP) == [f"Gruppe {n}" for n in range(12)]
+    # the resident did not wait behind the group
+    resident_call = telegram_peer.calls("sendMessage")[0]
+    assert int(resident_call["params"]["chat_id"]) in (600_001, GROUP)
+    with app.uow_factory() as uow:
+        assert not uow.outbox.failed()  # waiting for the window is not a failed attempt
+
+
+async def test_a_429_with_retry_after_is_honoured(  # type: ignore[no-untyped-def]
+    telegram_peer: TelegramPeer, bot: Bot, make_app
+) -> None:
+    app = make_app(TelegramSender(bot))
+    telegram_peer.fail_next("sendMessage", 429, retry_after=2)
+    queue(app, 700_001, "nach der Pause")
+    await deliver_all(app)
+    calls = telegram_peer.calls("sendMessage")
+    refused, delivered = calls[0], calls[-1]
+    assert refused["status"] == 429 and delivered["status"] == 200
+    assert delivered["time"] - refused["time"] >= 2.0
+    assert sent_texts(telegram_peer, 700_001) == ["nach der Pause"]
+
+
+async def test_server_errors_and_dropped_connections_are_retried_with_backoff(  # type: ignore[no-untyped-def]
+    telegram_peer: TelegramPeer, bot: Bot, make_app
+) -> None:
+    app = make_app(TelegramSender(bot))
+    telegram_peer.fail_next("sendMessage", 502, times=2)
+    queue(app, 700_002, "trotz Störung")
+    await deliver_all(app)
+    telegram_peer.fail_next("sendMessage", 0)  # the connection drops without an answer
+    queue(app, 700_002, "nach Verbindungsabbruch")
+    await deliver_all(app)
+    assert sent_texts(telegram_peer, 700_002) == ["trotz Störung", "nach Verbindungsabbruch"]
+    with app.uow_factory() as uow:
+        rows = [uow.outbox.get(i) for i in (1, 2)]
+        assert [r.attempts for r in rows if r] == [2, 1]  # failed attempts, recorded
+
+
+async def test_a_resident_who_blocked_the_bot_is_marked_unreachable_not_retried(  # type: ignore[no-untyped-def]
+    telegram_peer: TelegramPeer, bot: Bot, make_app
+) -> None:
+    app = make_app(TelegramSender(bot))
+    telegram_peer.block(700_003)
+    queue(app, 700_003, "Neuer Stand", resident=True)
+    await deliver_all(app)
+    assert len(telegram_peer.calls("sendMessage")) == 1  # tried once, not forever
+    with app.uow_factory() as uow:
+        resident = uow.residents.find("telegram", "700003")
+        assert resident is not None and resident.unreachable
+        row = uow.outbox.get(1)
+        assert row is not None and row.failed_at is not None and "403" in (row.last_error or "")
