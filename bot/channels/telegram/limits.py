@@ -15,6 +15,7 @@ import time
 from collections import deque
 from dataclasses import dataclass
 
+
 @dataclass(frozen=True)
 class Window:
     count: int
