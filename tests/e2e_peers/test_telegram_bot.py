@@ -7,8 +7,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import re
+import signal
 import socket
+import subprocess
+import sys
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -429,6 +433,56 @@ async def test_webhook_mode_checks_the_secret_and_runs_the_intake(world, tg_user
             headers={"X-Telegram-Bot-Api-Secret-Token": "guess"},
         )
         assert wrong.status_code == 403
+
+
+async def test_lotse_run_serves_residents_on_telegram_and_stops_cleanly_on_sigterm(  # type: ignore[no-untyped-def]
+    telegram_peer: TelegramPeer, tg_user, tmp_path: Path
+) -> None:
+    """The bot's main job as an operator starts it: a config file, the token from the
+    environment, the shipped classifier."""
+    example = (Path(__file__).resolve().parents[2] / "config.example.toml").read_text()
+    config = tmp_path / "lotse.toml"
+    config.write_text(
+        example.replace(
+            "[channels.console]\nenabled = true", "[channels.console]\nenabled = false"
+        ).replace(
+            "[channels.telegram]\nenabled = false",
+            "[channels.telegram]\nenabled = true\n"
+            f'base_url = "{telegram_peer.base_url}"\n'
+            f'base_file_url = "{telegram_peer.base_file_url}"\npoll_timeout = 5',
+        )
+    )
+    config.chmod(0o600)
+    env = {
+        **os.environ,
+        "LOTSE_TELEGRAM_TOKEN": telegram_peer.token,
+        "LOTSE_DATABASE_URL": f"sqlite:///{tmp_path}/lotse.sqlite3",
+    }
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bot", "run", "--config", str(config)],
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        rosa = tg_user("Rosa", "de")
+        telegram_peer.send_text(rosa, "/start")
+        # Starting includes loading spaCy and the model: seconds, more on a busy machine.
+        await telegram_peer.wait_for_async(rosa.id, timeout=90)
+        ticket = await report(telegram_peer, rosa, "Sperrmüll am Adalbertsteinweg 44")
+        assert ticket.startswith("AC-")
+    finally:
+        process.send_signal(signal.SIGTERM)
+        try:
+            output, _ = await asyncio.to_thread(process.communicate, timeout=40)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            output, _ = process.communicate()
+            raise AssertionError(f"lotse run did not stop on SIGTERM: {output[-2000:]}") from None
+    assert process.returncode == 0, output[-2000:]
+    assert "Traceback" not in output
 
 
 # --- helpers ------------------------------------------------------------------------------------
