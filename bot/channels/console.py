@@ -7,9 +7,11 @@ Console-only conveniences: `!photo PATH` sends a picture, `!location LAT LON` a 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import mimetypes
 import shlex
 import sys
+import threading
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from pathlib import Path
@@ -113,7 +115,7 @@ async def chat_loop(
         if prompt:
             out.write(f"{user.name}> ")
             out.flush()
-        line = await loop.run_in_executor(None, stdin.readline)
+        line = await _readline(loop, stdin)
         if not line or line.strip() in ("!quit", "!exit"):
             break
         if not line.strip():
@@ -125,6 +127,32 @@ async def chat_loop(
             continue
         await _maybe_await(handle(incoming))
         await _maybe_await(deliver())
+
+
+async def _readline(loop: asyncio.AbstractEventLoop, stdin: TextIO) -> str:
+    """One line, read in a daemon thread. A read that never returns (an open terminal or pipe)
+    must not keep `lotse run` alive after SIGTERM, as a default-executor thread does: asyncio.run
+    waits for those at exit."""
+    future: asyncio.Future[str] = loop.create_future()
+
+    def settle(line: str | None, error: BaseException | None) -> None:
+        if future.done():
+            return
+        if error is not None:
+            future.set_exception(error)
+        else:
+            future.set_result(line or "")
+
+    def read() -> None:
+        try:
+            line, error = stdin.readline(), None
+        except (OSError, ValueError) as exc:  # e.g. a closed stream
+            line, error = None, exc
+        with contextlib.suppress(RuntimeError):  # the loop is gone: nobody waits any more
+            loop.call_soon_threadsafe(settle, line, error)
+
+    threading.Thread(target=read, name="console-stdin", daemon=True).start()
+    return await future
 
 
 async def _maybe_await(value: object) -> None:
