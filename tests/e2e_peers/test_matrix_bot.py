@@ -20,6 +20,7 @@ import pytest_asyncio
 from bot.bootstrap import App, build_app
 from bot.channels.matrix import MatrixChannel
 from bot.config import MatrixDestination, Settings
+from tests.e2e_peers.settings import on_channel
 from tests.fakes import FakeClock, KeywordClassifier
 from tests.peers.synapse_fixtures import Inbox
 
@@ -53,48 +54,17 @@ class Bot:
 def _settings(
     settings: Settings, synapse: Any, bot: Any, staff: Any, staff_room: str, store: Path
 ) -> Settings:
-    matrix = settings.channels.matrix.model_copy(
-        update={
-            "enabled": True,
+    return on_channel(
+        settings,
+        "matrix",
+        channel_settings={
             "homeserver": synapse.base_url,
             "user_id": bot.user_id,
             "device_id": bot.device_id,
             "store_path": str(store),
-        }
-    )
-    channels = settings.channels.model_copy(update={"matrix": matrix})
-    departments = [
-        d.model_copy(
-            update={
-                "destinations": [
-                    *d.destinations,
-                    MatrixDestination(type="matrix", room_id=staff_room),
-                ]
-            }
-        )
-        if d.id == "abfall"
-        else d
-        for d in settings.departments
-    ]
-    staff_members = [
-        s.model_copy(update={"accounts": s.accounts.model_copy(update={"matrix": staff.user_id})})
-        if s.id == "mueller"
-        else s
-        for s in settings.staff
-    ]
-    # Status news waits for the end of quiet hours, and these tests run on the real clock at
-    # any hour: no quiet hours here (they have their own tests).
-    quiet = settings.schedule.quiet_hours.model_copy(
-        update={"end": settings.schedule.quiet_hours.start}
-    )
-    schedule = settings.schedule.model_copy(update={"quiet_hours": quiet})
-    return settings.model_copy(
-        update={
-            "channels": channels,
-            "departments": departments,
-            "staff": staff_members,
-            "schedule": schedule,
-        }
+        },
+        staff_room=MatrixDestination(type="matrix", room_id=staff_room),
+        staff_account=staff.user_id,
     )
 
 

@@ -25,6 +25,7 @@ import pytest_asyncio
 from bot.bootstrap import App, build_app
 from bot.channels.telegram import TelegramChannel
 from bot.config import Settings, TelegramDestination
+from tests.e2e_peers.settings import on_channel
 from tests.fakes import KeywordClassifier
 from tests.peers.telegram_peer import TelegramPeer, TgChat, TgUser, png
 
@@ -52,49 +53,18 @@ class RunningBot:
         self.app.close()
 
 
-def telegram_settings(
-    settings: Settings, peer: TelegramPeer, staff: TgUser, **telegram: Any
-) -> Settings:
-    channel = settings.channels.telegram.model_copy(
-        update={
-            "enabled": True,
+def telegram_settings(settings: Settings, peer: TelegramPeer, staff: TgUser) -> Settings:
+    return on_channel(
+        settings,
+        "telegram",
+        channel_settings={
             "token": peer.token,
             "base_url": peer.base_url,
             "base_file_url": peer.base_file_url,
             "poll_timeout": 5,
-            **telegram,
-        }
-    )
-    departments = [
-        d.model_copy(
-            update={
-                "destinations": [
-                    *d.destinations,
-                    TelegramDestination(type="telegram", chat_id=STAFF_GROUP.id),
-                ]
-            }
-        )
-        if d.id == "abfall"
-        else d
-        for d in settings.departments
-    ]
-    staff_members = [
-        s.model_copy(update={"accounts": s.accounts.model_copy(update={"telegram": staff.id})})
-        if s.id == "mueller"
-        else s
-        for s in settings.staff
-    ]
-    # These tests run on the real clock at any hour: no quiet hours (they have their own tests).
-    quiet = settings.schedule.quiet_hours.model_copy(
-        update={"end": settings.schedule.quiet_hours.start}
-    )
-    return settings.model_copy(
-        update={
-            "channels": settings.channels.model_copy(update={"telegram": channel}),
-            "departments": departments,
-            "staff": staff_members,
-            "schedule": settings.schedule.model_copy(update={"quiet_hours": quiet}),
-        }
+        },
+        staff_room=TelegramDestination(type="telegram", chat_id=STAFF_GROUP.id),
+        staff_account=staff.id,
     )
 
 
