@@ -168,3 +168,20 @@ def test_logs_carry_neither_the_residents_text_nor_their_name(
     logged = "\n".join(r.getMessage() for r in caplog.records)
     assert "Gisela" not in logged and "Beispielname" not in logged
     assert "Geheimer" not in logged and "Adalbertsteinweg 77" not in logged
+
+
+def test_a_database_error_in_the_logs_does_not_carry_the_statements_parameters(
+    database_url: str,
+) -> None:
+    from sqlalchemy import text
+    from sqlalchemy.exc import DBAPIError
+
+    from storage.db import make_engine
+
+    engine = make_engine(database_url)
+    try:
+        with engine.connect() as conn, pytest.raises(DBAPIError) as caught:
+            conn.execute(text("SELECT * FROM no_such_table WHERE x = :v"), {"v": "Gisela G."})
+    finally:
+        engine.dispose()
+    assert "Gisela" not in str(caught.value) and "no_such_table" in str(caught.value)
