@@ -98,25 +98,26 @@ async def world(
 
 
 async def report(peer: TelegramPeer, user: TgUser, text: str) -> str:
-    """A resident reports a concern the keyword classifier is sure of; returns the ticket.
-    (With a street in the text the bot knows the place; otherwise it asks, and we skip.)"""
+    """A resident reports a concern the keyword classifier is sure of, as a new one; returns
+    the ticket. The bot may ask for the place (we skip) or offer to follow a similar open
+    concern ("me too": we report it as new)."""
     after = _last_id(peer, user.id)
     peer.send_text(user, text)
-    proposal = await peer.wait_for_async(user.id, lambda m: _has_button(m, "yes"), after=after)
-    peer.press(user, "yes", proposal["message_id"])
-    answer = await peer.wait_for_async(
-        user.id,
-        lambda m: _has_button(m, "skip") or TICKET.search(_text(m)) is not None,
-        after=proposal["message_id"],
-    )
-    if _has_button(answer, "skip"):
-        peer.press(user, "skip", answer["message_id"])
+    question = await peer.wait_for_async(user.id, lambda m: _has_button(m, "yes"), after=after)
+    peer.press(user, "yes", question["message_id"])
+    for _ in range(3):
         answer = await peer.wait_for_async(
-            user.id, lambda m: TICKET.search(_text(m)) is not None, after=answer["message_id"]
+            user.id,
+            lambda m: bool(_buttons(m)) or TICKET.search(_text(m)) is not None,
+            after=question["message_id"],
         )
-    match = TICKET.search(_text(answer))
-    assert match is not None
-    return match.group(0)
+        if not _buttons(answer):
+            match = TICKET.search(_text(answer))
+            assert match is not None
+            return match.group(0)
+        question = answer
+        peer.press(user, "new" if _has_button(answer, "new") else "skip", answer["message_id"])
+    raise AssertionError(f"no ticket for {user.first_name}: {peer.texts(user.id)[-3:]}")
 
 
 def _text(message: dict[str, Any]) -> str:
@@ -265,6 +266,55 @@ async def test_a_staff_button_in_the_group_changes_the_status_and_the_resident_h
         STAFF_GROUP.id,
         lambda m: ticket in _text(m) and m["message_id"] > forwarded["message_id"],
     )
+
+
+async def test_the_staff_flow_in_the_telegram_group(world, tg_user) -> None:  # type: ignore[no-untyped-def]
+    """queue → show → status with a note (the resident hears it); reject with a reason; merge;
+    hide; ban — typed in the staff group, answered there."""
+    peer: TelegramPeer = world["peer"]
+    staff: TgUser = world["staff"]
+    await world["start_bot"]()
+    anna, ben, cem, dora = (tg_user(n, "de") for n in ("Anna", "Ben", "Cem", "Dora"))
+    first = await report(peer, anna, "Sperrmüll am Adalbertsteinweg 50")
+    second = await report(peer, ben, "Noch mehr Sperrmüll am Adalbertsteinweg 50")
+    rude = await report(peer, cem, "Sperrmüll am Adalbertsteinweg 52 ihr Idioten")
+    other = await report(peer, dora, "Sperrmüll im Hinterhof am Adalbertsteinweg 54")
+    await peer.wait_for_async(STAFF_GROUP.id, lambda m: other in _text(m))
+
+    async def staff_says(text: str, expect: Callable[[str], bool]) -> str:
+        after = _last_id(peer, STAFF_GROUP.id)
+        peer.send_text(staff, text, STAFF_GROUP)
+        answer = await peer.wait_for_async(
+            STAFF_GROUP.id, lambda m: expect(_text(m)), after=after, what=f"answer to {text!r}"
+        )
+        return _text(answer)
+
+    async def resident_hears(user: TgUser, fragment: str, after: int) -> str:
+        return _text(await peer.wait_for_text_async(user.id, fragment, after=after, timeout=15))
+
+    queue = await staff_says("/liste", lambda t: first in t)
+    assert all(t in queue for t in (first, second, rude))
+    assert "Adalbertsteinweg 50" in await staff_says(f"/zeige {first}", lambda t: first in t)
+    mark = _last_id(peer, anna.id)
+    await staff_says(f"/status {first} geplant Abholung am Freitag", lambda t: first in t)
+    assert first in await resident_hears(anna, "Abholung am Freitag", mark)
+    mark = _last_id(peer, dora.id)
+    await staff_says(f"/ablehnen {other} Das ist ein Privatgrundstück.", lambda t: other in t)
+    await resident_hears(dora, "Privatgrundstück", mark)
+    mark = _last_id(peer, ben.id)
+    await staff_says(f"/zusammenfuehren {second} {first}", lambda t: second in t)
+    assert first in await resident_hears(ben, "schon gemeldet", mark)
+    await staff_says(f"/verbergen {rude} Beleidigung", lambda t: rude in t)
+    assert rude not in await staff_says("/liste", lambda t: first in t)
+    shown = await staff_says(f"/zeige {rude}", lambda t: rude in t)
+    pseudonym = re.search(r"R-\w{6}", shown)
+    assert pseudonym is not None
+    banned = await staff_says(f"/sperren {pseudonym.group(0)} 3", lambda t: "3 Tage" in t)
+    assert pseudonym.group(0) in banned
+    before = len(peer.bot_messages(cem.id))
+    peer.send_text(cem, "Hallo?")
+    await asyncio.sleep(1.5)
+    assert len(peer.bot_messages(cem.id)) == before  # a banned resident is ignored
 
 
 async def test_someone_who_is_not_staff_is_ignored_in_the_staff_group(world, tg_user) -> None:  # type: ignore[no-untyped-def]
