@@ -200,9 +200,15 @@ def _offer_duplicate(turn: Turn, similar: Concern) -> None:
         ticket=services.ticket(similar),
         category=services.category_name(similar.category, turn.language),
         place=similar.address or turn.text("place-unknown"),
-        days=(turn.now - similar.created_at).days,
+        reported=_days_ago(turn, (turn.now - similar.created_at).days),
         state=concerns.status_words(services, similar, turn.language),
     )
+
+
+def _days_ago(turn: Turn, days: int) -> str:
+    if days <= 1:
+        return turn.text("ago-today" if days <= 0 else "ago-yesterday")
+    return turn.text("ago-days", days=days)
 
 
 def on_duplicate(turn: Turn) -> None:
