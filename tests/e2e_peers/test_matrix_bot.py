@@ -167,7 +167,12 @@ async def test_invite_join_intake_ticket_staff_room_and_status_back(world) -> No
     await _say(world, dm, "Sperrmüll <script>x</script> am Adalbertsteinweg 12")
     proposal = await said(r"Wilder Müll")
     assert "1. " in proposal.body  # numbered choices instead of buttons
-    await _say(world, dm, "1")
+    # A tap on the offered 1️⃣ answers like typing "1".
+    await world["resident_inbox"].client.room_send(
+        dm,
+        "m.reaction",
+        {"m.relates_to": {"rel_type": "m.annotation", "event_id": proposal.event_id, "key": "1️⃣"}},
+    )
     done = await said(r"AC-\d{4}-\d{5}")
     ticket = re.search(r"AC-\d{4}-\d{5}", done.body).group(0)
 
@@ -186,6 +191,26 @@ async def test_invite_join_intake_ticket_staff_room_and_status_back(world) -> No
     await _bot_said(staff_inbox, staff_room, bot_id)(r"in Bearbeitung")
     heard = await said(r"in Bearbeitung")
     assert "Kommt am Freitag weg" in heard.body
+
+
+async def test_typing_the_number_answers_a_question_and_keycaps_are_offered(world) -> None:  # type: ignore[no-untyped-def]
+    await world["start_bot"]()
+    bot_id = world["bot_account"].user_id
+    dm = await _open_dm(world)
+    inbox = world["resident_inbox"]
+    said = _bot_said(inbox, dm, bot_id)
+    await _say(world, dm, "Sperrmüll am Adalbertsteinweg 14")
+    proposal = await said(r"Wilder Müll")
+    await _say(world, dm, "1")
+    await said(r"AC-\d{4}-\d{5}")
+    from nio import ReactionEvent
+
+    offered = {
+        e.key
+        for r, e in inbox.events
+        if r == dm and isinstance(e, ReactionEvent) and e.reacts_to == proposal.event_id
+    }
+    assert offered == {"1️⃣", "2️⃣"}
 
 
 async def test_photo_and_location(world) -> None:  # type: ignore[no-untyped-def]

@@ -71,3 +71,11 @@ def test_a_room_the_bot_may_not_write_to_is_permanent() -> None:
     with pytest.raises(DeliveryError) as caught:
         _raise(RoomSendError("oops", "M_UNKNOWN"))
     assert not isinstance(caught.value, PermanentDeliveryError)
+
+
+def test_keycap_reactions_mean_their_number_and_other_reactions_nothing() -> None:
+    from bot.channels.matrix.format import KEYCAPS, reaction_number
+
+    assert [reaction_number(k) for k in KEYCAPS] == [str(n) for n in range(1, 10)]
+    assert reaction_number("1\u20e3") == "1"  # without the variation selector
+    assert reaction_number("👍") is None

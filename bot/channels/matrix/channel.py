@@ -23,6 +23,7 @@ from nio import (
     JoinError,
     LoginError,
     MegolmEvent,
+    ReactionEvent,
     RoomMessage,
     RoomSendError,
     SyncError,
@@ -33,7 +34,13 @@ from nio.crypto import ENCRYPTION_ENABLED
 from nio.crypto.attachments import decrypt_attachment
 
 from bot.channels.base import hand_to_core
-from bot.channels.matrix.format import content, parse_geo_uri, strip_reply_fallback
+from bot.channels.matrix.format import (
+    KEYCAPS,
+    content,
+    parse_geo_uri,
+    reaction_number,
+    strip_reply_fallback,
+)
 from bot.core.messages import ChatKind, GeoPoint, Incoming, OutMessage, PhotoIn, Unsupported
 from bot.outbox import DeliveryError, PermanentDeliveryError
 
@@ -261,6 +268,11 @@ class MatrixChannel:
         if isinstance(event, MegolmEvent):
             await hand_to_core(self.app, self._incoming(room_id, event, text=None, encrypted=True))
             return
+        if isinstance(event, ReactionEvent):
+            number = reaction_number(event.key)
+            if number is not None:  # a tap on one of the offered 1️⃣ 2️⃣ … answers with it
+                await hand_to_core(self.app, self._incoming(room_id, event, text=number))
+            return
         if not isinstance(event, RoomMessage):
             return
         source = event.source.get("content", {})
@@ -378,21 +390,41 @@ class MatrixSender:
     async def send(self, message: OutMessage) -> None:
         # The outbox message id as transaction id: a retry of the same message is deduplicated
         # by the homeserver instead of appearing twice.
-        await self._send(message.address, content(message), f"lotse-{message.id}")
+        event_id = await self._send(message.address, content(message), f"lotse-{message.id}")
         if message.photo:
             await self._send_photo(message)
+        if 1 < len(message.choices) <= len(KEYCAPS):
+            await self._offer_reactions(message, event_id)
 
-    async def _send(self, room_id: str, body: dict[str, Any], txn: str) -> None:
+    async def _offer_reactions(self, message: OutMessage, event_id: str) -> None:
+        """Keycaps under a question, so a tap answers it. A nicety: when it fails, the numbered
+        options in the text still work, and the message itself was delivered."""
+        for number, keycap in enumerate(KEYCAPS[: len(message.choices)], start=1):
+            reaction = {
+                "m.relates_to": {"rel_type": "m.annotation", "event_id": event_id, "key": keycap}
+            }
+            try:
+                await self._send(
+                    message.address, reaction, f"lotse-{message.id}-r{number}", "m.reaction"
+                )
+            except DeliveryError as error:
+                log.info("matrix: reaction shortcut not offered: %s", error)
+                return
+
+    async def _send(
+        self, room_id: str, body: dict[str, Any], txn: str, event_type: str = "m.room.message"
+    ) -> str:
         try:
             # Residents' devices are not verified by the bot (it cannot compare emoji with
             # anyone); encrypted rooms still get encrypted messages.
             response = await self.client.room_send(
-                room_id, "m.room.message", body, tx_id=txn, ignore_unverified_devices=True
+                room_id, event_type, body, tx_id=txn, ignore_unverified_devices=True
             )
         except (TimeoutError, OSError, aiohttp.ClientError) as error:
             raise DeliveryError(f"matrix unreachable: {error.__class__.__name__}") from None
         if isinstance(response, RoomSendError):
             _raise(response)
+        return str(response.event_id)
 
     async def _send_photo(self, message: OutMessage) -> None:
         assert message.photo is not None

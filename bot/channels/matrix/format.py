@@ -14,6 +14,9 @@ from typing import Any
 from bot.core.messages import OutMessage
 
 _TICKET = re.compile(r"\b[A-Z]{2,5}-\d{4}-\d{5}\b")
+# Reactions as a shortcut for numbered choices: the bot offers 1️⃣ 2️⃣ … under a question, and a
+# resident's tap on one answers with that number.
+KEYCAPS = tuple(f"{n}\ufe0f\u20e3" for n in range(1, 10))
 
 
 def numbered(message: OutMessage) -> list[str]:
@@ -37,6 +40,15 @@ def content(message: OutMessage) -> dict[str, Any]:
         "format": "org.matrix.custom.html",
         "formatted_body": html_body,
     }
+
+
+def reaction_number(key: str) -> str | None:
+    """'1️⃣' (or '1⃣' without the variation selector) -> '1'; None for other reactions."""
+    normalised = key.replace("\ufe0f", "")
+    for number, keycap in enumerate(KEYCAPS, start=1):
+        if normalised == keycap.replace("\ufe0f", ""):
+            return str(number)
+    return None
 
 
 def strip_reply_fallback(body: str) -> str:
