@@ -29,7 +29,7 @@ from telegram import (
     Message,
     Update,
 )
-from telegram.error import Conflict, NetworkError, RetryAfter, TelegramError
+from telegram.error import RetryAfter, TelegramError
 from telegram.request import HTTPXRequest
 
 from bot.channels.base import hand_to_core
@@ -141,8 +141,9 @@ class TelegramChannel:
             except RetryAfter as error:
                 await asyncio.sleep(_seconds(error))
                 continue
-            except (NetworkError, Conflict, TelegramError) as error:
-                # Bot API unreachable, a second poller, or a webhook still set: wait and retry.
+            except TelegramError as error:
+                # Bot API unreachable (NetworkError), a second poller or a webhook still set
+                # (Conflict), a revoked token: say so, wait and retry.
                 log.warning("telegram getUpdates failed (%s); retrying in %.0f s", error, delay)
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 30.0)
@@ -159,7 +160,7 @@ class TelegramChannel:
         settings = self.settings
         # A secret from the environment, or a fresh one per start: Telegram echoes whatever
         # setWebhook was given, so a random one is as good and never needs configuring.
-        self._secret = self._secret_from_env() or secrets.token_urlsafe(32)
+        self._secret = os.environ.get(settings.webhook_secret_env) or secrets.token_urlsafe(32)
         server = web.Application(client_max_size=1024 * 1024)
         server.router.add_post(settings.webhook_path, self._on_webhook)
         self._web = web.AppRunner(server, access_log=None)
@@ -171,9 +172,6 @@ class TelegramChannel:
             secret_token=self._secret,
             allowed_updates=ALLOWED_UPDATES,
         )
-
-    def _secret_from_env(self) -> str | None:
-        return os.environ.get(self.settings.webhook_secret_env) or None
 
     async def _on_webhook(self, request: web.Request) -> web.Response:
         given = request.headers.get(SECRET_HEADER, "")
