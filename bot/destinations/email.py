@@ -7,18 +7,25 @@ smtplib is blocking; it runs in a thread so the event loop goes on.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 import os
 import smtplib
 import ssl
 from email.message import EmailMessage
-from email.utils import formatdate, make_msgid
+from email.utils import formatdate
 
 from bot.config import EmailSettings
 from bot.core.messages import OutMessage
 from bot.outbox import DeliveryError, PermanentDeliveryError
 
 log = logging.getLogger(__name__)
+
+
+def message_id(key: str, sender: str) -> str:
+    """A stable Message-ID for an outbox message (its key is unique and never reused)."""
+    domain = sender.rpartition("@")[2].strip() or "localhost"
+    return f"<lotse.{hashlib.sha256(key.encode()).hexdigest()[:32]}@{domain}>"
 
 
 class EmailSender:
@@ -46,8 +53,10 @@ class EmailSender:
         mail["From"] = self.settings.sender
         mail["To"] = message.address
         mail["Date"] = formatdate(localtime=True)
-        mail["Message-ID"] = make_msgid(idstring=f"lotse-{message.id}")
-        # The outbox key makes a redelivery recognisable to the receiving side as the same mail.
+        # One Message-ID per outbox key, the same on every attempt: a mail sent again after a
+        # crash between sending and marking it sent is recognisably the same mail (receiving
+        # systems that suppress duplicates by Message-ID drop it).
+        mail["Message-ID"] = message_id(message.key, self.settings.sender)
         mail["X-Lotse-Key"] = message.key
         mail.set_content(
             message.text + "\n\n-- \nQuartierslotse " + self.city + " · automatisch versandt\n"
