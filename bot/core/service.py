@@ -180,6 +180,8 @@ class Lotse:
             resident = uow.residents.add(incoming.channel, incoming.sender, incoming.chat, now)
         if resident.address != incoming.chat:
             resident.address = incoming.chat  # e.g. a new Matrix DM room
+        if resident.unreachable:
+            resident.unreachable = False  # they write again (e.g. unblocked the bot): reachable
         if not resident.language_chosen:
             resident.language = self.services.texts.language(
                 incoming.language_hint or resident.language

@@ -18,6 +18,7 @@ from bot.bootstrap import App, build_app
 from bot.channels.telegram import TelegramSender
 from bot.channels.telegram.limits import ChatWindows, Window
 from bot.config import Settings
+from bot.core.messages import Incoming
 from tests.fakes import KeywordClassifier
 from tests.peers.telegram_peer import TelegramPeer
 
@@ -192,3 +193,11 @@ async def test_a_resident_who_blocked_the_bot_is_marked_unreachable_not_retried(
         assert resident is not None and resident.unreachable
         row = uow.outbox.get(1)
         assert row is not None and row.failed_at is not None and "403" in (row.last_error or "")
+    # They unblock the bot and write again: reachable again, and the answer arrives.
+    telegram_peer.block(700_003, blocked=False)
+    app.lotse.handle(Incoming(channel="telegram", sender="700003", chat="700003", text="/hilfe"))
+    await deliver_all(app)
+    with app.uow_factory() as uow:
+        resident = uow.residents.find("telegram", "700003")
+        assert resident is not None and not resident.unreachable
+    assert len(sent_texts(telegram_peer, 700_003)) == 1
