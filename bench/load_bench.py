@@ -1,0 +1,396 @@
+"""Load benchmark: simulated residents reporting concerns end to end through the core.
+
+    python bench/load_bench.py                      # 1,000 residents on SQLite and PostgreSQL
+    python bench/load_bench.py --db sqlite --residents 200
+    python bench/load_bench.py --db sqlite --soak 600 --rate 5    # a 10-minute soak run
+
+Each resident sends a concern and answers the bot (confirm the category, skip the place, decline
+"me too") until it has a ticket number. Messages go the way channels send them: an Incoming handed
+to `Lotse.handle` in the core's single worker thread (bot.runner.handler), while the outbox
+dispatcher runs alongside, as in `lotse run`, delivering to a sender that only counts. The real
+shipped classifier is used unless --keyword-classifier is given.
+
+Reported: concerns/s (until every concern is stored and the outbox is empty), p50/p95/p99 of the
+handling latency of one message (queueing for the worker included) and of a whole concern, peak
+RSS, and the outbox afterwards. PostgreSQL runs in a schema of its own that is dropped afterwards.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import gc
+import random
+import re
+import resource
+import statistics
+import sys
+import time
+import uuid
+from collections.abc import Collection, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from tempfile import TemporaryDirectory
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bot.bootstrap import App, build_app
+from bot.config import Settings, load_settings
+from bot.core.messages import ChatKind, Incoming, OutMessage
+from bot.core.services import ClassifierPort
+from bot.runner import handler
+
+POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+TICKET = re.compile(r"[A-Z]{2}-\d{4}-\d{5}")
+TEMPLATES = (
+    "Seit Tagen liegt Sperrmüll am {street} {n}",
+    "Ein tiefes Schlagloch in der {street} vor Nummer {n}",
+    "Die Straßenlaterne am {street} {n} ist kaputt",
+    "Graffiti an der Hauswand {street} {n}",
+    "Der Spielplatz am {street} ist verdreckt, Scherben überall",
+    "Ein Auto ohne Kennzeichen steht seit Wochen am {street} {n}",
+    "Der Gully am {street} {n} ist verstopft",
+    "Überquellende Mülleimer am {street}",
+)
+STREETS = ("Adalbertsteinweg", "Jülicher Straße", "Trierer Straße", "Kaiserplatz", "Pontstraße")
+
+
+class CountingSender:
+    """Delivers nowhere but into per-chat inboxes the simulated residents read (and empty)."""
+
+    def __init__(self, channel: str) -> None:
+        self.channel = channel
+        self.sent = 0
+        self.inbox: dict[str, list[OutMessage]] = {}
+        self.arrived: dict[str, asyncio.Event] = {}
+
+    def addresses(self) -> Collection[str] | None:
+        return None
+
+    async def send(self, message: OutMessage) -> None:
+        self.sent += 1
+        if message.address.startswith("resident:"):
+            self.inbox.setdefault(message.address, []).append(message)
+            self.event(message.address).set()
+
+    def event(self, address: str) -> asyncio.Event:
+        return self.arrived.setdefault(address, asyncio.Event())
+
+    def forget(self, address: str) -> None:
+        self.inbox.pop(address, None)
+        self.arrived.pop(address, None)
+
+
+def _conclusive(message: OutMessage) -> bool:
+    return bool(message.choices) or bool(TICKET.search(message.text))
+
+
+def bench_settings() -> Settings:
+    """The example city; flood limits raised (each simulated resident is a different person,
+    but a soak run may reuse none of them, and no limit should shape the figures)."""
+    settings = load_settings()
+    limits = settings.limits.model_copy(
+        update={"new_concerns_per_hour": 1000, "messages_per_minute": 1000}
+    )
+    return settings.model_copy(update={"limits": limits})
+
+
+def percentile(values: list[float], q: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    index = min(len(ordered) - 1, max(0, round(q / 100 * (len(ordered) - 1))))
+    return ordered[index]
+
+
+def rss_mb() -> float:
+    """Current resident set size (Linux /proc), in MB."""
+    try:
+        pages = int(Path("/proc/self/statm").read_text().split()[1])
+    except OSError:
+        return float("nan")
+    return pages * resource.getpagesize() / 1e6
+
+
+def peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e3  # kB on Linux
+
+
+@dataclass
+class Run:
+    message_latency: list[float] = field(default_factory=list)  # until the core has handled it
+    answer_latency: list[float] = field(default_factory=list)  # until the answer was delivered
+    concern_latency: list[float] = field(default_factory=list)
+    tickets: int = 0
+    messages: int = 0
+    failures: int = 0
+
+
+class Residents:
+    def __init__(self, app: App, sender: CountingSender, seed: int) -> None:
+        self.app = app
+        self.sender = sender
+        self.handle = handler(app)
+        self.rng = random.Random(seed)
+        self.counter = 0
+
+    def text(self) -> str:
+        template = self.rng.choice(TEMPLATES)
+        return template.format(street=self.rng.choice(STREETS), n=self.rng.randint(1, 200))
+
+    async def say(self, run: Run, name: str, text: str) -> list[str]:
+        """Send one message; return what the bot delivered to this chat in answer."""
+        self.counter += 1
+        address = f"resident:{name}"
+        incoming = Incoming(
+            channel="console",
+            sender=name,
+            chat=address,
+            chat_kind=ChatKind.PRIVATE,
+            text=text,
+            language_hint="de",
+            message_id=f"bench-{self.counter}",
+        )
+        arrived = self.sender.event(address)
+        arrived.clear()
+        self.sender.inbox[address] = []
+        started = time.perf_counter()
+        await self.handle(incoming)
+        run.message_latency.append(time.perf_counter() - started)
+        run.messages += 1
+        # An answer may come in several messages (a reply, then the ack): wait for the one that
+        # asks something (it has choices) or carries the ticket number.
+        deadline = started + 60
+        while not any(_conclusive(m) for m in self.sender.inbox.get(address, [])):
+            arrived.clear()
+            try:
+                await asyncio.wait_for(
+                    arrived.wait(), timeout=max(0.0, deadline - time.perf_counter())
+                )
+            except TimeoutError:
+                return [m.text for m in self.sender.inbox.get(address, [])]
+        run.answer_latency.append(time.perf_counter() - started)
+        return [m.text for m in self.sender.inbox.get(address, [])]
+
+    async def report(self, run: Run, name: str) -> None:
+        started = time.perf_counter()
+        try:
+            replies = await self.say(run, name, self.text())
+            for _ in range(5):
+                if any(TICKET.search(r) and "folgen" not in r for r in replies):
+                    run.tickets += 1
+                    run.concern_latency.append(time.perf_counter() - started)
+                    return
+                last = replies[-1] if replies else ""
+                if "folgen" in last:
+                    answer = "2"  # not the existing concern: a new one
+                elif "Wo genau" in last:
+                    answer = "überspringen"
+                else:
+                    answer = "1"  # "yes, right", or the first category offered
+                replies = await self.say(run, name, answer)
+            run.failures += 1
+        finally:
+            self.sender.forget(f"resident:{name}")
+
+
+async def wait_until_outbox_empty(app: App, timeout: float = 120.0) -> float:
+    assert app.outbox_probe is not None
+    started = time.perf_counter()
+    while time.perf_counter() - started < timeout:
+        state = await asyncio.get_running_loop().run_in_executor(
+            app.executor, app.outbox_probe.read
+        )
+        if state.due == 0:
+            return time.perf_counter() - started
+        await asyncio.sleep(0.05)
+    return float("nan")
+
+
+async def load(app: App, residents: int, concurrency: int, seed: int) -> dict[str, float]:
+    sender = CountingSender("console")
+    dispatcher = app.attach_senders([sender])
+    stop = asyncio.Event()
+    outbox = asyncio.create_task(dispatcher.run(stop))
+    people = Residents(app, sender, seed)
+    run = Run()
+    gate = asyncio.Semaphore(concurrency)
+    run_id = uuid.uuid4().hex[:6]
+
+    async def one(i: int) -> None:
+        async with gate:
+            await people.report(run, f"bench-{run_id}-{i}")
+
+    gc.collect()
+    rss_before = rss_mb()
+    started = time.perf_counter()
+    await asyncio.gather(*(one(i) for i in range(residents)))
+    handled = time.perf_counter() - started
+    drained_after = await wait_until_outbox_empty(app)
+    total = time.perf_counter() - started
+    stop.set()
+    await outbox
+    assert app.outbox_probe is not None
+    state = app.outbox_probe.read()
+    return {
+        "residents": residents,
+        "tickets": run.tickets,
+        "failures": run.failures,
+        "messages": run.messages,
+        "delivered": sender.sent,
+        "seconds": total,
+        "handled_seconds": handled,
+        "drain_after_seconds": drained_after,
+        "concerns_per_s": run.tickets / total,
+        "messages_per_s": run.messages / handled,
+        "msg_p50_ms": 1e3 * percentile(run.message_latency, 50),
+        "msg_p95_ms": 1e3 * percentile(run.message_latency, 95),
+        "msg_p99_ms": 1e3 * percentile(run.message_latency, 99),
+        "answer_p50_ms": 1e3 * percentile(run.answer_latency, 50),
+        "answer_p95_ms": 1e3 * percentile(run.answer_latency, 95),
+        "answer_p99_ms": 1e3 * percentile(run.answer_latency, 99),
+        "concern_p50_ms": 1e3 * percentile(run.concern_latency, 50),
+        "concern_p95_ms": 1e3 * percentile(run.concern_latency, 95),
+        "concern_p99_ms": 1e3 * percentile(run.concern_latency, 99),
+        "rss_before_mb": rss_before,
+        "rss_after_mb": rss_mb(),
+        "peak_rss_mb": peak_rss_mb(),
+        "outbox_depth_after": state.depth,
+        "outbox_failed_after": state.failed,
+        "handle_mean_ms": 1e3 * statistics.fmean(run.message_latency or [0.0]),
+    }
+
+
+async def soak(app: App, seconds: float, rate: float, seed: int, every: float) -> None:
+    """Residents at a steady rate; memory and outbox age printed as time goes by."""
+    sender = CountingSender("console")
+    dispatcher = app.attach_senders([sender])
+    stop = asyncio.Event()
+    outbox = asyncio.create_task(dispatcher.run(stop))
+    people = Residents(app, sender, seed)
+    run = Run()
+    run_id = uuid.uuid4().hex[:6]
+    assert app.outbox_probe is not None
+    probe = app.outbox_probe
+    loop = asyncio.get_running_loop()
+    pending: set[asyncio.Task[None]] = set()
+    started = time.perf_counter()
+    next_report = every
+    i = 0
+    print(
+        f"{'t/s':>6} {'tickets':>8} {'rss MB':>8} {'depth':>6} {'oldest due/s':>12} {'p95 ms':>8}"
+    )
+    while (elapsed := time.perf_counter() - started) < seconds:
+        if i < elapsed * rate:
+            task = asyncio.create_task(people.report(run, f"soak-{run_id}-{i}"))
+            pending.add(task)
+            task.add_done_callback(pending.discard)
+            i += 1
+        if elapsed >= next_report:
+            state = await loop.run_in_executor(app.executor, probe.read)
+            recent = run.message_latency[-500:]
+            print(
+                f"{elapsed:6.0f} {run.tickets:8d} {rss_mb():8.1f} {state.depth:6d} "
+                f"{state.oldest_due_age_seconds:12.2f} {1e3 * percentile(recent, 95):8.1f}",
+                flush=True,
+            )
+            next_report += every
+        await asyncio.sleep(min(0.01, 1 / rate))
+    await asyncio.gather(*pending)
+    await wait_until_outbox_empty(app)
+    stop.set()
+    await outbox
+    print(
+        f"soak done: {run.tickets} tickets, {run.failures} without a ticket, rss {rss_mb():.1f} MB"
+    )
+
+
+@contextmanager
+def database(kind: str, pg_url: str) -> Iterator[str]:
+    if kind == "sqlite":
+        with TemporaryDirectory() as tmp:
+            yield f"sqlite:///{tmp}/bench.sqlite3"
+        return
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    schema = "bench_" + uuid.uuid4().hex[:10]
+    admin = create_engine(pg_url)
+    with admin.begin() as conn:
+        conn.execute(text(f"CREATE SCHEMA {schema}"))
+    try:
+        url = make_url(pg_url).update_query_dict({"options": f"-csearch_path={schema}"})
+        yield url.render_as_string(hide_password=False)
+    finally:
+        with admin.begin() as conn:
+            conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+        admin.dispose()
+
+
+def classifier(keyword: bool) -> ClassifierPort | None:
+    if not keyword:
+        return None  # the shipped spaCy pipeline
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    from tests.fakes import KeywordClassifier
+
+    return KeywordClassifier()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawTextHelpFormatter
+    )
+    parser.add_argument("--db", choices=["sqlite", "postgres", "both"], default="both")
+    parser.add_argument("--residents", type=int, default=1000)
+    parser.add_argument("--concurrency", type=int, default=50, help="residents talking at once")
+    parser.add_argument("--pg-url", default=POSTGRES_URL)
+    parser.add_argument("--keyword-classifier", action="store_true", help="skip spaCy")
+    parser.add_argument("--soak", type=float, default=0.0, metavar="SECONDS")
+    parser.add_argument("--rate", type=float, default=5.0, help="soak: new residents per second")
+    parser.add_argument("--every", type=float, default=30.0, help="soak: report interval (s)")
+    parser.add_argument("--seed", type=int, default=1)
+    args = parser.parse_args()
+    settings = bench_settings()
+    shared = classifier(args.keyword_classifier)
+    kinds = ["sqlite", "postgres"] if args.db == "both" else [args.db]
+    for kind in kinds:
+        with database(kind, args.pg_url) as url:
+            started = time.perf_counter()
+            app = build_app(settings, classifier=shared, database_url=url, upgrade_schema=True)
+            shared = shared or app.services.classifier  # load spaCy once for both databases
+            print(f"\n== {kind}: app built in {time.perf_counter() - started:.1f} s", flush=True)
+            try:
+                if args.soak:
+                    asyncio.run(soak(app, args.soak, args.rate, args.seed, args.every))
+                else:
+                    figures = asyncio.run(load(app, args.residents, args.concurrency, args.seed))
+                    report(kind, figures)
+            finally:
+                app.close()
+
+
+def report(kind: str, f: dict[str, float]) -> None:
+    print(
+        f"{kind}: {f['tickets']:.0f}/{f['residents']:.0f} concerns with a ticket "
+        f"({f['failures']:.0f} without), {f['messages']:.0f} messages, "
+        f"{f['delivered']:.0f} outbox messages delivered\n"
+        f"  throughput: {f['concerns_per_s']:.1f} concerns/s, {f['messages_per_s']:.1f} messages/s "
+        f"({f['seconds']:.1f} s in all; outbox empty {f['drain_after_seconds']:.2f} s after the "
+        f"last message)\n"
+        f"  message handling latency (incl. waiting for the core's worker): p50 "
+        f"{f['msg_p50_ms']:.1f} ms, p95 {f['msg_p95_ms']:.1f} ms, p99 {f['msg_p99_ms']:.1f} ms; "
+        f"mean {f['handle_mean_ms']:.1f} ms\n"
+        f"  until the answer was delivered: p50 {f['answer_p50_ms']:.1f} ms, p95 "
+        f"{f['answer_p95_ms']:.1f} ms, p99 {f['answer_p99_ms']:.1f} ms\n"
+        f"  whole concern (2-3 messages): p50 {f['concern_p50_ms']:.0f} ms, p95 "
+        f"{f['concern_p95_ms']:.0f} ms, p99 {f['concern_p99_ms']:.0f} ms\n"
+        f"  memory: RSS {f['rss_before_mb']:.0f} MB before, {f['rss_after_mb']:.0f} MB after, "
+        f"peak {f['peak_rss_mb']:.0f} MB; outbox after: {f['outbox_depth_after']:.0f} unsent, "
+        f"{f['outbox_failed_after']:.0f} failed",
+        flush=True,
+    )
+
+
+if __name__ == "__main__":
+    main()
