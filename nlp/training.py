@@ -86,7 +86,7 @@ def train(
             "model": {
                 "@architectures": "spacy.TextCatBOW.v3",
                 "exclusive_classes": True,
-                "ngram_size": 2,
+                "ngram_size": 1,
                 "no_output_layer": False,
                 "length": 2**16,
             }

@@ -1305,10 +1305,23 @@ for _category, (_de, _en) in MORE.items():
     CORES[_category][0].extend(_de)
     CORES[_category][1].extend(_en)
 
-# Session 3: more cores again (nlp/corpus/cores_session3.py), appended the same way.
+# Session 3: more cores again (nlp/corpus/cores_session3.py, cores_session3b.py,
+# cores_session3c.py), appended the same way.
 from nlp.corpus.cores_session3 import MORE3  # noqa: E402
 
 for _category, (_de, _en) in MORE3.items():
+    CORES[_category][0].extend(_de)
+    CORES[_category][1].extend(_en)
+
+from nlp.corpus.cores_session3b import MORE3B  # noqa: E402
+
+for _category, (_de, _en) in MORE3B.items():
+    CORES[_category][0].extend(_de)
+    CORES[_category][1].extend(_en)
+
+from nlp.corpus.cores_session3c import MORE3C  # noqa: E402
+
+for _category, (_de, _en) in MORE3C.items():
     CORES[_category][0].extend(_de)
     CORES[_category][1].extend(_en)
 
