@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, false, func, or_, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from storage.models import (
@@ -269,11 +269,12 @@ class OutboxRepository(_Repository):
         resident_id: int | None = None,
         destination: str | None = None,
     ) -> bool:
-        """Queue a message once: a second add with the same key is ignored (returns False)."""
-        existing = self.session.scalar(select(OutboxMessage.id).where(OutboxMessage.key == key))
-        if existing is not None:
-            return False
-        message = OutboxMessage(
+        """Queue a message once: a second add with the same key is ignored (returns False),
+        also when a concurrent writer queued it first."""
+        return _insert_once(
+            self.session,
+            OutboxMessage,
+            ("key",),
             key=key,
             channel=channel,
             address=address,
@@ -286,12 +287,6 @@ class OutboxRepository(_Repository):
             not_before=not_before or now,
             attempts=0,
         )
-        try:
-            with self.session.begin_nested():
-                self.session.add(message)
-        except IntegrityError:
-            return False  # a concurrent writer queued the same key first
-        return True
 
     def due(
         self, now: datetime, routes: Mapping[str, Collection[str] | None], limit: int = 50
@@ -434,19 +429,18 @@ class JobRepository(_Repository):
         concern_id: int | None = None,
         anchor: datetime | None = None,
     ) -> bool:
-        """Claim (job, key) for this transaction; False if it was done (or is being done)."""
-        exists = self.session.scalar(
-            select(JobMark.id).where(JobMark.job == job, JobMark.key == key)
+        """Claim (job, key) for this transaction; False if it was done (or is being done, by an
+        overlapping run)."""
+        return _insert_once(
+            self.session,
+            JobMark,
+            ("job", "key"),
+            job=job,
+            key=key,
+            done_at=now,
+            concern_id=concern_id,
+            anchor=anchor,
         )
-        if exists is not None:
-            return False
-        mark = JobMark(job=job, key=key, done_at=now, concern_id=concern_id, anchor=anchor)
-        try:
-            with self.session.begin_nested():
-                self.session.add(mark)
-        except IntegrityError:
-            return False  # an overlapping run claimed it first
-        return True
 
     def quiet_open_concerns(
         self, states: Collection[str], updated_before: datetime, after: Cursor, limit: int
@@ -556,3 +550,20 @@ class SubscriptionRepository(_Repository):
             .where(Subscription.quarter_id == quarter_id, Resident.erased_at.is_(None))
             .order_by(Resident.id)
         ).all()
+
+
+def _insert_once(session: Session, model: Any, unique: tuple[str, ...], **values: Any) -> bool:
+    """INSERT … ON CONFLICT DO NOTHING on the unique columns: True if the row is new. One
+    statement instead of a look-up plus a savepoint, and safe against a concurrent writer (a
+    conflicting insert waits for the other transaction, then does nothing)."""
+    dialect = session.get_bind().dialect.name
+    insert = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}.get(dialect)
+    if insert is None:
+        raise ValueError(f"unsupported database {dialect!r}: use SQLite or PostgreSQL")
+    statement = (
+        insert(model)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=unique)
+        .returning(model.__table__.c.id)  # rowcount is not reliable here across drivers
+    )
+    return session.execute(statement).scalar() is not None
