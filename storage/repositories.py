@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import secrets
 from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime, timedelta
@@ -556,14 +557,18 @@ def _insert_once(session: Session, model: Any, unique: tuple[str, ...], **values
     """INSERT … ON CONFLICT DO NOTHING on the unique columns: True if the row is new. One
     statement instead of a look-up plus a savepoint, and safe against a concurrent writer (a
     conflicting insert waits for the other transaction, then does nothing)."""
-    dialect = session.get_bind().dialect.name
+    statement = _insert_once_statement(session.get_bind().dialect.name, model, unique)
+    return session.execute(statement, values).scalar() is not None
+
+
+@functools.cache
+def _insert_once_statement(dialect: str, model: Any, unique: tuple[str, ...]) -> Any:
+    # Built once per table: the values come as parameters, so SQLAlchemy compiles it once too.
     insert = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}.get(dialect)
     if insert is None:
         raise ValueError(f"unsupported database {dialect!r}: use SQLite or PostgreSQL")
-    statement = (
+    return (
         insert(model)
-        .values(**values)
         .on_conflict_do_nothing(index_elements=unique)
         .returning(model.__table__.c.id)  # rowcount is not reliable here across drivers
     )
-    return session.execute(statement).scalar() is not None
