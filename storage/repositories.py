@@ -564,7 +564,8 @@ def _insert_once(session: Session, model: Any, unique: tuple[str, ...], **values
 @functools.cache
 def _insert_once_statement(dialect: str, model: Any, unique: tuple[str, ...]) -> Any:
     # Built once per table: the values come as parameters, so SQLAlchemy compiles it once too.
-    insert = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}.get(dialect)
+    inserts: dict[str, Any] = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
+    insert = inserts.get(dialect)
     if insert is None:
         raise ValueError(f"unsupported database {dialect!r}: use SQLite or PostgreSQL")
     return (

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
+
+from sqlalchemy.exc import OperationalError
 
 from bot.config import StaffMember
 from bot.core import fixed_check, intake
@@ -19,6 +22,9 @@ from storage.models import Resident
 from storage.uow import UnitOfWork, UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
+
+# Pauses before trying a message again while the database is unavailable (about 15 s in all).
+DATABASE_RETRY_DELAYS = (0.2, 0.5, 1.0, 2.0, 4.0, 8.0)
 
 # Commands a staff member uses as a resident in a private chat with the bot.
 RESIDENT_ONLY = {
@@ -60,19 +66,38 @@ class Lotse:
         self.uow_factory = uow_factory
         self.on_incoming = on_incoming  # e.g. a metrics counter, given the channel
         self.flood = FloodGuard(services.settings.limits.messages_per_minute)
+        self.retry_delays: tuple[float, ...] = DATABASE_RETRY_DELAYS
 
     def handle(self, incoming: Incoming) -> list[str]:
         """Handle one message; returns the texts of the replies queued (for tests)."""
         if self.on_incoming is not None:
             self.on_incoming(incoming.channel)
-        try:
-            return self._handle(incoming)
-        except Exception:
-            # A bug or an outage: the person gets an apology, never a stack trace; the message is
-            # not marked as handled, so a redelivery by the network can still succeed.
-            log.exception("handling a message failed channel=%s", incoming.channel)
-            self._apologise(incoming)
-            return []
+        for delay in (*self.retry_delays, None):
+            try:
+                return self._handle(incoming)
+            except OperationalError as error:
+                # The database is briefly away (restarting, locked past its busy timeout, a
+                # dropped connection): the whole transaction is tried again after a pause.
+                if delay is None:
+                    log.error(
+                        "database unavailable; giving up on a message channel=%s: %s",
+                        incoming.channel,
+                        error.__class__.__name__,
+                    )
+                    break
+                log.warning(
+                    "database unavailable (%s); retrying the message in %.1f s",
+                    error.orig.__class__.__name__ if error.orig else "?",
+                    delay,
+                )
+                time.sleep(delay)  # the core runs in its worker thread, not on the event loop
+            except Exception:
+                log.exception("handling a message failed channel=%s", incoming.channel)
+                break
+        # A bug or an outage: the person gets an apology, never a stack trace; the message is
+        # not marked as handled, so a redelivery by the network can still succeed.
+        self._apologise(incoming)
+        return []
 
     def _apologise(self, incoming: Incoming) -> None:
         if incoming.chat_kind is ChatKind.GROUP and not self.services.directory.staff_member(

@@ -1,0 +1,45 @@
+"""The database briefly unavailable: the core tries the message again instead of failing it;
+only when it stays away does the person get the apology (and never a stack trace)."""
+
+from __future__ import annotations
+
+from sqlalchemy.exc import OperationalError
+
+from tests.conftest import Harness
+
+
+class FlakyDatabase:
+    """A unit-of-work factory whose first `failures` units of work fail as a lost connection."""
+
+    def __init__(self, factory, failures: int) -> None:  # type: ignore[no-untyped-def]
+        self.factory, self.failures, self.calls = factory, failures, 0
+
+    def __call__(self):  # type: ignore[no-untyped-def]
+        self.calls += 1
+        if self.calls <= self.failures:
+            raise OperationalError("BEGIN", {}, ConnectionRefusedError("server restarting"))
+        return self.factory()
+
+
+def test_a_message_during_a_short_outage_is_handled_once_the_database_is_back(
+    harness: Harness,
+) -> None:
+    lotse = harness.app.lotse
+    lotse.retry_delays = (0.0, 0.0, 0.0)
+    flaky = FlakyDatabase(lotse.uow_factory, failures=2)
+    lotse.uow_factory = flaky
+    answers = harness.say("anna", "Hier liegt Sperrmüll am Adalbertsteinweg 12")
+    assert flaky.calls == 3
+    assert answers and "Müll" in answers[-1].text
+    assert not any("schiefgegangen" in a.text for a in answers)
+
+
+def test_a_long_outage_ends_in_the_apology_without_raising(harness: Harness) -> None:
+    lotse = harness.app.lotse
+    lotse.retry_delays = (0.0, 0.0)
+    real = lotse.uow_factory
+    lotse.uow_factory = FlakyDatabase(real, failures=3)  # every try fails, the apology works
+    answers = harness.say("ben", "Hier liegt Sperrmüll am Adalbertsteinweg 12")
+    assert [a.text for a in answers if "schiefgegangen" in a.text]
+    lotse.uow_factory = real
+    assert harness.say("ben", "/hilfe")  # and the next message, with the database back, works
