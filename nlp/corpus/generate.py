@@ -1306,7 +1306,7 @@ for _category, (_de, _en) in MORE.items():
     CORES[_category][1].extend(_en)
 
 # Session 3: more cores again (nlp/corpus/cores_session3.py, cores_session3b.py,
-# cores_session3c.py), appended the same way.
+# cores_session3c.py, cores_session3d.py), appended the same way.
 from nlp.corpus.cores_session3 import MORE3  # noqa: E402
 
 for _category, (_de, _en) in MORE3.items():
@@ -1322,6 +1322,12 @@ for _category, (_de, _en) in MORE3B.items():
 from nlp.corpus.cores_session3c import MORE3C  # noqa: E402
 
 for _category, (_de, _en) in MORE3C.items():
+    CORES[_category][0].extend(_de)
+    CORES[_category][1].extend(_en)
+
+from nlp.corpus.cores_session3d import MORE3D  # noqa: E402
+
+for _category, (_de, _en) in MORE3D.items():
     CORES[_category][0].extend(_de)
     CORES[_category][1].extend(_en)
 
