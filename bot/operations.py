@@ -21,6 +21,7 @@ from prometheus_client.registry import Collector
 from sqlalchemy import func, select
 
 from bot.core.messages import OutMessage
+from bot.outbox import DeliveryDeferred
 from storage.models import OutboxMessage
 from storage.uow import UnitOfWorkFactory
 
@@ -123,7 +124,8 @@ class MeteredSender:
         try:
             await self.inner.send(message)
         except BaseException as error:
-            if not isinstance(error, asyncio.CancelledError):
+            # A deferral (the channel's own flood limit says "later") is not a failure.
+            if not isinstance(error, asyncio.CancelledError | DeliveryDeferred):
                 self.metrics.delivery_failures.labels(self.channel).inc()
             raise
         self.metrics.messages_out.labels(self.channel, message.kind).inc()
