@@ -66,13 +66,15 @@ class Tuning:
     rule_weight: float = 0.3
     min_score: float = 0.5
     min_margin: float = 0.2
+    temperature: float = 1.0  # model scores are calibrated (p ** (1 / T), renormalised) first
 
     @classmethod
     def load(cls, path: Path) -> Tuning:
         if not path.exists():
             return cls()
-        raw = json.loads(path.read_text("utf-8"))
-        return cls(**{k: raw["tuning"][k] for k in ("rule_weight", "min_score", "min_margin")})
+        raw = json.loads(path.read_text("utf-8"))["tuning"]
+        keys = ("rule_weight", "min_score", "min_margin", "temperature")
+        return cls(**{k: raw[k] for k in keys if k in raw})
 
 
 class Classifier:
@@ -92,8 +94,16 @@ class Classifier:
             doc = self.nlp(features(text, matches))
         return {c: float(doc.cats.get(c, 0.0)) for c in self.categories}
 
-    def mix(self, model: dict[str, float], hits: dict[str, int], weight: float) -> dict[str, float]:
-        """Model scores mixed with the keyword hits' share per category (weight on the rules)."""
+    def mix(
+        self,
+        model: dict[str, float],
+        hits: dict[str, int],
+        weight: float,
+        temperature: float = 1.0,
+    ) -> dict[str, float]:
+        """Model scores, calibrated with `temperature`, mixed with the keyword hits' share per
+        category (weight on the rules)."""
+        model = calibrate(model, temperature)
         total = sum(hits.values())
         if not total or weight <= 0:
             return model
@@ -108,7 +118,7 @@ class Classifier:
         hits = dict.fromkeys(self.categories, 0)
         for cat, _ in matches:
             hits[cat] += 1
-        return self.mix(self.model_scores(text, matches), hits, weight)
+        return self.mix(self.model_scores(text, matches), hits, weight, self.tuning.temperature)
 
     def classify(self, text: str, fallback_language: str = "de") -> Classification:
         scores = self.scores(text)
@@ -123,6 +133,15 @@ class Classifier:
             language=detect_language(text, fallback_language),
             places=self.gazetteer.find(text),
         )
+
+
+def calibrate(scores: dict[str, float], temperature: float) -> dict[str, float]:
+    """Temperature scaling of probabilities: T > 1 flattens overconfident scores, T < 1 sharpens."""
+    if temperature == 1.0:
+        return scores
+    powered = {c: max(s, 1e-12) ** (1 / temperature) for c, s in scores.items()}
+    norm = sum(powered.values()) or 1.0
+    return {c: s / norm for c, s in powered.items()}
 
 
 def is_confident(top: float, second: float, tuning: Tuning) -> bool:

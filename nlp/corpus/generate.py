@@ -1331,6 +1331,13 @@ for _category, (_de, _en) in MORE3D.items():
     CORES[_category][0].extend(_de)
     CORES[_category][1].extend(_en)
 
+# Session 4: cores for the most confused categories (nlp/corpus/cores_session3e.py).
+from nlp.corpus.cores_session3e import MORE3E  # noqa: E402
+
+for _category, (_de, _en) in MORE3E.items():
+    CORES[_category][0].extend(_de)
+    CORES[_category][1].extend(_en)
+
 
 if __name__ == "__main__":
     main()

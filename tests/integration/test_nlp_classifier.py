@@ -86,3 +86,16 @@ def test_training_is_reproducible_with_a_fixed_seed(tmp_path) -> None:
         assert a.classify(text).scores == b.classify(text).scores
     meta = json.loads((tmp_path / "a" / "lotse.json").read_text())
     assert meta["seed"] == 3 and meta["train_messages"] == 400
+
+
+def test_temperature_calibration_keeps_the_order_and_sums_to_one() -> None:
+    from nlp.classifier import Tuning, calibrate
+
+    scores = {"a": 0.7, "b": 0.2, "c": 0.1}
+    assert calibrate(scores, 1.0) == scores
+    flat, sharp = calibrate(scores, 2.0), calibrate(scores, 0.5)
+    for out in (flat, sharp):
+        assert abs(sum(out.values()) - 1) < 1e-9
+        assert max(out, key=out.get) == "a"
+    assert flat["a"] < scores["a"] < sharp["a"]
+    assert Tuning().temperature == 1.0  # models tuned before calibration existed still load
