@@ -151,7 +151,10 @@ class TelegramChannel:
             delay = 1.0
             for update in updates:
                 await self._on_update(update)
-                offset = update.update_id + 1
+            if updates:
+                # Once per batch: after a crash mid-batch the batch comes again, and the core
+                # ignores the messages it has already handled (by their message ids).
+                offset = updates[-1].update_id + 1
                 await self._db(self._save_offset, offset)
 
     # --- receiving: webhook ---------------------------------------------------------------------
