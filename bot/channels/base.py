@@ -4,6 +4,7 @@ receiving side that turns network updates into Incoming and hands them to the co
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from typing import TYPE_CHECKING, Protocol
 
 from bot.core.messages import Incoming
@@ -30,3 +31,12 @@ async def hand_to_core(app: App, incoming: Incoming) -> list[str]:
     """Run the core off the event loop (spaCy and the database are blocking work)."""
     loop = asyncio.get_running_loop()
     return await loop.run_in_executor(app.executor, app.lotse.handle, incoming)
+
+
+async def cancel_and_wait(task: asyncio.Task[None] | None) -> None:
+    """Stop a channel's background task (its receive loop) and wait until it has unwound."""
+    if task is None:
+        return
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task

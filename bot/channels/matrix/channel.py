@@ -33,7 +33,7 @@ from nio import (
 from nio.crypto import ENCRYPTION_ENABLED
 from nio.crypto.attachments import decrypt_attachment
 
-from bot.channels.base import hand_to_core
+from bot.channels.base import cancel_and_wait, hand_to_core
 from bot.channels.matrix.format import (
     KEYCAPS,
     content,
@@ -110,10 +110,7 @@ class MatrixChannel:
 
     async def stop(self) -> None:
         self._stop.set()
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+        await cancel_and_wait(self._task)
         if self._abandoned:  # hung requests given up on: give them a moment to unwind
             await asyncio.wait(set(self._abandoned), timeout=2)
         await self.client.close()

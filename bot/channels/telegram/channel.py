@@ -32,7 +32,7 @@ from telegram import (
 from telegram.error import RetryAfter, TelegramError
 from telegram.request import HTTPXRequest
 
-from bot.channels.base import hand_to_core
+from bot.channels.base import cancel_and_wait, hand_to_core
 from bot.channels.telegram.sender import CHANNEL, TelegramSender, _seconds
 from bot.core.menu import menu
 from bot.core.messages import ChatKind, GeoPoint, Incoming, PhotoIn, Unsupported
@@ -102,10 +102,7 @@ class TelegramChannel:
 
     async def stop(self) -> None:
         self._stop.set()
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+        await cancel_and_wait(self._task)
         if self._web is not None:
             await self._web.cleanup()  # waits for a webhook POST being handled
         await self.bot.shutdown()
