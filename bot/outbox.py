@@ -129,9 +129,23 @@ class OutboxDispatcher:
         """Deliver everything that is due now (bounded), and report how it went.
 
         Different addresses are served concurrently (a chat that must wait for its rate limit
-        doesn't hold up the others); one address's messages go strictly in order."""
+        doesn't hold up the others); one address's messages go strictly in order. A caller
+        cancelled meanwhile (shutdown) still lets the batch in hand finish: a send cut off
+        half-way would leave its message claimed until the lease ends, or sent but unmarked."""
+        last_batch = asyncio.Event()
+        work = asyncio.ensure_future(self._drain(max_rounds, last_batch))
+        try:
+            return await asyncio.shield(work)
+        except asyncio.CancelledError:
+            last_batch.set()
+            await work
+            raise
+
+    async def _drain(self, max_rounds: int, last_batch: asyncio.Event) -> DeliveryReport:
         sent = failed = 0
         for _ in range(max_rounds):
+            if last_batch.is_set():
+                break
             batch = await self._db(self._claim_batch)
             if not batch:
                 break
