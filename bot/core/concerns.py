@@ -90,13 +90,7 @@ def submit(uow: UnitOfWork, services: Services, resident: Resident, draft: Draft
 def forward(uow: UnitOfWork, services: Services, concern: Concern) -> list[Address]:
     """Queue the concern for its department's and quarter's destinations, once per destination."""
     out = Outbound(uow, services)
-    photos = uow.concerns.photos_of(concern.id)
-    body = payload(
-        staff_summary(uow, services, concern, heading="forward-heading"),
-        photo_id=photos[0].id if photos else None,
-        actions=staff_actions(services, concern),
-        **forward_fields(services, concern),
-    )
+    body = forward_body(uow, services, concern, **forward_fields(services, concern))
     targets = services.directory.forward_targets(concern.department_id, concern.quarter_id)
     for target in targets:
         out.to_address(
@@ -108,6 +102,19 @@ def forward(uow: UnitOfWork, services: Services, concern: Concern) -> list[Addre
             destination=target.key,
         )
     return targets
+
+
+def forward_body(
+    uow: UnitOfWork, services: Services, concern: Concern, **fields: Any
+) -> dict[str, Any]:
+    """What a department's destinations get: the summary, the first photo, action buttons."""
+    photos = uow.concerns.photos_of(concern.id)
+    return payload(
+        staff_summary(uow, services, concern, heading="forward-heading"),
+        photo_id=photos[0].id if photos else None,
+        actions=staff_actions(services, concern),
+        **fields,
+    )
 
 
 def staff_actions(services: Services, concern: Concern) -> list[list[str]]:
@@ -323,13 +330,7 @@ def reassign(
     uow.concerns.add_update(update)
     uow.session.flush()
     out = Outbound(uow, services)
-    photos = uow.concerns.photos_of(concern.id)
-    body = payload(
-        staff_summary(uow, services, concern, heading="forward-heading"),
-        photo_id=photos[0].id if photos else None,
-        actions=staff_actions(services, concern),
-        ticket=services.ticket(concern),
-    )
+    body = forward_body(uow, services, concern, ticket=services.ticket(concern))
     for target in services.directory.forward_targets(department_id, None):
         out.to_address(
             target,

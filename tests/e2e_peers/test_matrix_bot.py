@@ -10,16 +10,16 @@ import contextlib
 import gc
 import re
 from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 import pytest_asyncio
 
-from bot.bootstrap import App, build_app
+from bot.bootstrap import build_app
 from bot.channels.matrix import MatrixChannel
 from bot.config import MatrixDestination, Settings
+from tests.e2e_peers.running import RunningBot
 from tests.e2e_peers.settings import on_channel
 from tests.fakes import FakeClock, KeywordClassifier
 from tests.peers.synapse_fixtures import Inbox
@@ -34,21 +34,6 @@ pytestmark = [
 ]
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 128
-
-
-@dataclass
-class Bot:
-    app: App
-    channel: MatrixChannel
-    stop: asyncio.Event
-    task: asyncio.Task[None]
-
-    async def close(self) -> None:
-        await self.channel.stop()
-        self.stop.set()
-        await self.task
-        await self.app.dispatcher.drain() if self.app.dispatcher else None
-        self.app.close()
 
 
 def _settings(
@@ -79,18 +64,12 @@ async def world(synapse, synapse_user, make_nio_client, settings, tmp_path: Path
     monkeypatch.setenv("LOTSE_MATRIX_ACCESS_TOKEN", bot_account.access_token)
     custom = _settings(settings, synapse, bot_account, staff, staff_room, tmp_path / "store")
     url = f"sqlite:///{tmp_path}/lotse.sqlite3"
-    bots: list[Bot] = []
+    bots: list[RunningBot] = []
 
-    async def start_bot() -> Bot:
+    async def start_bot() -> RunningBot:
         app = build_app(custom, classifier=KeywordClassifier(), clock=FakeClock(), database_url=url)
-        # the clock must move for real here: backoff and quiet hours use it
-        app.services.clock = _real_clock
         channel = MatrixChannel(app)
-        dispatcher = app.attach_senders(channel.senders())
-        await channel.start()
-        stop = asyncio.Event()
-        task = asyncio.create_task(dispatcher.run(stop))
-        bot = Bot(app, channel, stop, task)
+        bot = await RunningBot.start(app, channel)
         bots.append(bot)
         return bot
 
@@ -110,12 +89,6 @@ async def world(synapse, synapse_user, make_nio_client, settings, tmp_path: Path
             await bot.close()
     await asyncio.sleep(0.1)
     gc.collect()  # late aiohttp ResourceWarnings surface here, where they are ignored
-
-
-def _real_clock():  # type: ignore[no-untyped-def]
-    from datetime import UTC, datetime
-
-    return datetime.now(UTC)
 
 
 def _bot_said(inbox: Inbox, room_id: str, bot_id: str) -> Callable[[str], Any]:

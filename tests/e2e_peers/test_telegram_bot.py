@@ -14,17 +14,16 @@ import socket
 import subprocess
 import sys
 from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 import pytest_asyncio
 
-from bot.bootstrap import App, build_app
+from bot.bootstrap import build_app
 from bot.channels.telegram import TelegramChannel
 from bot.config import Settings, TelegramDestination
+from tests.e2e_peers.running import RunningBot
 from tests.e2e_peers.settings import on_channel
 from tests.fakes import KeywordClassifier
 from tests.peers.telegram_peer import TelegramPeer, TgChat, TgUser, png
@@ -33,24 +32,6 @@ pytestmark = [pytest.mark.e2e, pytest.mark.asyncio]
 
 TICKET = re.compile(r"AC-\d{4}-\d{5}")
 STAFF_GROUP = TgChat.group(-1001234500001, "Abfall")
-
-
-def real_clock() -> datetime:
-    return datetime.now(UTC)
-
-
-@dataclass
-class RunningBot:
-    app: App
-    channel: TelegramChannel
-    stop: asyncio.Event
-    task: asyncio.Task[None]
-
-    async def close(self) -> None:
-        await self.channel.stop()
-        self.stop.set()
-        await self.task
-        self.app.close()
 
 
 def telegram_settings(settings: Settings, peer: TelegramPeer, staff: TgUser) -> Settings:
@@ -82,12 +63,7 @@ async def world(
 
     async def start_bot(config: Settings = custom) -> RunningBot:
         app = build_app(config, classifier=KeywordClassifier(), database_url=url)
-        app.services.clock = real_clock  # backoff and deferrals need the clock to move
-        channel = TelegramChannel(app)
-        dispatcher = app.attach_senders(channel.senders())
-        await channel.start()
-        stop = asyncio.Event()
-        bot = RunningBot(app, channel, stop, asyncio.create_task(dispatcher.run(stop)))
+        bot = await RunningBot.start(app, TelegramChannel(app))
         bots.append(bot)
         return bot
 
