@@ -180,6 +180,24 @@ async def test_server_errors_and_dropped_connections_are_retried_with_backoff(  
         assert [r.attempts for r in rows if r] == [2, 1]  # failed attempts, recorded
 
 
+async def test_a_split_message_that_fails_part_way_resumes_without_repeating_parts(  # type: ignore[no-untyped-def]
+    telegram_peer: TelegramPeer, bot: Bot, make_app
+) -> None:
+    app = make_app(TelegramSender(bot))
+    long_text = " ".join(f"Satz {i} über den Stand der Dinge." for i in range(400))  # > 8192
+    telegram_peer.fail_next("sendMessage", 502, after=1)  # the second part fails once
+    queue(app, 700_004, long_text)
+    await deliver_all(app)
+    statuses = [c["status"] for c in telegram_peer.calls("sendMessage")]
+    got = sent_texts(telegram_peer, 700_004)
+    assert statuses == [200, 502] + [200] * (len(got) - 1)  # part 1 was not sent again
+    assert len(got) >= 3 and all(len(t) <= 4096 for t in got)
+    assert " ".join(got).split() == long_text.split()  # every part once, in order
+    with app.uow_factory() as uow:
+        row = uow.outbox.get(1)
+        assert row is not None and row.sent_at is not None and row.attempts == 1
+
+
 async def test_a_resident_who_blocked_the_bot_is_marked_unreachable_not_retried(  # type: ignore[no-untyped-def]
     telegram_peer: TelegramPeer, bot: Bot, make_app
 ) -> None:

@@ -385,6 +385,20 @@ async def test_server_errors_and_dropped_connections_surface_as_network_errors(
     assert telegram_peer.texts(user.id) == ["c"]
 
 
+async def test_an_injected_failure_can_let_some_calls_through_first(
+    bot: Bot, telegram_peer: TelegramPeer, tg_user: Any
+) -> None:
+    user = tg_user()
+    telegram_peer.fail_next("sendMessage", 502, chat_id=user.id, after=2)
+    await bot.send_message(user.id, "eins")
+    await bot.send_message(user.id, "zwei")
+    with pytest.raises(NetworkError):
+        await bot.send_message(user.id, "drei")
+    await bot.send_message(user.id, "vier")
+    assert [c["status"] for c in telegram_peer.calls("sendMessage")] == [200, 200, 502, 200]
+    assert telegram_peer.texts(user.id) == ["eins", "zwei", "vier"]
+
+
 async def test_unknown_methods_answer_404_in_the_bot_api_shape(bot: Bot) -> None:
     with pytest.raises(Exception, match="not found"):
         await bot.do_api_request("getHologram")

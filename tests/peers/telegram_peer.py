@@ -524,10 +524,12 @@ class TelegramPeer:
         times: int = 1,
         chat_id: int | None = None,
         description: str | None = None,
+        after: int = 0,
     ) -> None:
         """The next ``times`` calls of ``method`` (to ``chat_id``, if given) fail: 429 with
         ``parameters.retry_after``, 5xx, 403, 400 ..., or status 0: the connection is
-        dropped without an answer (a network error)."""
+        dropped without an answer (a network error). With ``after``, that many matching calls
+        succeed first (to fail the second part of a split message, say)."""
         body: dict[str, Any] = {
             "token": self.token,
             "method": method,
@@ -540,6 +542,8 @@ class TelegramPeer:
             body["chat_id"] = chat_id
         if description is not None:
             body["description"] = description
+        if after:
+            body["after"] = after
         self.server.request("/control/fail", body)
 
     def block(self, chat_id: int, blocked: bool = True) -> None:

@@ -2,7 +2,10 @@
 
 Bot API errors become the outbox's delivery errors in one place: 429 waits `retry_after`,
 network trouble and 5xx are retried with backoff, a resident who blocked the bot (403) is marked
-unreachable instead of being retried forever.
+unreachable instead of being retried forever. A message split into several sends (long text, a
+photo with a long caption) that fails part-way is resumed on retry from the first part not yet
+delivered, so the resident does not get the first parts twice. (That memory is the process's: a
+crash between parts resends the message whole.)
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ import asyncio
 import logging
 import os
 import time
+from collections import OrderedDict
 from datetime import timedelta
 
 from telegram import Bot, Message
@@ -32,6 +36,7 @@ log = logging.getLogger(__name__)
 
 CHANNEL = "telegram"
 MAX_WAIT = 1.5  # seconds a send may wait for its chat's window; longer: back to the outbox
+MAX_RESUMABLE = 10_000  # split messages remembered part-way (oldest forgotten first)
 
 
 class TelegramSender:
@@ -49,13 +54,16 @@ class TelegramSender:
         self.bot = bot
         self.chats = chats or ChatWindows()
         self.overall = overall or OverallWindow()
+        self._delivered_parts: OrderedDict[str, int] = OrderedDict()  # outbox key → parts sent
 
     def addresses(self) -> None:
         return None
 
     async def send(self, message: OutMessage) -> None:
         chat_id = int(message.address)
-        sends = parts(message)
+        every = parts(message)
+        done = self._delivered_parts.get(message.key, 0)
+        sends = every[done:]
         now = time.monotonic()
         planned = self.chats.plan(chat_id, len(sends), now)
         slack = MAX_WAIT + (len(sends) - 1) * self.chats.window(chat_id).seconds
@@ -68,8 +76,21 @@ class TelegramSender:
             await self.overall.acquire()
             try:
                 await self._call(chat_id, part)
+            except PermanentDeliveryError:
+                self._delivered_parts.pop(message.key, None)
+                raise
             finally:
                 self.chats.record(chat_id, time.monotonic())
+            done += 1
+            if len(every) > 1:
+                self._remember(message.key, done)
+        self._delivered_parts.pop(message.key, None)
+
+    def _remember(self, key: str, done: int) -> None:
+        self._delivered_parts[key] = done
+        self._delivered_parts.move_to_end(key)
+        while len(self._delivered_parts) > MAX_RESUMABLE:
+            self._delivered_parts.popitem(last=False)
 
     async def _call(self, chat_id: int, part: Part) -> Message:
         try:

@@ -102,7 +102,7 @@ function bot(token) {
       webhookQueue: [],
       webhookBusy: false,
       webhookLastError: null,
-      failures: [], // injected: {method, chat_id, status, retry_after, description, times}
+      failures: [], // injected: {method, chat_id, status, retry_after, description, times, after}
       blocked: new Set(), // chat ids that blocked the bot
       extraMessages: new Map(), // message_id -> fields the emulator does not keep (photo ...)
       userMessages: new Map(), // "chat:message_id" -> the residents' messages (for edits)
@@ -908,7 +908,7 @@ const control = {
   },
   async fail(body) {
     const state = bot(body.token);
-    state.failures.push({ method: body.method, chat_id: body.chat_id, status: Number(body.status), retry_after: body.retry_after, description: body.description, times: Number(body.times || 1) });
+    state.failures.push({ method: body.method, chat_id: body.chat_id, status: Number(body.status), retry_after: body.retry_after, description: body.description, times: Number(body.times || 1), after: Number(body.after || 0) });
     return true;
   },
   async block(body) {
@@ -973,6 +973,10 @@ function injectedFailure(state, method, params) {
   const index = state.failures.findIndex((f) => f.method === method && (f.chat_id === undefined || f.chat_id === null || Number(f.chat_id) === chatId));
   if (index !== -1) {
     const failure = state.failures[index];
+    if (failure.after > 0) {
+      failure.after -= 1; // let this many matching calls through first
+      return null;
+    }
     failure.times -= 1;
     if (failure.times <= 0) state.failures.splice(index, 1);
     return failure;
