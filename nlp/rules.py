@@ -14,6 +14,10 @@ write them and folded like the text (`match_fold`: lowercase, umlauts and ß fol
 - with a space, hyphen or apostrophe: the phrase, from a word start ("ohne leine", "e-scooter").
 
 Matching is a set lookup per word (no regex per keyword): well under 0.1 ms a message.
+
+`KEYWORDS` is this file's hand-written list plus the larger domain lexicon of
+nlp/keywords_more.py (plant species, play equipment, lamp and drainage technology, bus jargon,
+kinds of dumped items, office words …), which teaches the model words its training data lacks.
 """
 
 from __future__ import annotations
@@ -21,9 +25,10 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 
+from nlp.keywords_more import MORE_KEYWORDS
 from nlp.normalize import match_fold
 
-KEYWORDS: dict[str, tuple[str, ...]] = {
+_HAND_WRITTEN: dict[str, tuple[str, ...]] = {
     "road_damage": (
         "schlagloch",
         "schlaglöcher",
@@ -840,6 +845,11 @@ KEYWORDS: dict[str, tuple[str, ...]] = {
         "citizens office",
         "registry office",
     ),
+}
+
+KEYWORDS: dict[str, tuple[str, ...]] = {
+    cat: words + tuple(w for w in MORE_KEYWORDS.get(cat, ()) if w not in words)
+    for cat, words in _HAND_WRITTEN.items()
 }
 
 _WORD = re.compile(r"\w+")

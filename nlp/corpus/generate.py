@@ -1347,7 +1347,15 @@ from nlp.corpus.cores_session5c import MORE5C  # noqa: E402
 from nlp.corpus.cores_session5d import MORE5D  # noqa: E402
 from nlp.corpus.cores_session5e import MORE5E  # noqa: E402
 
-for _batch in (MORE5A, MORE5B, MORE5C, MORE5D, MORE5E):
+# … and a second round of the same size, asked to bring situations and words none of the earlier
+# cores have (nlp/corpus/cores_session6{a..e}.py).
+from nlp.corpus.cores_session6a import MORE6A  # noqa: E402
+from nlp.corpus.cores_session6b import MORE6B  # noqa: E402
+from nlp.corpus.cores_session6c import MORE6C  # noqa: E402
+from nlp.corpus.cores_session6d import MORE6D  # noqa: E402
+from nlp.corpus.cores_session6e import MORE6E  # noqa: E402
+
+for _batch in (MORE5A, MORE5B, MORE5C, MORE5D, MORE5E, MORE6A, MORE6B, MORE6C, MORE6D, MORE6E):
     for _category, (_de, _en) in _batch.items():
         CORES[_category][0].extend(_de)
         CORES[_category][1].extend(_en)
