@@ -16,8 +16,10 @@ write them and folded like the text (`match_fold`: lowercase, umlauts and ß fol
 Matching is a set lookup per word (no regex per keyword): well under 0.1 ms a message.
 
 `KEYWORDS` is this file's hand-written list plus the larger domain lexicon of
-nlp/keywords_more.py (plant species, play equipment, lamp and drainage technology, bus jargon,
-kinds of dumped items, office words …), which teaches the model words its training data lacks.
+nlp/keywords_more.py and its second round nlp/keywords_extra1–3.py (plant species, play
+equipment, lamp and drainage technology, bus jargon, kinds of dumped items, phrases of
+suggestions, social needs and office matters …), which teaches the model words its training data
+lacks.
 """
 
 from __future__ import annotations
@@ -25,6 +27,9 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 
+from nlp.keywords_extra1 import EXTRA1
+from nlp.keywords_extra2 import EXTRA2
+from nlp.keywords_extra3 import EXTRA3
 from nlp.keywords_more import MORE_KEYWORDS
 from nlp.normalize import match_fold
 
@@ -847,10 +852,15 @@ _HAND_WRITTEN: dict[str, tuple[str, ...]] = {
     ),
 }
 
-KEYWORDS: dict[str, tuple[str, ...]] = {
-    cat: words + tuple(w for w in MORE_KEYWORDS.get(cat, ()) if w not in words)
-    for cat, words in _HAND_WRITTEN.items()
-}
+def _merged(*lexicons: dict[str, tuple[str, ...]]) -> dict[str, tuple[str, ...]]:
+    out: dict[str, tuple[str, ...]] = {}
+    for lexicon in lexicons:
+        for cat, words in lexicon.items():
+            out[cat] = tuple(dict.fromkeys(out.get(cat, ()) + words))
+    return out
+
+
+KEYWORDS: dict[str, tuple[str, ...]] = _merged(_HAND_WRITTEN, MORE_KEYWORDS, EXTRA1, EXTRA2, EXTRA3)
 
 _WORD = re.compile(r"\w+")
 

@@ -26,10 +26,18 @@ from nlp.taxonomy import category_ids
 
 CORPUS = Path(__file__).parent / "corpus"
 SEED = 7
-EPOCHS = 3  # chosen on dev (session 5 corpus, confident share at >= 0.97: 2 epochs 72.2 %, 3: 72.3 %, 4: 68.3 %, 6: 64.9 %, 8: 64.9 %)
+# Chosen on dev (session-5 corpus, confident share at >= 0.97 on dev: 2 epochs 72.2 %, 3: 72.3 %,
+# 4: 68.3 %, 6 and 8: 64.9 %).
+EPOCHS = 3
 NGRAM_SIZE = 1
 HASH_LENGTH = 2**16
 BATCH_SIZE = 16
+# Confident answers must be >= 0.97 accurate on messages the tuning never saw. Picking the setting
+# with the largest confident share on dev is optimistic (the winner of many settings looks
+# better on dev than it is): tuned on half of the dev cores and checked on the other half, the
+# confident answers came out ~0.004-0.005 below the target on average (session 4). So dev is
+# asked for 0.975.
+CONFIDENT_TARGET_ON_DEV = 0.975
 
 
 @dataclass(frozen=True)
@@ -115,7 +123,7 @@ def train(
     out.mkdir(parents=True, exist_ok=True)
     nlp.to_disk(out)
     classifier = Classifier(nlp, Tuning(), load_gazetteer())
-    tuning = tune(classifier, corpus_split("dev"))
+    tuning = tune(classifier, corpus_split("dev"), target=CONFIDENT_TARGET_ON_DEV)
     meta = {
         "tuning": asdict(tuning),
         "seed": seed,
