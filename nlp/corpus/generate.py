@@ -1355,7 +1355,18 @@ from nlp.corpus.cores_session6c import MORE6C  # noqa: E402
 from nlp.corpus.cores_session6d import MORE6D  # noqa: E402
 from nlp.corpus.cores_session6e import MORE6E  # noqa: E402
 
-for _batch in (MORE5A, MORE5B, MORE5C, MORE5D, MORE5E, MORE6A, MORE6B, MORE6C, MORE6D, MORE6E):
+# … and a third round: the everyday bulk of each category, the most common reports in the many
+# ways people write them (nlp/corpus/cores_session7{a..e}.py).
+from nlp.corpus.cores_session7a import MORE7A  # noqa: E402
+from nlp.corpus.cores_session7b import MORE7B  # noqa: E402
+from nlp.corpus.cores_session7c import MORE7C  # noqa: E402
+from nlp.corpus.cores_session7d import MORE7D  # noqa: E402
+from nlp.corpus.cores_session7e import MORE7E  # noqa: E402
+
+_SESSION5 = (MORE5A, MORE5B, MORE5C, MORE5D, MORE5E)
+_SESSION5_ROUND2 = (MORE6A, MORE6B, MORE6C, MORE6D, MORE6E)
+_SESSION5_ROUND3 = (MORE7A, MORE7B, MORE7C, MORE7D, MORE7E)
+for _batch in (*_SESSION5, *_SESSION5_ROUND2, *_SESSION5_ROUND3):
     for _category, (_de, _en) in _batch.items():
         CORES[_category][0].extend(_de)
         CORES[_category][1].extend(_en)
