@@ -1363,10 +1363,18 @@ from nlp.corpus.cores_session7c import MORE7C  # noqa: E402
 from nlp.corpus.cores_session7d import MORE7D  # noqa: E402
 from nlp.corpus.cores_session7e import MORE7E  # noqa: E402
 
+# … and a fourth round of more everyday reports (nlp/corpus/cores_session8{a..e}.py).
+from nlp.corpus.cores_session8a import MORE8A  # noqa: E402
+from nlp.corpus.cores_session8b import MORE8B  # noqa: E402
+from nlp.corpus.cores_session8c import MORE8C  # noqa: E402
+from nlp.corpus.cores_session8d import MORE8D  # noqa: E402
+from nlp.corpus.cores_session8e import MORE8E  # noqa: E402
+
 _SESSION5 = (MORE5A, MORE5B, MORE5C, MORE5D, MORE5E)
 _SESSION5_ROUND2 = (MORE6A, MORE6B, MORE6C, MORE6D, MORE6E)
 _SESSION5_ROUND3 = (MORE7A, MORE7B, MORE7C, MORE7D, MORE7E)
-for _batch in (*_SESSION5, *_SESSION5_ROUND2, *_SESSION5_ROUND3):
+_SESSION5_ROUND4 = (MORE8A, MORE8B, MORE8C, MORE8D, MORE8E)
+for _batch in (*_SESSION5, *_SESSION5_ROUND2, *_SESSION5_ROUND3, *_SESSION5_ROUND4):
     for _category, (_de, _en) in _batch.items():
         CORES[_category][0].extend(_de)
         CORES[_category][1].extend(_en)
