@@ -73,7 +73,7 @@ def main() -> None:
     t2 = time.perf_counter()
     train, test = corpus_split("train"), corpus_split("test")
     # The baseline gets the same training data as the shipped model: the committed training
-    # split plus the training part (4 of 5 rows) of the real files the model was trained with.
+    # split plus the training part (3 of 5 rows) of the real files the model was trained with.
     meta = json.loads((shipped_model_dir() / "lotse.json").read_text("utf-8"))
     shared = Path(__file__).resolve().parents[2] / "shared" / "data"
     extra = [shared / name for name in meta.get("extra", []) if (shared / name).exists()]

@@ -34,8 +34,9 @@ def train_command(
         list[str] | None,
         typer.Option(
             help=(
-                "Extra labelled JSONL files (text, category, lang); 4 of 5 rows are used, "
-                "every fifth is held out for `evaluate --holdout`. Repeatable."
+                "Extra labelled JSONL files (text, category, lang); 3 of 5 rows are trained "
+                "on, one in five is tuned on with the dev split, one in five is held out for "
+                "`evaluate --holdout`. Repeatable."
             )
         ),
     ] = None,

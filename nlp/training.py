@@ -50,9 +50,10 @@ class Sample:
 def read_jsonl(path: Path, part: str = "all") -> list[Sample]:
     """Rows with text and a category id of the taxonomy; rows without one are skipped.
 
-    part: "all"; or for extra (real) data files, "train" (4 of 5 rows) or "holdout" (every
-    fifth row, by a hash of its id or text): training on the first and evaluating on the second
-    keeps the real-data check honest.
+    part: "all"; or for extra (real) data files, by a hash of the row's id or text: "train"
+    (3 of 5 rows), "dev" (one in five: tuned on together with the corpus dev split, so that
+    "sure" is measured on real messages too) or "holdout" (one in five, never used for training
+    or tuning: `lotse nlp evaluate FILE --holdout`, the honest real-data check).
     """
     known = set(category_ids())
     samples = []
@@ -62,12 +63,15 @@ def read_jsonl(path: Path, part: str = "all") -> list[Sample]:
         row = json.loads(line)
         if row.get("category") not in known or not (row.get("text") or "").strip():
             continue
-        if part != "all":
-            held = zlib.crc32(str(row.get("id") or row["text"]).encode()) % 5 == 0
-            if held != (part == "holdout"):
-                continue
+        if part != "all" and _real_part(row) != part:
+            continue
         samples.append(Sample(row["text"], row["category"], row.get("lang") or "de"))
     return samples
+
+
+def _real_part(row: dict[str, str]) -> str:
+    bucket = zlib.crc32(str(row.get("id") or row["text"]).encode()) % 5
+    return {0: "holdout", 1: "dev"}.get(bucket, "train")
 
 
 def corpus_split(name: str) -> list[Sample]:
@@ -123,12 +127,14 @@ def train(
     out.mkdir(parents=True, exist_ok=True)
     nlp.to_disk(out)
     classifier = Classifier(nlp, Tuning(), load_gazetteer())
-    tuning = tune(classifier, corpus_split("dev"), target=CONFIDENT_TARGET_ON_DEV)
+    real_dev = [s for path in extra for s in read_jsonl(path, part="dev")]
+    tuning = tune(classifier, corpus_split("dev") + real_dev, target=CONFIDENT_TARGET_ON_DEV)
     meta = {
         "tuning": asdict(tuning),
         "seed": seed,
         "epochs": epochs,
         "train_messages": len(samples),
+        "tuned_on": {"dev_split": len(corpus_split("dev")), "real_dev_rows": len(real_dev)},
         "extra": [p.name for p in extra],
     }
     (out / META_FILE).write_text(json.dumps(meta, indent=2) + "\n", "utf-8")
