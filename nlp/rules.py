@@ -852,6 +852,7 @@ _HAND_WRITTEN: dict[str, tuple[str, ...]] = {
     ),
 }
 
+
 def _merged(*lexicons: dict[str, tuple[str, ...]]) -> dict[str, tuple[str, ...]]:
     out: dict[str, tuple[str, ...]] = {}
     for lexicon in lexicons:

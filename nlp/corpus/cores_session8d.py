@@ -62,7 +62,7 @@ MORE8D: dict[str, tuple[list[str], list[str]]] = {
             "Nachbar hat einen DJ im Garten, jetzt ist es eins und es wummert immer noch",
             "Tuner-Treffen jeden Freitag ab zehn auf dem Parkplatz am Tivoli, Auspuffknallen im Minutentakt",
             "Männer spielen abends auf der Bank Karten und werden ausfallend, wenn Kinder vorbeilaufen",
-            "Frau lässt ihren Hund im Kurpark von der Leine, \"der tut nix\", er hat aber meine Jacke zerrissen",
+            'Frau lässt ihren Hund im Kurpark von der Leine, "der tut nix", er hat aber meine Jacke zerrissen',
             "Schlagbohrer um halb zehn abends, seit drei Wochen, jemand renoviert über uns",
             "Geht’s noch? Der Lieferwagen steht mit Warnblinker auf dem Schutzstreifen, und das eine Stunde lang",
             "Jugendliche sitzen auf dem Dach vom Bushäuschen und werfen Sachen auf die Leute unten",

@@ -45,10 +45,7 @@ def corpus_cores(exclude: set[str]) -> list[tuple[str, str]]:
     from nlp.corpus.generate import CORES
 
     return [
-        (cat, core)
-        for cat, (de, en) in CORES.items()
-        for core in (*de, *en)
-        if core not in exclude
+        (cat, core) for cat, (de, en) in CORES.items() for core in (*de, *en) if core not in exclude
     ]
 
 

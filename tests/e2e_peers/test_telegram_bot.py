@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import os
 import re
 import signal
@@ -291,6 +292,31 @@ async def test_the_staff_flow_in_the_telegram_group(world, tg_user) -> None:  # 
     peer.send_text(cem, "Hallo?")
     await asyncio.sleep(1.5)
     assert len(peer.bot_messages(cem.id)) == before  # a banned resident is ignored
+
+
+async def test_the_log_says_when_the_bot_joins_or_leaves_a_group_and_what_to_do(  # type: ignore[no-untyped-def]
+    world, tg_user, caplog
+) -> None:
+    peer: TelegramPeer = world["peer"]
+    bot = await world["start_bot"]()
+    staff: TgUser = world["staff"]
+    new_group = TgChat.group(-1009999900001, "Grünflächen")
+    with caplog.at_level(logging.INFO, logger="bot.channels.telegram.channel"):
+        peer.set_membership(staff, new_group, "member")
+        peer.set_membership(staff, STAFF_GROUP, "kicked")
+        await _settled(bot)
+    said = [r.getMessage() for r in caplog.records if r.name == "bot.channels.telegram.channel"]
+    added = next(m for m in said if "-1009999900001" in m)
+    assert "Grünflächen" in added and "chat_id = -1009999900001" in added  # the id to configure
+    removed = next(m for m in said if str(STAFF_GROUP.id) in m)
+    assert "removed from the staff group" in removed and "cannot be delivered" in removed
+    # A concern routed to the group it was removed from fails for good (403), visibly.
+    anna = tg_user("Anna", "de")
+    await report(peer, anna, "Sperrmüll am Adalbertsteinweg 11")
+    await _settled(bot)
+    with bot.app.uow_factory() as uow:
+        failed = [r for r in uow.outbox.failed() if r.address == str(STAFF_GROUP.id)]
+        assert failed and all("403" in (r.last_error or "") for r in failed)
 
 
 async def test_someone_who_is_not_staff_is_ignored_in_the_staff_group(world, tg_user) -> None:  # type: ignore[no-untyped-def]

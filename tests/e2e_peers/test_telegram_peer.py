@@ -385,6 +385,26 @@ async def test_server_errors_and_dropped_connections_surface_as_network_errors(
     assert telegram_peer.texts(user.id) == ["c"]
 
 
+async def test_adding_and_removing_the_bot_gives_my_chat_member_updates(
+    bot: Bot, telegram_peer: TelegramPeer, tg_user: Any
+) -> None:
+    admin = tg_user("Admin", "de")
+    group = TgChat.group(-1005550000001, "Stadtbetrieb")
+    telegram_peer.set_membership(admin, group, "administrator")
+    (added,) = await next_updates(bot)
+    change = added.my_chat_member
+    assert change is not None and change.chat.id == group.id and change.chat.title == "Stadtbetrieb"
+    assert change.new_chat_member.status == "administrator"
+    assert change.new_chat_member.user.id == telegram_peer.bot_id
+    await bot.send_message(group.id, "Hallo")
+    telegram_peer.set_membership(admin, group, "kicked")
+    (removed,) = await next_updates(bot, offset=added.update_id + 1)
+    assert removed.my_chat_member is not None
+    assert removed.my_chat_member.new_chat_member.status == "kicked"
+    with pytest.raises(Forbidden, match="kicked"):
+        await bot.send_message(group.id, "noch da?")
+
+
 async def test_an_injected_failure_can_let_some_calls_through_first(
     bot: Bot, telegram_peer: TelegramPeer, tg_user: Any
 ) -> None:

@@ -367,7 +367,7 @@ class TelegramPeer:
         result = self.server.request(f"/client/{action}", body)
         return Sent(
             result["update_id"],
-            result["message_id"],
+            result.get("message_id", 0),  # 0: an update without a message (membership)
             result["chat_id"],
             result.get("callback_query_id"),
         )
@@ -464,6 +464,12 @@ class TelegramPeer:
     ) -> Sent:
         """The user edits their earlier message: an ``edited_message`` update."""
         return self._client("edit", user, chat, message_id=message_id, text=text)
+
+    def set_membership(self, user: TgUser, chat: TgChat, status: str) -> Sent:
+        """``user`` adds the bot to the group (``member``, ``administrator``) or removes it
+        (``left``, ``kicked``): a ``my_chat_member`` update. Removed, sends to the group answer
+        403 until it is added again."""
+        return self._client("membership", user, chat, status=status)
 
     # --- reading what the bot did --------------------------------------------------------
 

@@ -26,6 +26,9 @@ from telegram import (
     BotCommandScopeAllGroupChats,
     BotCommandScopeAllPrivateChats,
     CallbackQuery,
+    Chat,
+    ChatMember,
+    ChatMemberUpdated,
     Message,
     Update,
 )
@@ -34,6 +37,7 @@ from telegram.request import HTTPXRequest
 
 from bot.channels.base import cancel_and_wait, hand_to_core
 from bot.channels.telegram.sender import CHANNEL, TelegramSender, _seconds
+from bot.core.directory import Address
 from bot.core.menu import menu
 from bot.core.messages import ChatKind, GeoPoint, Incoming, PhotoIn, Unsupported
 from bot.i18n import LANGUAGES
@@ -45,7 +49,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 OFFSET_STATE = "telegram:offset"
-ALLOWED_UPDATES = ["message", "edited_message", "callback_query"]
+ALLOWED_UPDATES = ["message", "edited_message", "callback_query", "my_chat_member"]
 MAX_PHOTO_BYTES = 10 * 1024 * 1024
 IMAGE_DOCUMENTS = ("image/jpeg", "image/png", "image/webp")
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
@@ -199,8 +203,44 @@ class TelegramChannel:
                     await hand_to_core(self.app, incoming)
             elif update.message is not None:
                 await self._on_message(update.message)
+            elif update.my_chat_member is not None:
+                self._on_membership(update.my_chat_member)
         except Exception:  # one bad update must not stop the channel
             log.exception("telegram: handling update %s failed", update.update_id)
+
+    def _on_membership(self, change: ChatMemberUpdated) -> None:
+        """The bot was added to or removed from a group: the log says so, and what to do.
+
+        Finding a group's chat id is the usual stumbling block when setting up a staff group, so
+        the id is logged when the bot is added. Removal from a configured staff group is a
+        warning: concerns routed there fail until the bot is back (they show in /failed).
+        (Private chats: a resident blocking the bot is handled when a send answers 403.)"""
+        chat = change.chat
+        if chat.type == Chat.PRIVATE:
+            return
+        status = change.new_chat_member.status
+        configured = Address(CHANNEL, str(chat.id)) in self.app.services.directory.staff_rooms
+        title = chat.title or ""
+        if status in (ChatMember.LEFT, ChatMember.BANNED):
+            if configured:
+                log.warning(
+                    "telegram: the bot was removed from the staff group %r (chat_id %s); "
+                    "concerns routed there cannot be delivered until it is added again",
+                    title,
+                    chat.id,
+                )
+            else:
+                log.info("telegram: the bot left the group %r (chat_id %s)", title, chat.id)
+        elif configured:
+            log.info("telegram: the bot is in the staff group %r (chat_id %s)", title, chat.id)
+        else:
+            log.warning(
+                "telegram: the bot was added to the group %r, which the config does not use; "
+                'to send concerns there, add { type = "telegram", chat_id = %s } to the '
+                "destinations of a department, a quarter or the admins",
+                title,
+                chat.id,
+            )
 
     async def _on_message(self, message: Message) -> None:
         photo = None

@@ -50,7 +50,7 @@ const TelegramServer = require('telegram-test-api');
 
 const HOST = '127.0.0.1';
 const MAX_POLL_TIMEOUT_S = 50;
-const UPDATE_TYPES = ['message', 'edited_message', 'callback_query'];
+const UPDATE_TYPES = ['message', 'edited_message', 'callback_query', 'my_chat_member'];
 
 // ---------------------------------------------------------------------------------------------
 // The emulator, on an internal loopback port, with two fixes inside it.
@@ -77,6 +77,9 @@ const originalFormatUpdate = TelegramServer.formatUpdate;
 TelegramServer.formatUpdate = function formatUpdate(update) {
   if (update.editedMessage) {
     return { update_id: update.updateId, edited_message: update.editedMessage };
+  }
+  if (update.myChatMember) {
+    return { update_id: update.updateId, my_chat_member: update.myChatMember };
   }
   return originalFormatUpdate.call(TelegramServer, update);
 };
@@ -853,6 +856,42 @@ const clientActions = {
     await emulator.addUserUpdate(update);
     bus.emit(`update:${token}`);
     return { update_id: update.updateId, message_id: editedMessage.message_id, chat_id: chat.id };
+  },
+  async membership(token, body) {
+    // A user adds the bot to a group or removes it: a my_chat_member update. Removed
+    // ('left'/'kicked') also makes sends to the group answer 403, as on Telegram.
+    const user = userOf(body);
+    if (!body.chat) throw badRequest('chat is required');
+    const chat = chatOf(body, user);
+    const status = String(body.status || 'member');
+    const statuses = ['member', 'administrator', 'left', 'kicked'];
+    if (!statuses.includes(status)) throw badRequest(`status must be one of ${statuses.join(', ')}`);
+    const me = botUser(token);
+    const gone = status === 'left' || status === 'kicked';
+    // ChatMember shapes as the Bot API documents them (an administrator carries its rights).
+    const adminRights = {
+      can_be_edited: false, is_anonymous: false, can_manage_chat: true, can_delete_messages: true,
+      can_manage_video_chats: true, can_restrict_members: true, can_promote_members: false,
+      can_change_info: true, can_invite_users: true, can_post_stories: false,
+      can_edit_stories: false, can_delete_stories: false,
+    };
+    const member = (s) => {
+      if (s === 'kicked') return { status: s, user: me, until_date: 0 };
+      if (s === 'administrator') return { status: s, user: me, ...adminRights };
+      return { status: s, user: me };
+    };
+    const myChatMember = {
+      chat, from: user, date: nowSeconds(),
+      old_chat_member: member(gone ? 'member' : 'left'),
+      new_chat_member: member(status),
+    };
+    if (gone) bot(token).blocked.add(chat.id);
+    else bot(token).blocked.delete(chat.id);
+    const update = { ...emulator.getCommonFields(token), myChatMember };
+    emulator.updateId += 1;
+    await emulator.addUserUpdate(update);
+    bus.emit(`update:${token}`);
+    return { update_id: update.updateId, chat_id: chat.id };
   },
   async press(token, body) {
     // The resident presses an inline button under the bot's message body.message_id.
