@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
+import time
 from collections import deque
 
 import pytest
 
-from bot.channels.telegram.limits import ChatWindows, Window
+from bot.channels.telegram.limits import ChatWindows, OverallWindow, Window
 from bot.channels.telegram.render import CAPTION_LIMIT, TEXT_LIMIT, parts, split_text
 from bot.core.messages import Choice, OutMessage
 
@@ -74,3 +76,19 @@ def test_old_sends_are_forgotten() -> None:
     times = deque([1.0, 1.5, 3.0])
     window.forget(times, 3.2)
     assert list(times) == [3.0]
+
+
+@pytest.mark.asyncio
+async def test_the_overall_window_counts_sends_in_flight_and_from_when_they_were_done() -> None:
+    overall = OverallWindow(Window(3, 0.3, margin=0.0))
+    for _ in range(3):
+        await overall.acquire()  # three sends in flight: the window is full
+    fourth = asyncio.ensure_future(overall.acquire())
+    await asyncio.sleep(0.05)
+    assert not fourth.done()  # in-flight sends count, however long they take
+    overall.release()
+    done_at = time.monotonic()
+    await asyncio.sleep(0.1)
+    assert not fourth.done()  # and a done send counts for the window's length after it
+    await asyncio.wait_for(fourth, 1.0)
+    assert time.monotonic() - done_at >= 0.29

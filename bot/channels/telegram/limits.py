@@ -6,11 +6,18 @@ then one every three seconds — 21 in a minute; these are true sliding windows,
 counts. The sender plans a message's sends with `ChatWindows.plan` (and hands the message back
 to the outbox when its chat is busy for longer), then before each call waits for the chat's
 next slot and `OverallWindow.acquire`, and records the moment the call is done.
+
+Both count a send from the moment it is *done*, and the overall window counts the sends still
+in flight as well. A request reaches Telegram somewhere between its start and its answer, so
+with this rule the 31st send can only start a second after the 1st was answered, however long
+the requests take on the way. Counting sends when they start left them open to network jitter:
+under load, the enforcing test peer answered 429 now and then.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections import deque
 from dataclasses import dataclass
@@ -35,9 +42,7 @@ class Window:
 
 PRIVATE_CHAT = Window(1, 1.0)
 GROUP_CHAT = Window(20, 60.0)
-# Overall sends are recorded when they start and run concurrently, so the time they reach
-# Telegram varies by more than a single chat's (whose sends are recorded when they finish).
-OVERALL = Window(30, 1.0, margin=0.25)
+OVERALL = Window(30, 1.0)
 
 
 class ChatWindows:
@@ -79,20 +84,36 @@ class ChatWindows:
 
 
 class OverallWindow:
-    """All chats together; recorded at the moment of each call, so the times stay sorted."""
+    """All chats together: a send holds a slot from `acquire` until `release`, and for the
+    window's length after it was done."""
 
     def __init__(self, window: Window = OVERALL) -> None:
         self.window = window
-        self._times: deque[float] = deque()
-        self._lock = asyncio.Lock()
+        self._done: deque[float] = deque()  # when sends were done, in order
+        self._in_flight = 0
+        self._changed = asyncio.Event()
 
     async def acquire(self) -> None:
-        async with self._lock:
-            while True:
-                now = time.monotonic()
-                self.window.forget(self._times, now)
-                at = self.window.next_free(self._times, now)
-                if at <= now:
-                    self._times.append(now)
-                    return
-                await asyncio.sleep(at - now)
+        while True:
+            now = time.monotonic()
+            self.window.forget(self._done, now)
+            if self._in_flight + len(self._done) < self.window.count:
+                self._in_flight += 1
+                return
+            # Full: a slot frees when the oldest done send leaves the window; with none done
+            # yet, wait for one to be done first.
+            timeout = (
+                self._done[0] + self.window.seconds + self.window.margin - now
+                if self._done
+                else None
+            )
+            self._changed.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._changed.wait(), timeout)
+
+    def release(self) -> None:
+        """The send that acquired a slot is done (answered, failed or cut off). Not async, so
+        that a cancelled send still gives its slot back."""
+        self._in_flight -= 1
+        self._done.append(time.monotonic())
+        self._changed.set()

@@ -81,6 +81,7 @@ class TelegramSender:
                 raise
             finally:
                 self.chats.record(chat_id, time.monotonic())
+                self.overall.release()
             done += 1
             if len(every) > 1:
                 self._remember(message.key, done)
