@@ -127,14 +127,15 @@ def train(
     out.mkdir(parents=True, exist_ok=True)
     nlp.to_disk(out)
     classifier = Classifier(nlp, Tuning(), load_gazetteer())
+    dev = corpus_split("dev")
     real_dev = [s for path in extra for s in read_jsonl(path, part="dev")]
-    tuning = tune(classifier, corpus_split("dev") + real_dev, target=CONFIDENT_TARGET_ON_DEV)
+    tuning = tune(classifier, dev + real_dev, target=CONFIDENT_TARGET_ON_DEV)
     meta = {
         "tuning": asdict(tuning),
         "seed": seed,
         "epochs": epochs,
         "train_messages": len(samples),
-        "tuned_on": {"dev_split": len(corpus_split("dev")), "real_dev_rows": len(real_dev)},
+        "tuned_on": {"dev_split": len(dev), "real_dev_rows": len(real_dev)},
         "extra": [p.name for p in extra],
     }
     (out / META_FILE).write_text(json.dumps(meta, indent=2) + "\n", "utf-8")

@@ -13,25 +13,36 @@ def test_word_overlap_ignores_case_umlaut_spelling_and_punctuation() -> None:
     assert jaccard(words("Laterne kaputt"), words("Laterne aus")) == 1 / 3
 
 
+def _batch(tmp_path: Path, category: str, cores: list[str]) -> str:
+    """A batch module as the core writers make them: one upper-case dict of cores."""
+    path = tmp_path / "cores_batch.py"
+    path.write_text(f"NEW = {{{category!r}: ({cores!r}, [])}}\n", "utf-8")
+    return str(path)
+
+
 def test_a_batch_with_a_near_copy_of_an_existing_core_is_refused(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
-    batch = tmp_path / "cores_batch.py"
-    batch.write_text(
-        "NEW = {'road_damage': (['Schlagloch so tief wie ein Eimer!',"
-        " 'Zwischen den Gleisen der alten Straßenbahn klafft eine Rinne'], [])}\n",
-        "utf-8",
+    batch = _batch(
+        tmp_path,
+        "road_damage",
+        [
+            "Schlagloch so tief wie ein Eimer!",
+            "Zwischen den Gleisen der alten Straßenbahn klafft eine Rinne",
+        ],
     )
-    assert main([str(batch)]) == 1
+    assert main([batch]) == 1
     out = capsys.readouterr().out
     assert "Schlagloch so tief wie ein Eimer!" in out and "klafft" not in out
     assert "2 new cores, 1 too close" in out
 
 
 def test_a_batch_repeating_itself_is_refused_too(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
-    batch = tmp_path / "cores_batch.py"
-    batch.write_text(
-        "NEW = {'idea': (['Tangoabend unter der Kaiserbrücke organisieren',"
-        " 'tangoabend unter der kaiserbrücke organisieren!'], [])}\n",
-        "utf-8",
+    batch = _batch(
+        tmp_path,
+        "idea",
+        [
+            "Tangoabend unter der Kaiserbrücke organisieren",
+            "tangoabend unter der kaiserbrücke organisieren!",
+        ],
     )
-    assert main([str(batch)]) == 1
+    assert main([batch]) == 1
     assert "2 new cores, 1 too close" in capsys.readouterr().out
