@@ -18,8 +18,10 @@ Matching is a set lookup per word (no regex per keyword): well under 0.1 ms a me
 `KEYWORDS` is this file's hand-written list plus the larger domain lexicon of
 nlp/keywords_more.py and its second round nlp/keywords_extra1–3.py (plant species, play
 equipment, lamp and drainage technology, bus jargon, kinds of dumped items, phrases of
-suggestions, social needs and office matters …), which teaches the model words its training data
-lacks.
+suggestions, social needs and office matters …) and its third round nlp/keywords_extra4a–e.py
+(session 6: everyday objects and verbs, typos, Öcher Platt, Dutch and French words of border
+residents, English), which teaches the model words its training data lacks. New entries pass
+`python -m nlp.lexicon_check FILE` (precision on the training split) before they are merged.
 """
 
 from __future__ import annotations
@@ -30,6 +32,11 @@ from collections import defaultdict
 from nlp.keywords_extra1 import EXTRA1
 from nlp.keywords_extra2 import EXTRA2
 from nlp.keywords_extra3 import EXTRA3
+from nlp.keywords_extra4a import EXTRA4A
+from nlp.keywords_extra4b import EXTRA4B
+from nlp.keywords_extra4c import EXTRA4C
+from nlp.keywords_extra4d import EXTRA4D
+from nlp.keywords_extra4e import EXTRA4E
 from nlp.keywords_more import MORE_KEYWORDS
 from nlp.normalize import match_fold
 
@@ -861,7 +868,12 @@ def _merged(*lexicons: dict[str, tuple[str, ...]]) -> dict[str, tuple[str, ...]]
     return out
 
 
-KEYWORDS: dict[str, tuple[str, ...]] = _merged(_HAND_WRITTEN, MORE_KEYWORDS, EXTRA1, EXTRA2, EXTRA3)
+KEYWORDS: dict[str, tuple[str, ...]] = _merged(
+    _HAND_WRITTEN,
+    MORE_KEYWORDS,
+    *(EXTRA1, EXTRA2, EXTRA3),
+    *(EXTRA4A, EXTRA4B, EXTRA4C, EXTRA4D, EXTRA4E),
+)
 
 _WORD = re.compile(r"\w+")
 
@@ -895,11 +907,17 @@ class KeywordRules:
         self._suffix_lengths = sorted({len(w) for w in self._suffix})
         # Words repeat across messages: their keyword hits are cached (bounded).
         self._cache: dict[str, frozenset[tuple[str, str]]] = {}
-        # Phrases: a substring test first (cheap), the word-start check only on a hit.
-        self._phrases = [
-            (word, re.compile(r"\b" + re.escape(word)), key)
-            for word, key in zip(phrases, self._phrase_keys, strict=True)
-        ]
+        # Phrases are looked up by their first word: a phrase starts at a word start and its
+        # first word is followed by a space, hyphen or apostrophe, so that word must occur whole
+        # in the text. Only the phrases of the message's words are then searched for.
+        self._phrases: dict[str, list[tuple[str, re.Pattern[str], tuple[str, str]]]] = (
+            defaultdict(list)
+        )
+        for word, key in zip(phrases, self._phrase_keys, strict=True):
+            first = _WORD.match(word)
+            self._phrases[first.group(0) if first else ""].append(
+                (word, re.compile(r"\b" + re.escape(word)), key)
+            )
 
     def hits(self, text: str) -> dict[str, int]:
         """How many distinct keywords of each category occur in the text."""
@@ -912,16 +930,18 @@ class KeywordRules:
         """The keywords found in the text, as (category, keyword) pairs."""
         folded = match_fold(text)
         found: set[tuple[str, str]] = set()
-        for word in _WORD.findall(folded):
+        words = set(_WORD.findall(folded))
+        for word in words:
             keys = self._cache.get(word)
             if keys is None:
                 keys = self._word_keys(word)
                 if len(self._cache) < 100_000:
                     self._cache[word] = keys
             found |= keys
-        for phrase, pattern, key in self._phrases:
-            if phrase in folded and pattern.search(folded):
-                found.add(key)
+        for word in (*words, ""):
+            for phrase, pattern, key in self._phrases.get(word, ()):
+                if key not in found and phrase in folded and pattern.search(folded):
+                    found.add(key)
         return found
 
     def _word_keys(self, word: str) -> frozenset[tuple[str, str]]:
