@@ -24,6 +24,7 @@ from pathlib import Path
 
 import spacy
 from spacy.language import Language
+from spacy.tokens import Doc
 
 from nlp.gazetteer import Gazetteer, load_gazetteer
 from nlp.language import detect_language
@@ -37,26 +38,33 @@ META_FILE = "lotse.json"
 
 _RULES = KeywordRules()
 _NON_WORD = re.compile(r"\W+")
+_TOKEN = re.compile(r"\w+|[^\w\s]")
 
 
-def features(text: str, matches: set[tuple[str, str]] | None = None) -> str:
-    """What the text classifier sees: folded words, word pieces for long words, and the keyword
-    rules' findings as tokens (`kw_laterne`, `kw_street_lighting`).
+def features(text: str, matches: set[tuple[str, str]] | None = None) -> list[str]:
+    """What the text classifier sees, as tokens: folded words and each other non-space character
+    (punctuation, emoji), word pieces for long words, and the keyword rules' findings
+    (`kw_laterne`, `kw_street_lighting`).
 
     The keyword tokens are a normaliser for compounds and spellings: "Straßenlaterne",
     "strassenlaterne" and "Laterne" all give `kw_laterne`, so wording training never saw still
-    shares features with wording it did; the model learns how far to trust each rule.
+    shares features with wording it did; the model learns how far to trust each rule. The tokens
+    go into a spaCy `Doc` directly (`as_doc`): spaCy's rule-based tokenizer took more time than
+    the model itself.
     """
-    words = fold(text).split()
-    pieces = [f"{w[:5]}_" for w in words if len(w) > 6] + [
-        f"_{w[-5:]}" for w in words if len(w) > 6
-    ]
+    tokens = _TOKEN.findall(fold(text))
+    words = [t for t in tokens if len(t) > 6]
+    pieces = [f"{w[:5]}_" for w in words] + [f"_{w[-5:]}" for w in words]
     found = _RULES.matches(text) if matches is None else matches
     keywords = sorted(
         {f"kw_{cat}" for cat, _ in found}
         | {"kw_" + _NON_WORD.sub("_", match_fold(raw.strip("*$"))) for _, raw in found}
     )
-    return " ".join(words + pieces + keywords)
+    return tokens + pieces + keywords
+
+
+def as_doc(nlp: Language, tokens: list[str]) -> Doc:
+    return Doc(nlp.vocab, words=tokens or [""])
 
 
 @dataclass(frozen=True)
@@ -82,16 +90,18 @@ class Classifier:
         self.nlp = nlp
         self.tuning = tuning
         self.gazetteer = gazetteer
-        self.rules = KeywordRules()
+        self.rules = _RULES  # one instance: building the rules takes a tenth of a second
         self.categories = category_ids()
+        self._textcat = nlp.get_pipe("textcat")
         self._lock = threading.Lock()  # spaCy pipelines are not documented as thread-safe
 
     def model_scores(
         self, text: str, matches: set[tuple[str, str]] | None = None
     ) -> dict[str, float]:
         """The text classifier's own scores per category (summing to 1)."""
+        doc = as_doc(self.nlp, features(text, matches))
         with self._lock:
-            doc = self.nlp(features(text, matches))
+            doc = self._textcat(doc)
         return {c: float(doc.cats.get(c, 0.0)) for c in self.categories}
 
     def mix(

@@ -373,7 +373,6 @@ EXTRA4A: dict[str, tuple[str, ...]] = {
         "nasse blätter",
         # cleaning service
         "saubermachen",
-        "sauber machen",
         "kehrdienst",
         "kehrplan",
         "kehrtermin",

@@ -269,7 +269,6 @@ EXTRA4D: dict[str, tuple[str, ...]] = {
         "fare evasion",
         "stop button",
         "ghost bus",
-        "pulled off",
     ),
     "water_sewer": (
         # gully typos and drain parts

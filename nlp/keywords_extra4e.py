@@ -369,7 +369,6 @@ EXTRA4E: dict[str, tuple[str, ...]] = {
         "glasfaseranschluss",
         "internetanschluss",
         "kabelanschluss",
-        "fernwärme",
         "hausratversicherung",
         "krankenversicherung",
         "rechtsschutz",

@@ -23,7 +23,7 @@ from collections import Counter
 from pathlib import Path
 
 from nlp.normalize import match_fold
-from nlp.rules import KEYWORDS, KeywordRules
+from nlp.rules import KEYWORDS, LEXICONS, KeywordRules
 from nlp.taxonomy import category_ids
 
 MIN_PRECISION = 0.97
@@ -110,6 +110,11 @@ def check(
     return lines, problems
 
 
+def _module_file(module: str) -> Path | None:
+    spec = importlib.util.find_spec(module)
+    return Path(spec.origin).resolve() if spec and spec.origin else None
+
+
 def main(argv: list[str]) -> int:
     if not argv:
         print(__doc__)
@@ -121,11 +126,14 @@ def main(argv: list[str]) -> int:
         for cat, raws in lexicon_of(Path(arg)).items():
             new[cat] = new.get(cat, ()) + tuple(raws)
     training = [(s.text, s.category) for s in corpus_split("train")]
-    # Files already merged into the rules are checked as new, not skipped as known.
-    known = {
-        cat: tuple(raw for raw in raws if raw not in new.get(cat, ()))
-        for cat, raws in KEYWORDS.items()
-    }
+    # Known: every other lexicon file (the files checked may be merged into the rules already).
+    checked = {Path(arg).resolve() for arg in argv}
+    known: dict[str, tuple[str, ...]] = {}
+    for module, lexicon in LEXICONS:
+        if _module_file(module) in checked:
+            continue
+        for cat, raws in lexicon.items():
+            known[cat] = known.get(cat, ()) + raws
     lines, problems = check(new, training, known)
     print("\n".join(lines))
     return 1 if problems else 0

@@ -15,13 +15,14 @@ write them and folded like the text (`match_fold`: lowercase, umlauts and ß fol
 
 Matching is a set lookup per word (no regex per keyword): well under 0.1 ms a message.
 
-`KEYWORDS` is this file's hand-written list plus the larger domain lexicon of
-nlp/keywords_more.py and its second round nlp/keywords_extra1–3.py (plant species, play
-equipment, lamp and drainage technology, bus jargon, kinds of dumped items, phrases of
-suggestions, social needs and office matters …) and its third round nlp/keywords_extra4a–e.py
-(session 6: everyday objects and verbs, typos, Öcher Platt, Dutch and French words of border
-residents, English), which teaches the model words its training data lacks. New entries pass
-`python -m nlp.lexicon_check FILE` (precision on the training split) before they are merged.
+`KEYWORDS` is this file's hand-written list plus the larger domain lexicon (`LEXICONS`):
+nlp/keywords_more.py, its second round nlp/keywords_extra1–3.py (plant species, play equipment,
+lamp and drainage technology, bus jargon, kinds of dumped items, phrases of suggestions, social
+needs and office matters …), its third and fourth rounds nlp/keywords_extra4a–e.py and
+nlp/keywords_extra5a–e.py (session 6: everyday objects and verbs, typos, Öcher Platt, Dutch and
+French words of border residents, English; the fourth round mostly two- and three-word phrases).
+It teaches the model words its training data lacks. New entries pass `python -m
+nlp.lexicon_check FILE` (precision on the training split) before they are merged.
 """
 
 from __future__ import annotations
@@ -37,6 +38,11 @@ from nlp.keywords_extra4b import EXTRA4B
 from nlp.keywords_extra4c import EXTRA4C
 from nlp.keywords_extra4d import EXTRA4D
 from nlp.keywords_extra4e import EXTRA4E
+from nlp.keywords_extra5a import EXTRA5A
+from nlp.keywords_extra5b import EXTRA5B
+from nlp.keywords_extra5c import EXTRA5C
+from nlp.keywords_extra5d import EXTRA5D
+from nlp.keywords_extra5e import EXTRA5E
 from nlp.keywords_more import MORE_KEYWORDS
 from nlp.normalize import match_fold
 
@@ -868,14 +874,45 @@ def _merged(*lexicons: dict[str, tuple[str, ...]]) -> dict[str, tuple[str, ...]]
     return out
 
 
-KEYWORDS: dict[str, tuple[str, ...]] = _merged(
-    _HAND_WRITTEN,
-    MORE_KEYWORDS,
-    *(EXTRA1, EXTRA2, EXTRA3),
-    *(EXTRA4A, EXTRA4B, EXTRA4C, EXTRA4D, EXTRA4E),
+# Each lexicon with the module it is written in (`python -m nlp.lexicon_check` checks a file's
+# entries against all the others).
+LEXICONS: tuple[tuple[str, dict[str, tuple[str, ...]]], ...] = (
+    (__name__, _HAND_WRITTEN),
+    ("nlp.keywords_more", MORE_KEYWORDS),
+    ("nlp.keywords_extra1", EXTRA1),
+    ("nlp.keywords_extra2", EXTRA2),
+    ("nlp.keywords_extra3", EXTRA3),
+    ("nlp.keywords_extra4a", EXTRA4A),
+    ("nlp.keywords_extra4b", EXTRA4B),
+    ("nlp.keywords_extra4c", EXTRA4C),
+    ("nlp.keywords_extra4d", EXTRA4D),
+    ("nlp.keywords_extra4e", EXTRA4E),
+    ("nlp.keywords_extra5a", EXTRA5A),
+    ("nlp.keywords_extra5b", EXTRA5B),
+    ("nlp.keywords_extra5c", EXTRA5C),
+    ("nlp.keywords_extra5d", EXTRA5D),
+    ("nlp.keywords_extra5e", EXTRA5E),
 )
+KEYWORDS: dict[str, tuple[str, ...]] = _merged(*(lexicon for _, lexicon in LEXICONS))
 
 _WORD = re.compile(r"\w+")
+
+
+def _is_word_char(char: str) -> bool:
+    return char.isalnum() or char == "_"
+
+
+def _at_word_start(text: str, phrase: str) -> bool:
+    """Whether `phrase` occurs in `text` where a regex `\\b` before it would match (no regex
+    compiled per phrase: compiling two thousand of them made loading slow)."""
+    wordy = _is_word_char(phrase[0])
+    i = text.find(phrase)
+    while i >= 0:
+        before = i > 0 and _is_word_char(text[i - 1])
+        if before != wordy:
+            return True
+        i = text.find(phrase, i + 1)
+    return False
 
 
 class KeywordRules:
@@ -910,14 +947,10 @@ class KeywordRules:
         # Phrases are looked up by their first word: a phrase starts at a word start and its
         # first word is followed by a space, hyphen or apostrophe, so that word must occur whole
         # in the text. Only the phrases of the message's words are then searched for.
-        self._phrases: dict[str, list[tuple[str, re.Pattern[str], tuple[str, str]]]] = (
-            defaultdict(list)
-        )
+        self._phrases: dict[str, list[tuple[str, tuple[str, str]]]] = defaultdict(list)
         for word, key in zip(phrases, self._phrase_keys, strict=True):
             first = _WORD.match(word)
-            self._phrases[first.group(0) if first else ""].append(
-                (word, re.compile(r"\b" + re.escape(word)), key)
-            )
+            self._phrases[first.group(0) if first else ""].append((word, key))
 
     def hits(self, text: str) -> dict[str, int]:
         """How many distinct keywords of each category occur in the text."""
@@ -939,8 +972,8 @@ class KeywordRules:
                     self._cache[word] = keys
             found |= keys
         for word in (*words, ""):
-            for phrase, pattern, key in self._phrases.get(word, ()):
-                if key not in found and phrase in folded and pattern.search(folded):
+            for phrase, key in self._phrases.get(word, ()):
+                if key not in found and _at_word_start(folded, phrase):
                     found.add(key)
         return found
 

@@ -20,7 +20,7 @@ import spacy
 from spacy.training import Example
 from spacy.util import fix_random_seed, minibatch
 
-from nlp.classifier import META_FILE, Classifier, Tuning, features
+from nlp.classifier import META_FILE, Classifier, Tuning, as_doc, features
 from nlp.gazetteer import load_gazetteer
 from nlp.taxonomy import category_ids
 
@@ -113,7 +113,7 @@ def train(
         textcat.add_label(cat)
 
     def example(s: Sample) -> Example:
-        doc = nlp.make_doc(features(s.text))
+        doc = as_doc(nlp, features(s.text))
         return Example.from_dict(doc, {"cats": {c: float(c == s.category) for c in cats}})
 
     examples = [example(s) for s in samples]

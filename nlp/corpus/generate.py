@@ -1345,6 +1345,9 @@ from nlp.corpus.cores_session8e import MORE8E  # noqa: E402
 from nlp.corpus.cores_session9a import MORE9A  # noqa: E402
 from nlp.corpus.cores_session9b import MORE9B  # noqa: E402
 from nlp.corpus.cores_session9c import MORE9C  # noqa: E402
+from nlp.corpus.cores_session10a import MORE10A  # noqa: E402
+from nlp.corpus.cores_session10b import MORE10B  # noqa: E402
+from nlp.corpus.cores_session10c import MORE10C  # noqa: E402
 
 BATCHES = (
     MORE,
@@ -1354,6 +1357,7 @@ BATCHES = (
     *(MORE7A, MORE7B, MORE7C, MORE7D, MORE7E),
     *(MORE8A, MORE8B, MORE8C, MORE8D, MORE8E),
     *(MORE9A, MORE9B, MORE9C),
+    *(MORE10A, MORE10B, MORE10C),
 )
 for _batch in BATCHES:
     for _category, (_de, _en) in _batch.items():

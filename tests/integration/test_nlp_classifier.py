@@ -58,14 +58,15 @@ def test_places_and_language_come_with_the_category(classifier) -> None:
 
 def test_quality_floor_on_the_held_out_test_split(classifier) -> None:
     """Test-split cores are never seen in training. Measured with the shipped model (`lotse nlp
-    evaluate`, 4,241 messages): accuracy 0.872, macro-F1 0.873, top-3 0.968, 67 % confident at
-    0.970. The floors leave a margin for retraining but still fail a clearly worse model."""
+    evaluate`, 5,218 messages, session 6): accuracy 0.908, macro-F1 0.908, top-3 0.982, 67.7 %
+    confident at 0.984. The floors leave a margin for retraining but still fail a clearly worse
+    model (the session-5 model: 0.882 on this split)."""
     report = evaluate(classifier, corpus_split("test"))
-    assert report.accuracy >= 0.80
-    assert report.macro_f1 >= 0.80
-    assert report.top3_accuracy >= 0.93
-    assert report.sure_accuracy >= 0.95  # "sure" must mean something
-    assert 1 - report.unsure_share >= 0.58  # and it must not be rare
+    assert report.accuracy >= 0.87
+    assert report.macro_f1 >= 0.87
+    assert report.top3_accuracy >= 0.95
+    assert report.sure_accuracy >= 0.96  # "sure" must mean something
+    assert 1 - report.unsure_share >= 0.60  # and it must not be rare
 
 
 @pytest.mark.skipif(not SHARED_DATA.exists(), reason="real labelled data (../shared/data) absent")
