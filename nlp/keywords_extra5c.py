@@ -304,7 +304,6 @@ EXTRA5C: dict[str, tuple[str, ...]] = {
         "damaged on purpose",
         "destroyed on purpose",
         "someone destroyed",
-        "someone smashed",
         "stickers everywhere",
         "stickers all over",
         "posters everywhere",

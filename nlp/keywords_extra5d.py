@@ -201,7 +201,6 @@ EXTRA5D: dict[str, tuple[str, ...]] = {
         "keine busse mehr",
         "kein bus mehr",
         "im regen warten",
-        "in den bus",
         "aus dem bus",
         "bus kütt",
         # the driver

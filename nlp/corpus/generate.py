@@ -1348,6 +1348,9 @@ from nlp.corpus.cores_session9c import MORE9C  # noqa: E402
 from nlp.corpus.cores_session10a import MORE10A  # noqa: E402
 from nlp.corpus.cores_session10b import MORE10B  # noqa: E402
 from nlp.corpus.cores_session10c import MORE10C  # noqa: E402
+from nlp.corpus.cores_session11a import MORE11A  # noqa: E402
+from nlp.corpus.cores_session11b import MORE11B  # noqa: E402
+from nlp.corpus.cores_session11c import MORE11C  # noqa: E402
 
 BATCHES = (
     MORE,
@@ -1358,6 +1361,7 @@ BATCHES = (
     *(MORE8A, MORE8B, MORE8C, MORE8D, MORE8E),
     *(MORE9A, MORE9B, MORE9C),
     *(MORE10A, MORE10B, MORE10C),
+    *(MORE11A, MORE11B, MORE11C),
 )
 for _batch in BATCHES:
     for _category, (_de, _en) in _batch.items():
