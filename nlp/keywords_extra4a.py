@@ -222,7 +222,6 @@ EXTRA4A: dict[str, tuple[str, ...]] = {
         "spülkasten",
         "duschtasse",
         "gefriergerät",
-        "herdplatte",
         "kochfeld",
         "waschtrockner",
         "kaffeemaschine",

@@ -50,7 +50,6 @@ EXTRA5C: dict[str, tuple[str, ...]] = {
         "hängender ast",
         "loser ast",
         "lose äste",
-        "dicker ast",
         "äste ragen",
         "ast ragt",
         "ast liegt",

@@ -226,7 +226,6 @@ EXTRA6B: dict[str, tuple[str, ...]] = {
         "offenliegende kabel",
         "kabel schauen raus",
         "kabel gucken raus",
-        "kabel hängen raus",
         # Dutch
         "straatlicht",
         "lamp is kapot",

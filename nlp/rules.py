@@ -18,12 +18,11 @@ Matching is a set lookup per word (no regex per keyword): well under 0.1 ms a me
 `KEYWORDS` is this file's hand-written list plus the larger domain lexicon (`LEXICONS`):
 nlp/keywords_more.py, its second round nlp/keywords_extra1–3.py (plant species, play equipment,
 lamp and drainage technology, bus jargon, kinds of dumped items, phrases of suggestions, social
-needs and office matters …), its third to fifth rounds nlp/keywords_extra4a–e.py,
-nlp/keywords_extra5a–e.py and nlp/keywords_extra6a–e.py (session 6: everyday objects and verbs,
-typos, Öcher Platt, Dutch and French words of border residents, English; the fourth and fifth
-rounds mostly two- and three-word phrases).
-It teaches the model words its training data lacks. New entries pass `python -m
-nlp.lexicon_check FILE` (precision on the training split) before they are merged.
+needs and office matters …), and its third to sixth rounds nlp/keywords_extra4a–e.py … 7a–e.py
+(session 6: everyday objects and verbs, typos, Öcher Platt, Dutch and French words of border
+residents, English; from the fourth round on mostly two- and three-word phrases). It teaches the
+model words its training data lacks. New entries pass `python -m nlp.lexicon_check FILE`
+(precision on the training split) before they are merged.
 """
 
 from __future__ import annotations
@@ -49,6 +48,11 @@ from nlp.keywords_extra6b import EXTRA6B
 from nlp.keywords_extra6c import EXTRA6C
 from nlp.keywords_extra6d import EXTRA6D
 from nlp.keywords_extra6e import EXTRA6E
+from nlp.keywords_extra7a import EXTRA7A
+from nlp.keywords_extra7b import EXTRA7B
+from nlp.keywords_extra7c import EXTRA7C
+from nlp.keywords_extra7d import EXTRA7D
+from nlp.keywords_extra7e import EXTRA7E
 from nlp.keywords_more import MORE_KEYWORDS
 from nlp.normalize import match_fold
 
@@ -903,6 +907,11 @@ LEXICONS: tuple[tuple[str, dict[str, tuple[str, ...]]], ...] = (
     ("nlp.keywords_extra6c", EXTRA6C),
     ("nlp.keywords_extra6d", EXTRA6D),
     ("nlp.keywords_extra6e", EXTRA6E),
+    ("nlp.keywords_extra7a", EXTRA7A),
+    ("nlp.keywords_extra7b", EXTRA7B),
+    ("nlp.keywords_extra7c", EXTRA7C),
+    ("nlp.keywords_extra7d", EXTRA7D),
+    ("nlp.keywords_extra7e", EXTRA7E),
 )
 KEYWORDS: dict[str, tuple[str, ...]] = _merged(*(lexicon for _, lexicon in LEXICONS))
 

@@ -1351,6 +1351,9 @@ from nlp.corpus.cores_session10c import MORE10C  # noqa: E402
 from nlp.corpus.cores_session11a import MORE11A  # noqa: E402
 from nlp.corpus.cores_session11b import MORE11B  # noqa: E402
 from nlp.corpus.cores_session11c import MORE11C  # noqa: E402
+from nlp.corpus.cores_session12a import MORE12A  # noqa: E402
+from nlp.corpus.cores_session12b import MORE12B  # noqa: E402
+from nlp.corpus.cores_session12c import MORE12C  # noqa: E402
 
 BATCHES = (
     MORE,
@@ -1362,6 +1365,7 @@ BATCHES = (
     *(MORE9A, MORE9B, MORE9C),
     *(MORE10A, MORE10B, MORE10C),
     *(MORE11A, MORE11B, MORE11C),
+    *(MORE12A, MORE12B, MORE12C),
 )
 for _batch in BATCHES:
     for _category, (_de, _en) in _batch.items():
