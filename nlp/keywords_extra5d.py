@@ -309,7 +309,6 @@ EXTRA5D: dict[str, tuple[str, ...]] = {
         "replacement bus",
         "bus line",
         "bus number",
-        "bus lane",
         "waited in the rain",
         "bus came early",
         "bus left",

@@ -172,7 +172,6 @@ EXTRA5E: dict[str, tuple[str, ...]] = {
         "zusammen feiern",
         "zusammen grillen",
         "gemeinsam musizieren",
-        "mittagstisch",
         # small culture events
         "sommerkonzert",
         "hofkonzert",

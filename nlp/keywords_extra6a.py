@@ -46,7 +46,6 @@ EXTRA6A: dict[str, tuple[str, ...]] = {
         "platten hochgekommen",
         "platte steht über",
         "platten stehen über",
-        "steht zwei zentimeter",
         "steht ein paar zentimeter",
         "zentimeter hoch hervor",
         "platte ist gesprungen",

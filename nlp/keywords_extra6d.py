@@ -187,7 +187,6 @@ EXTRA6D: dict[str, tuple[str, ...]] = {
         "haltestelle verlegt",
         "haltestelle gestrichen",
         "haltestelle aufgehoben",
-        "haltestelle fehlt",
         "haltestelle ersatzlos",
         "haltestelle nicht barrierefrei",
         "haltestelle barrierefrei",
@@ -223,7 +222,6 @@ EXTRA6D: dict[str, tuple[str, ...]] = {
         "bus kommt nicht",
         "bus kommt ständig",
         "bus kommt immer",
-        "busse kommen",
         "bus fährt nicht",
         "bus fährt immer",
         "bus fährt ständig",
@@ -324,7 +322,6 @@ EXTRA6D: dict[str, tuple[str, ...]] = {
         "rinne voller laub",
         "abflussrinne",
         "entwässerungsrinne",
-        "regenrinne",
         # flooding, standing water
         "wasser steht",
         "wasser bleibt stehen",

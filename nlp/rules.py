@@ -18,7 +18,7 @@ Matching is a set lookup per word (no regex per keyword): well under 0.1 ms a me
 `KEYWORDS` is this file's hand-written list plus the larger domain lexicon (`LEXICONS`):
 nlp/keywords_more.py, its second round nlp/keywords_extra1–3.py (plant species, play equipment,
 lamp and drainage technology, bus jargon, kinds of dumped items, phrases of suggestions, social
-needs and office matters …), and its third to sixth rounds nlp/keywords_extra4a–e.py … 7a–e.py
+needs and office matters …), and its third to seventh rounds nlp/keywords_extra4a–e.py … 8a–e.py
 (session 6: everyday objects and verbs, typos, Öcher Platt, Dutch and French words of border
 residents, English; from the fourth round on mostly two- and three-word phrases). It teaches the
 model words its training data lacks. New entries pass `python -m nlp.lexicon_check FILE`
@@ -53,6 +53,11 @@ from nlp.keywords_extra7b import EXTRA7B
 from nlp.keywords_extra7c import EXTRA7C
 from nlp.keywords_extra7d import EXTRA7D
 from nlp.keywords_extra7e import EXTRA7E
+from nlp.keywords_extra8a import EXTRA8A
+from nlp.keywords_extra8b import EXTRA8B
+from nlp.keywords_extra8c import EXTRA8C
+from nlp.keywords_extra8d import EXTRA8D
+from nlp.keywords_extra8e import EXTRA8E
 from nlp.keywords_more import MORE_KEYWORDS
 from nlp.normalize import match_fold
 
@@ -912,6 +917,11 @@ LEXICONS: tuple[tuple[str, dict[str, tuple[str, ...]]], ...] = (
     ("nlp.keywords_extra7c", EXTRA7C),
     ("nlp.keywords_extra7d", EXTRA7D),
     ("nlp.keywords_extra7e", EXTRA7E),
+    ("nlp.keywords_extra8a", EXTRA8A),
+    ("nlp.keywords_extra8b", EXTRA8B),
+    ("nlp.keywords_extra8c", EXTRA8C),
+    ("nlp.keywords_extra8d", EXTRA8D),
+    ("nlp.keywords_extra8e", EXTRA8E),
 )
 KEYWORDS: dict[str, tuple[str, ...]] = _merged(*(lexicon for _, lexicon in LEXICONS))
 

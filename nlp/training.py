@@ -38,6 +38,11 @@ BATCH_SIZE = 16
 # confident answers came out ~0.004-0.005 below the target on average (session 4). So dev is
 # asked for 0.975.
 CONFIDENT_TARGET_ON_DEV = 0.975
+# Real messages are harder than written ones: the confident answers on the real rows tuned on (one
+# in five of each real file) must be at least this accurate too, so that "sure" still means nine
+# in ten on messages as residents really write them. (Session 5 pooled real and written dev rows
+# under the single 0.975 target instead; that tied the thresholds to the pool's mix.)
+CONFIDENT_FLOOR_ON_REAL_DEV = 0.90
 
 
 @dataclass(frozen=True)
@@ -129,13 +134,24 @@ def train(
     classifier = Classifier(nlp, Tuning(), load_gazetteer())
     dev = corpus_split("dev")
     real_dev = [s for path in extra for s in read_jsonl(path, part="dev")]
-    tuning = tune(classifier, dev + real_dev, target=CONFIDENT_TARGET_ON_DEV)
+    tuning = tune(
+        classifier,
+        dev,
+        target=CONFIDENT_TARGET_ON_DEV,
+        real_dev=real_dev,
+        real_floor=CONFIDENT_FLOOR_ON_REAL_DEV,
+    )
     meta = {
         "tuning": asdict(tuning),
         "seed": seed,
         "epochs": epochs,
         "train_messages": len(samples),
-        "tuned_on": {"dev_split": len(dev), "real_dev_rows": len(real_dev)},
+        "tuned_on": {
+            "dev_split": len(dev),
+            "real_dev_rows": len(real_dev),
+            "target": CONFIDENT_TARGET_ON_DEV,
+            "real_floor": CONFIDENT_FLOOR_ON_REAL_DEV,
+        },
         "extra": [p.name for p in extra],
     }
     (out / META_FILE).write_text(json.dumps(meta, indent=2) + "\n", "utf-8")
@@ -154,40 +170,46 @@ def tune(
     dev: Sequence[Sample],
     target: float = 0.97,
     accuracy_slack: float = 0.005,
+    real_dev: Sequence[Sample] = (),
+    real_floor: float = 0.0,
 ) -> Tuning:
-    """Jointly pick the temperature, rule weight and confidence thresholds on dev: the setting
-    that answers the largest share of dev messages confidently while those confident answers are
-    at least `target` accurate (so "sure" means something), among the settings whose overall dev
+    """Jointly pick the temperature, rule weight and confidence thresholds: the setting that
+    answers the largest share of the dev split confidently while those confident answers are at
+    least `target` accurate (so "sure" means something) and, when `real_dev` rows are given, the
+    confident answers on them at least `real_floor` accurate; among the settings whose dev
     accuracy is within `accuracy_slack` of the best one (so coverage is not bought with worse
     top-1 answers). Ties go to the higher dev accuracy.
 
-    Only the dev split is used: the test split stays an honest, untouched check.
+    Only the dev split and the real rows set aside for tuning are used: the test split and the
+    real holdout stay honest, untouched checks.
     """
-    model = [classifier.model_scores(s.text) for s in dev]
-    hits = [classifier.rules.hits(s.text) for s in dev]
-    min_scores = np.array(MIN_SCORES)[:, None, None]
-    min_margins = np.array(MIN_MARGINS)[None, :, None]
+    parts = [(dev, target)] + ([(real_dev, real_floor)] if real_dev else [])
+    scored = [
+        (
+            [classifier.model_scores(s.text) for s in part],
+            [classifier.rules.hits(s.text) for s in part],
+        )
+        for part, _ in parts
+    ]
     settings = []
     for temperature in TEMPERATURES:
         for weight in RULE_WEIGHTS:
-            tops, seconds, oks = [], [], []
-            for m, h, s in zip(model, hits, dev, strict=True):
-                mixed = classifier.mix(m, h, weight, temperature)
-                ranked = sorted(mixed.values(), reverse=True)
-                tops.append(ranked[0])
-                seconds.append(ranked[1])
-                oks.append(_top(mixed) == s.category)
-            top, ok = np.array(tops), np.array(oks, dtype=float)
-            sure = (top >= min_scores) & (top - np.array(seconds) >= min_margins)
-            n_sure = sure.sum(axis=2)
-            acc_sure = (sure * ok).sum(axis=2) / np.maximum(n_sure, 1)
-            allowed = (acc_sure >= target) & (n_sure >= 20)
-            cover = np.where(allowed, n_sure / len(dev), -1.0)
+            allowed = np.ones((len(MIN_SCORES), len(MIN_MARGINS)), dtype=bool)
+            cover = accuracy = None
+            for (part, floor), (model, hits) in zip(parts, scored, strict=True):
+                n_sure, n_right, ok = _sure_counts(
+                    classifier, part, model, hits, weight, temperature
+                )
+                allowed &= n_right >= floor * n_sure
+                if cover is None:  # the dev split: its coverage and accuracy choose
+                    allowed &= n_sure >= 20
+                    cover, accuracy = n_sure / len(part), ok
+            cover = np.where(allowed, cover, -1.0)
             i, j = np.unravel_index(int(np.argmax(cover)), cover.shape)
             settings.append(
                 (
                     float(cover[i, j]),
-                    float(ok.mean()),
+                    accuracy,
                     Tuning(weight, MIN_SCORES[i], MIN_MARGINS[j], temperature),
                 )
             )
@@ -197,6 +219,30 @@ def tune(
     if cover < 0:  # no setting reaches the target: be unsure unless almost certain
         return Tuning(choice.rule_weight, 0.95, 0.9, choice.temperature)
     return choice
+
+
+def _sure_counts(
+    classifier: Classifier,
+    samples: Sequence[Sample],
+    model: list[dict[str, float]],
+    hits: list[dict[str, int]],
+    weight: float,
+    temperature: float,
+) -> tuple[np.ndarray, np.ndarray, float]:
+    """For every (min score, min margin) pair: how many answers are confident and how many of those
+    are right; and the top-1 accuracy."""
+    tops, seconds, oks = [], [], []
+    for m, h, s in zip(model, hits, samples, strict=True):
+        mixed = classifier.mix(m, h, weight, temperature)
+        ranked = sorted(mixed.values(), reverse=True)
+        tops.append(ranked[0])
+        seconds.append(ranked[1])
+        oks.append(_top(mixed) == s.category)
+    top, ok = np.array(tops), np.array(oks, dtype=float)
+    min_scores = np.array(MIN_SCORES)[:, None, None]
+    min_margins = np.array(MIN_MARGINS)[None, :, None]
+    sure = (top >= min_scores) & (top - np.array(seconds) >= min_margins)
+    return sure.sum(axis=2), (sure * ok).sum(axis=2), float(ok.mean())
 
 
 def _top(scores: dict[str, float]) -> str:

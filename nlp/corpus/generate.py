@@ -1354,6 +1354,9 @@ from nlp.corpus.cores_session11c import MORE11C  # noqa: E402
 from nlp.corpus.cores_session12a import MORE12A  # noqa: E402
 from nlp.corpus.cores_session12b import MORE12B  # noqa: E402
 from nlp.corpus.cores_session12c import MORE12C  # noqa: E402
+from nlp.corpus.cores_session13a import MORE13A  # noqa: E402
+from nlp.corpus.cores_session13b import MORE13B  # noqa: E402
+from nlp.corpus.cores_session13c import MORE13C  # noqa: E402
 
 BATCHES = (
     MORE,
@@ -1366,6 +1369,7 @@ BATCHES = (
     *(MORE10A, MORE10B, MORE10C),
     *(MORE11A, MORE11B, MORE11C),
     *(MORE12A, MORE12B, MORE12C),
+    *(MORE13A, MORE13B, MORE13C),
 )
 for _batch in BATCHES:
     for _category, (_de, _en) in _batch.items():

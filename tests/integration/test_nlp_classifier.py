@@ -58,15 +58,15 @@ def test_places_and_language_come_with_the_category(classifier) -> None:
 
 def test_quality_floor_on_the_held_out_test_split(classifier) -> None:
     """Test-split cores are never seen in training. Measured with the shipped model (`lotse nlp
-    evaluate`, 5,695 messages, session 6): accuracy 0.907, macro-F1 0.907, top-3 0.981, 72.8 %
-    confident at 0.981. The floors leave a margin for retraining but still fail a clearly worse
-    model (the session-5 model: 0.879 on this split)."""
+    evaluate`, 6,680 messages, session 6): accuracy 0.919, macro-F1 0.919, top-3 0.984, 84.6 %
+    confident at 0.973. The floors leave a margin for retraining but still fail a clearly worse
+    model (the session-5 model: 0.881 on this split, 63.6 % confident)."""
     report = evaluate(classifier, corpus_split("test"))
-    assert report.accuracy >= 0.87
-    assert report.macro_f1 >= 0.87
-    assert report.top3_accuracy >= 0.95
+    assert report.accuracy >= 0.89
+    assert report.macro_f1 >= 0.89
+    assert report.top3_accuracy >= 0.96
     assert report.sure_accuracy >= 0.96  # "sure" must mean something
-    assert 1 - report.unsure_share >= 0.60  # and it must not be rare
+    assert 1 - report.unsure_share >= 0.75  # and it must not be rare
 
 
 @pytest.mark.skipif(not SHARED_DATA.exists(), reason="real labelled data (../shared/data) absent")
@@ -74,8 +74,9 @@ def test_real_data_held_out_from_training_is_classified_well(classifier) -> None
     from nlp.training import read_jsonl
 
     report = evaluate(classifier, read_jsonl(SHARED_DATA / "konstanz-2020-2022.jsonl", "holdout"))
-    assert report.accuracy >= 0.7
-    assert report.top3_accuracy >= 0.88
+    assert report.accuracy >= 0.75
+    assert report.top3_accuracy >= 0.9
+    assert report.sure_accuracy >= 0.85  # measured 0.891; the tuning keeps 0.90 on real rows
 
 
 def test_training_is_reproducible_with_a_fixed_seed(tmp_path) -> None:

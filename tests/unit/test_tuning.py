@@ -1,0 +1,56 @@
+"""Confidence tuning: the largest confident share on dev at the target; a floor on real rows."""
+
+from __future__ import annotations
+
+from nlp.classifier import Classifier, Tuning, is_confident
+from nlp.training import Sample, tune
+
+
+class _Scores:
+    """A stand-in for the trained model: fixed scores per text, no keyword hits."""
+
+    def __init__(self, scores: dict[str, dict[str, float]]) -> None:
+        self._scores = scores
+        self.rules = self
+
+    def model_scores(self, text: str) -> dict[str, float]:
+        return self._scores[text]
+
+    def hits(self, text: str) -> dict[str, int]:
+        return {"a": 0, "b": 0}
+
+    mix = Classifier.mix
+
+
+def _sure(stand_in: _Scores, text: str, tuning: Tuning) -> bool:
+    mixed = stand_in.mix(stand_in.model_scores(text), {}, tuning.rule_weight, tuning.temperature)
+    top, second = sorted(mixed.values(), reverse=True)[:2]
+    return is_confident(top, second, tuning)
+
+
+def _samples(prefix: str, n: int, top: float, right: bool) -> tuple[list[Sample], dict]:
+    texts = [f"{prefix} {i}" for i in range(n)]
+    scores = {t: {"a": top, "b": 1 - top} for t in texts}
+    return [Sample(t, "a" if right else "b") for t in texts], scores
+
+
+def test_sure_covers_all_of_dev_when_every_answer_is_right() -> None:
+    high, s1 = _samples("clear", 40, 0.95, True)
+    low, s2 = _samples("vague", 40, 0.7, True)
+    stand_in = _Scores(s1 | s2)
+    tuning = tune(stand_in, high + low, target=0.975)
+    assert _sure(stand_in, "clear 0", tuning) and _sure(stand_in, "vague 0", tuning)
+
+
+def test_a_floor_on_real_rows_makes_sure_stricter() -> None:
+    high, s1 = _samples("clear", 40, 0.95, True)
+    low, s2 = _samples("vague", 40, 0.7, True)
+    real_right, s3 = _samples("real clear", 10, 0.95, True)
+    real_wrong, s4 = _samples("real vague", 10, 0.7, False)  # real messages, confidently wrong
+    stand_in = _Scores(s1 | s2 | s3 | s4)
+    loose = tune(stand_in, high + low, target=0.975, real_dev=real_right + real_wrong)
+    strict = tune(
+        stand_in, high + low, target=0.975, real_dev=real_right + real_wrong, real_floor=0.9
+    )
+    assert _sure(stand_in, "vague 0", loose)
+    assert _sure(stand_in, "clear 0", strict) and not _sure(stand_in, "vague 0", strict)
