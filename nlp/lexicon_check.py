@@ -22,6 +22,7 @@ import sys
 from collections import Counter
 from pathlib import Path
 
+from nlp.corpus.overlap import only_table
 from nlp.normalize import match_fold
 from nlp.rules import KEYWORDS, LEXICONS, KeywordRules
 from nlp.taxonomy import category_ids
@@ -32,14 +33,7 @@ MIN_HITS = 3
 
 def lexicon_of(path: Path) -> dict[str, tuple[str, ...]]:
     """The one upper-case dict of category → entries in a lexicon module."""
-    spec = importlib.util.spec_from_file_location(f"_lexicon_{path.stem}", path)
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    tables = [v for k, v in vars(module).items() if k.isupper() and isinstance(v, dict)]
-    if len(tables) != 1:
-        raise SystemExit(f"{path}: expected one upper-case dict of entries, found {len(tables)}")
-    return tables[0]
+    return only_table(path, "entries")
 
 
 def _key(raw: str) -> str:

@@ -28,17 +28,24 @@ def jaccard(a: frozenset[str], b: frozenset[str]) -> float:
     return len(a & b) / len(a | b) if a or b else 1.0
 
 
-def batch_cores(path: Path) -> list[tuple[str, str]]:
-    """(category, core) of every core in a batch module: its one dict of
-    category → (German cores, English cores)."""
-    spec = importlib.util.spec_from_file_location(f"_batch_{path.stem}", path)
+def only_table(path: Path, what: str) -> dict:
+    """The one upper-case dict in a Python file of hand-written data (a batch of cores, a round
+    of lexicon entries), loaded without importing it as part of the package."""
+    spec = importlib.util.spec_from_file_location(f"_data_{path.stem}", path)
     assert spec and spec.loader
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     tables = [v for k, v in vars(module).items() if k.isupper() and isinstance(v, dict)]
     if len(tables) != 1:
-        raise SystemExit(f"{path}: expected one upper-case dict of cores, found {len(tables)}")
-    return [(cat, core) for cat, (de, en) in tables[0].items() for core in (*de, *en)]
+        raise SystemExit(f"{path}: expected one upper-case dict of {what}, found {len(tables)}")
+    return tables[0]
+
+
+def batch_cores(path: Path) -> list[tuple[str, str]]:
+    """(category, core) of every core in a batch module: its one dict of
+    category → (German cores, English cores)."""
+    table = only_table(path, "cores")
+    return [(cat, core) for cat, (de, en) in table.items() for core in (*de, *en)]
 
 
 def corpus_cores(exclude: set[str]) -> list[tuple[str, str]]:
