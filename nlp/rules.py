@@ -29,36 +29,8 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from importlib import import_module
 
-from nlp.keywords_extra1 import EXTRA1
-from nlp.keywords_extra2 import EXTRA2
-from nlp.keywords_extra3 import EXTRA3
-from nlp.keywords_extra4a import EXTRA4A
-from nlp.keywords_extra4b import EXTRA4B
-from nlp.keywords_extra4c import EXTRA4C
-from nlp.keywords_extra4d import EXTRA4D
-from nlp.keywords_extra4e import EXTRA4E
-from nlp.keywords_extra5a import EXTRA5A
-from nlp.keywords_extra5b import EXTRA5B
-from nlp.keywords_extra5c import EXTRA5C
-from nlp.keywords_extra5d import EXTRA5D
-from nlp.keywords_extra5e import EXTRA5E
-from nlp.keywords_extra6a import EXTRA6A
-from nlp.keywords_extra6b import EXTRA6B
-from nlp.keywords_extra6c import EXTRA6C
-from nlp.keywords_extra6d import EXTRA6D
-from nlp.keywords_extra6e import EXTRA6E
-from nlp.keywords_extra7a import EXTRA7A
-from nlp.keywords_extra7b import EXTRA7B
-from nlp.keywords_extra7c import EXTRA7C
-from nlp.keywords_extra7d import EXTRA7D
-from nlp.keywords_extra7e import EXTRA7E
-from nlp.keywords_extra8a import EXTRA8A
-from nlp.keywords_extra8b import EXTRA8B
-from nlp.keywords_extra8c import EXTRA8C
-from nlp.keywords_extra8d import EXTRA8D
-from nlp.keywords_extra8e import EXTRA8E
-from nlp.keywords_more import MORE_KEYWORDS
 from nlp.normalize import match_fold
 
 _HAND_WRITTEN: dict[str, tuple[str, ...]] = {
@@ -889,39 +861,20 @@ def _merged(*lexicons: dict[str, tuple[str, ...]]) -> dict[str, tuple[str, ...]]
     return out
 
 
+# The lexicon modules in the order they were written, and the dict each one holds
+# (nlp/keywords_extra4a.py holds EXTRA4A).
+_LEXICON_MODULES = {
+    "nlp.keywords_more": "MORE_KEYWORDS",
+    **{
+        f"nlp.keywords_extra{n}": f"EXTRA{n.upper()}"
+        for n in ("1", "2", "3", *(f"{r}{b}" for r in "45678" for b in "abcde"))
+    },
+}
 # Each lexicon with the module it is written in (`python -m nlp.lexicon_check` checks a file's
 # entries against all the others).
 LEXICONS: tuple[tuple[str, dict[str, tuple[str, ...]]], ...] = (
     (__name__, _HAND_WRITTEN),
-    ("nlp.keywords_more", MORE_KEYWORDS),
-    ("nlp.keywords_extra1", EXTRA1),
-    ("nlp.keywords_extra2", EXTRA2),
-    ("nlp.keywords_extra3", EXTRA3),
-    ("nlp.keywords_extra4a", EXTRA4A),
-    ("nlp.keywords_extra4b", EXTRA4B),
-    ("nlp.keywords_extra4c", EXTRA4C),
-    ("nlp.keywords_extra4d", EXTRA4D),
-    ("nlp.keywords_extra4e", EXTRA4E),
-    ("nlp.keywords_extra5a", EXTRA5A),
-    ("nlp.keywords_extra5b", EXTRA5B),
-    ("nlp.keywords_extra5c", EXTRA5C),
-    ("nlp.keywords_extra5d", EXTRA5D),
-    ("nlp.keywords_extra5e", EXTRA5E),
-    ("nlp.keywords_extra6a", EXTRA6A),
-    ("nlp.keywords_extra6b", EXTRA6B),
-    ("nlp.keywords_extra6c", EXTRA6C),
-    ("nlp.keywords_extra6d", EXTRA6D),
-    ("nlp.keywords_extra6e", EXTRA6E),
-    ("nlp.keywords_extra7a", EXTRA7A),
-    ("nlp.keywords_extra7b", EXTRA7B),
-    ("nlp.keywords_extra7c", EXTRA7C),
-    ("nlp.keywords_extra7d", EXTRA7D),
-    ("nlp.keywords_extra7e", EXTRA7E),
-    ("nlp.keywords_extra8a", EXTRA8A),
-    ("nlp.keywords_extra8b", EXTRA8B),
-    ("nlp.keywords_extra8c", EXTRA8C),
-    ("nlp.keywords_extra8d", EXTRA8D),
-    ("nlp.keywords_extra8e", EXTRA8E),
+    *((name, getattr(import_module(name), table)) for name, table in _LEXICON_MODULES.items()),
 )
 KEYWORDS: dict[str, tuple[str, ...]] = _merged(*(lexicon for _, lexicon in LEXICONS))
 

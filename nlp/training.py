@@ -183,28 +183,21 @@ def tune(
     Only the dev split and the real rows set aside for tuning are used: the test split and the
     real holdout stay honest, untouched checks.
     """
-    parts = [(dev, target)] + ([(real_dev, real_floor)] if real_dev else [])
-    scored = [
-        (
-            [classifier.model_scores(s.text) for s in part],
-            [classifier.rules.hits(s.text) for s in part],
-        )
-        for part, _ in parts
-    ]
+    dev_scores = _scores(classifier, dev)
+    real_scores = _scores(classifier, real_dev)
     settings = []
     for temperature in TEMPERATURES:
         for weight in RULE_WEIGHTS:
-            allowed = np.ones((len(MIN_SCORES), len(MIN_MARGINS)), dtype=bool)
-            cover = accuracy = None
-            for (part, floor), (model, hits) in zip(parts, scored, strict=True):
-                n_sure, n_right, ok = _sure_counts(
-                    classifier, part, model, hits, weight, temperature
+            n_sure, n_right, accuracy = _sure_counts(
+                classifier, dev, *dev_scores, weight, temperature
+            )
+            allowed = (n_right >= target * n_sure) & (n_sure >= 20)
+            if real_dev:
+                real_sure, real_right, _ = _sure_counts(
+                    classifier, real_dev, *real_scores, weight, temperature
                 )
-                allowed &= n_right >= floor * n_sure
-                if cover is None:  # the dev split: its coverage and accuracy choose
-                    allowed &= n_sure >= 20
-                    cover, accuracy = n_sure / len(part), ok
-            cover = np.where(allowed, cover, -1.0)
+                allowed &= real_right >= real_floor * real_sure
+            cover = np.where(allowed, n_sure / len(dev), -1.0)
             i, j = np.unravel_index(int(np.argmax(cover)), cover.shape)
             settings.append(
                 (
@@ -219,6 +212,16 @@ def tune(
     if cover < 0:  # no setting reaches the target: be unsure unless almost certain
         return Tuning(choice.rule_weight, 0.95, 0.9, choice.temperature)
     return choice
+
+
+def _scores(
+    classifier: Classifier, samples: Sequence[Sample]
+) -> tuple[list[dict[str, float]], list[dict[str, int]]]:
+    """The model's scores and the keyword hits of each sample, computed once for all settings."""
+    return (
+        [classifier.model_scores(s.text) for s in samples],
+        [classifier.rules.hits(s.text) for s in samples],
+    )
 
 
 def _sure_counts(
