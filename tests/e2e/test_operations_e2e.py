@@ -18,6 +18,8 @@ import pytest
 pytestmark = pytest.mark.e2e
 
 REPO = Path(__file__).resolve().parents[2]
+IN_TWO = 'lotse_messages_in_total{channel="console"} 2.0'
+FORWARDED = 'lotse_messages_out_total{channel="console",kind="forward"}'
 
 
 def _free_port() -> int:
@@ -67,8 +69,10 @@ def test_lotse_run_serves_health_and_metrics_and_logs_json(tmp_path: Path) -> No
             try:
                 health = _get(f"http://127.0.0.1:{port}/healthz")
                 if '"outbox_depth": 0' in health[1]:
+                    # Both messages handled and the forward delivered (the outbox is also empty
+                    # for a moment between the two messages).
                     metrics = _get(f"http://127.0.0.1:{port}/metrics")
-                    if "lotse_messages_in_total" in metrics[1]:
+                    if FORWARDED in metrics[1] and IN_TWO in metrics[1]:
                         break
             except OSError:
                 pass
@@ -79,8 +83,8 @@ def test_lotse_run_serves_health_and_metrics_and_logs_json(tmp_path: Path) -> No
         assert body["status"] == "ok" and body["database"] == "ok"
         status, text = _get(f"http://127.0.0.1:{port}/metrics")
         assert status == 200
-        assert 'lotse_messages_in_total{channel="console"} 2.0' in text
-        assert 'lotse_messages_out_total{channel="console",kind="forward"}' in text
+        assert IN_TWO in text
+        assert FORWARDED in text
         assert "lotse_outbox_depth 0.0" in text and "lotse_database_up 1.0" in text
         assert _get(f"http://127.0.0.1:{port}/nothing")[0] == 404
         process.stdin.close()  # console only: end of input ends the bot
