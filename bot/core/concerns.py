@@ -9,6 +9,7 @@ from typing import Any
 from bot.core.directory import Address
 from bot.core.outbound import Outbound, payload
 from bot.core.services import Services
+from bot.core.staff_words import concern_state
 from bot.core.states import DONE_STATES, Actor, CloseReason, State, check_transition
 from storage.models import Concern, Resident, Update
 from storage.uow import UnitOfWork
@@ -161,7 +162,7 @@ def staff_summary(uow: UnitOfWork, services: Services, concern: Concern, heading
         quarter=quarter.name if quarter else texts(lang, "quarter-unknown"),
         reporter=reporter,
         text=concern.text,
-        state=texts(lang, f"state-{concern.state}"),
+        state=concern_state(services, lang, concern),
         followers=uow.concerns.follower_count(concern.id),
     )
 

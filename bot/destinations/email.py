@@ -47,6 +47,7 @@ class EmailSender:
             "forward": f"[{ticket}] Neues Anliegen: {category}",
             "reminder": f"[{ticket}] Erinnerung: Anliegen ohne Rückmeldung",
             "escalation": f"[{ticket}] Eskalation",
+            "reopened": f"[{ticket}] Wieder geöffnet: nicht behoben",
             "digest": f"Wochenbericht Quartierslotse {self.city}",
         }.get(message.kind, f"[{ticket}] Quartierslotse" if ticket else "Quartierslotse")
         mail["Subject"] = " ".join(subject.split())  # no header injection through line breaks

@@ -17,7 +17,7 @@ import logging
 from dataclasses import dataclass
 from datetime import timedelta
 
-from bot.core.concerns import staff_summary
+from bot.core.concerns import staff_actions, staff_summary
 from bot.core.fixed_check import ask_fixed_check
 from bot.core.outbound import Outbound, payload
 from bot.core.services import Services
@@ -133,8 +133,9 @@ def _still_working(uow: UnitOfWork, services: Services, concern: Concern, days: 
     body = payload(
         texts(lang, "job-reminder", days=days)
         + "\n\n"
-        + staff_summary(uow, services, concern, heading="forward-heading"),
+        + staff_summary(uow, services, concern, heading="job-concern-summary"),
         ticket=ticket,
+        actions=staff_actions(services, concern),
     )
     for target in services.directory.forward_targets(concern.department_id, None):
         out.to_address(
@@ -170,8 +171,9 @@ def _escalation_batch(uow: UnitOfWork, services: Services, after: Cursor) -> Bat
                 department=department.name if department else texts(lang, "triage-name"),
             )
             + "\n\n"
-            + staff_summary(uow, services, concern, heading="forward-heading"),
+            + staff_summary(uow, services, concern, heading="job-concern-summary"),
             ticket=services.ticket(concern),
+            actions=staff_actions(services, concern),
         )
         out = Outbound(uow, services)
         for target in services.directory.admin_addresses():
