@@ -90,10 +90,21 @@ def keeping_up_chart(weeks: Sequence[ChartWeek], overdue: int, texts: ChartTexts
         axes.set_title(texts.title)
         axes.grid(axis="y", alpha=0.3)
         axes.spines[["top", "right"]].set_visible(False)
-        axes.legend(loc="upper center", bbox_to_anchor=(0.5, -0.1), ncol=5, frameon=False)
+        handles, labels = axes.get_legend_handles_labels()
+        wanted = [texts.new, texts.fixed, texts.closed, texts.backlog, texts.overdue]
+        order = sorted(range(len(labels)), key=lambda i: wanted.index(labels[i]))
+        axes.legend(
+            [handles[i] for i in order],
+            [labels[i] for i in order],
+            loc="upper center",
+            bbox_to_anchor=(0.5, -0.09),
+            ncol=3,
+            frameon=False,
+            fontsize=9,
+        )
         figure.tight_layout()
         buffer = io.BytesIO()
-        figure.savefig(buffer, format="png")
+        figure.savefig(buffer, format="png", bbox_inches="tight")
         return buffer.getvalue()
     finally:
         plt.close(figure)
