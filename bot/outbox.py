@@ -253,6 +253,8 @@ class OutboxDispatcher:
             if row is None or row.sent_at is not None:
                 return
             row.sent_at, row.claimed_until = self.services.clock(), None
+            if row.kind == "farewell":  # the last message to a person who erased their data
+                row.address, row.payload = "erased", {"erased": True}
             if row.kind == "forward" and row.concern_id is not None:
                 concern = uow.concerns.get(row.concern_id)
                 if concern is not None:

@@ -102,7 +102,9 @@ def render(services: Services, scope: Scope, fig: Figures, lang: str) -> str:
                 destination=f.destination,
                 since=f.since.astimezone(tz).strftime("%d.%m. %H:%M"),
                 attempts=f.attempts,
-                state=texts(lang, "digest-failed-gave-up" if f.gave_up else "digest-failed-retrying"),
+                state=texts(
+                    lang, "digest-failed-gave-up" if f.gave_up else "digest-failed-retrying"
+                ),
             )
             for f in fig.failed_forwards
         ]

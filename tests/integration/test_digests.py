@@ -93,7 +93,9 @@ def test_preview_prints_without_sending(harness: Harness, clock: FakeClock) -> N
 
 def test_the_chart_is_a_png() -> None:
     weeks = [ChartWeek(f"KW {n}", n % 3, n % 2, 1, 10 - n % 4) for n in range(42, 50)]
-    words = ChartTexts("Schaffen wir es?", "neu", "behoben", "geschlossen", "offen", "2", "Anliegen")
+    words = ChartTexts(
+        "Schaffen wir es?", "neu", "behoben", "geschlossen", "offen", "2", "Anliegen"
+    )
     png = keeping_up_chart(weeks, 2, words)
     assert png.startswith(b"\x89PNG\r\n\x1a\n") and len(png) > 5000
 
