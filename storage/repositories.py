@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, and_, delete, false, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from storage.models import (
     AdminLog,
@@ -467,6 +467,43 @@ class ErasureRepository(_Repository):
                 ~last_message,
             )
         ).all()
+
+
+class DeliveryWatchRepository(_Repository):
+    """Destinations that stopped taking messages (for the admins' alert)."""
+
+    def failing_destinations(self) -> list[tuple[str, datetime | None, datetime, int, str]]:
+        """Per staff destination with undelivered, already failed messages since its last
+        successful delivery: (destination, last delivery, oldest failing message's creation,
+        how many wait, the newest error)."""
+        ok = aliased(OutboxMessage)
+        last_ok = (
+            select(func.max(ok.sent_at))
+            .where(ok.destination == OutboxMessage.destination)
+            .scalar_subquery()
+        )
+        failing = (
+            select(
+                OutboxMessage.destination,
+                last_ok.label("last_ok"),
+                func.min(OutboxMessage.created_at),
+                func.count(OutboxMessage.id),
+                func.max(OutboxMessage.id),
+            )
+            .where(
+                OutboxMessage.destination.is_not(None),
+                OutboxMessage.sent_at.is_(None),
+                OutboxMessage.attempts > 0,
+                or_(last_ok.is_(None), OutboxMessage.created_at >= last_ok),
+            )
+            .group_by(OutboxMessage.destination)
+        )
+        result = []
+        for destination, last, oldest, count, newest_id in self.session.execute(failing).all():
+            newest = self.session.get(OutboxMessage, newest_id)
+            error = (newest.last_error if newest else None) or ""
+            result.append((str(destination), last, oldest, int(count), error))
+        return result
 
 
 class LogRepository(_Repository):
