@@ -506,6 +506,65 @@ class DeliveryWatchRepository(_Repository):
         return result
 
 
+class PersonalDataRepository(_Repository):
+    """Everything stored about one resident, for their /mydata export."""
+
+    def reported(self, resident_id: int) -> Sequence[Concern]:
+        return self.session.scalars(
+            select(Concern).where(Concern.resident_id == resident_id).order_by(Concern.id)
+        ).all()
+
+    def follows(self, resident_id: int) -> Sequence[tuple[Follower, Concern]]:
+        rows = self.session.execute(
+            select(Follower, Concern)
+            .join(Concern, Concern.id == Follower.concern_id)
+            .where(Follower.resident_id == resident_id)
+            .order_by(Follower.id)
+        ).all()
+        return [(follower, concern) for follower, concern in rows]
+
+    def subscriptions(self, resident_id: int) -> Sequence[Subscription]:
+        return self.session.scalars(
+            select(Subscription)
+            .where(Subscription.resident_id == resident_id)
+            .order_by(Subscription.id)
+        ).all()
+
+    def photos_sent(self, resident_id: int) -> Sequence[Photo]:
+        return self.session.scalars(
+            select(Photo).where(Photo.resident_id == resident_id).order_by(Photo.id)
+        ).all()
+
+    def messages_to(self, resident_id: int, channel: str, address: str) -> Sequence[OutboxMessage]:
+        return self.session.scalars(
+            select(OutboxMessage)
+            .where(
+                or_(
+                    OutboxMessage.resident_id == resident_id,
+                    and_(OutboxMessage.channel == channel, OutboxMessage.address == address),
+                )
+            )
+            .order_by(OutboxMessage.id)
+        ).all()
+
+    def conversation(self, channel: str, chat: str) -> Conversation | None:
+        return self.session.scalar(
+            select(Conversation).where(Conversation.channel == channel, Conversation.chat == chat)
+        )
+
+    def log_about(self, pseudonym: str) -> Sequence[AdminLog]:
+        return self.session.scalars(
+            select(AdminLog)
+            .where(
+                or_(
+                    and_(AdminLog.object_type == "resident", AdminLog.object_id == pseudonym),
+                    AdminLog.actor == f"resident:{pseudonym}",
+                )
+            )
+            .order_by(AdminLog.id)
+        ).all()
+
+
 class LogRepository(_Repository):
     def add(
         self,

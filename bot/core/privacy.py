@@ -1,4 +1,5 @@
-"""A resident's own data (DSGVO/GDPR): /mydata exports it, /delete erases it.
+"""A resident's own data (DSGVO/GDPR): /mydata shows and exports it (bot.core.data_export),
+/delete erases it.
 
 Erasing keeps the concerns — the city's work is not lost — but without anything that points to
 the person or reaches them: account id, chat address, conversation and every message sent to
@@ -7,12 +8,12 @@ them are erased, the reporter link, follows and subscriptions removed.
 
 from __future__ import annotations
 
-import json
 import re
 from datetime import datetime
-from typing import Any
+from zoneinfo import ZoneInfo
 
 from bot.core.commands import CommandSpec, ParsedCommand
+from bot.core.data_export import EXPORT_NAME, export_document, summary
 from bot.core.directory import Address
 from bot.core.messages import Choice
 from bot.core.outbound import Outbound, payload
@@ -25,48 +26,20 @@ STEP = "delete_confirm"
 YES, NO = "delete-yes", "delete-no"
 
 
-def export(turn: Turn, resident: Resident) -> dict[str, Any]:
-    """Everything stored about this resident, as plain data."""
-    services, uow = turn.services, turn.uow
-    own: list[dict[str, Any]] = []
-    followed: list[dict[str, Any]] = []
-    for concern in uow.concerns.of_resident(resident.id, limit=1000):
-        item: dict[str, Any] = {
-            "ticket": services.ticket(concern),
-            "created_at": concern.created_at.isoformat(),
-            "category": concern.category,
-            "state": concern.state,
-        }
-        if concern.resident_id == resident.id:
-            item |= {
-                "text": concern.text,
-                "address": concern.address,
-                "location": [concern.lat, concern.lon] if concern.lat is not None else None,
-                "photos": len(uow.concerns.photos_of(concern.id)),
-                "updates": [
-                    {"at": u.created_at.isoformat(), "kind": u.kind, "text": u.text}
-                    for u in concern.updates
-                    if u.visible_to_resident
-                ],
-            }
-            own.append(item)
-        else:
-            followed.append(item)
-    return {
-        "pseudonym": resident.pseudonym,
-        "channel": resident.channel,
-        "language": resident.language,
-        "since": resident.created_at.isoformat(),
-        "concerns": own,
-        "following": followed,
-        "subscriptions": uow.subscriptions.of_resident(resident.id),
-    }
-
-
 def mydata(turn: Turn, _cmd: ParsedCommand) -> None:
-    assert turn.resident is not None
-    data = json.dumps(export(turn, turn.resident), ensure_ascii=False, indent=1)
-    turn.reply("mydata", data=data)
+    """A readable summary in the chat, and every stored field as a JSON file with it."""
+    resident = turn.resident
+    assert resident is not None
+    zone = ZoneInfo(turn.services.settings.city.timezone)
+    turn.reply_text(
+        turn.text(
+            "mydata-summary",
+            now=turn.now.astimezone(zone).strftime("%d.%m.%Y %H:%M"),
+            summary=summary(turn, resident),
+            file=EXPORT_NAME,
+        ),
+        document=export_document(turn, resident),
+    )
 
 
 def delete(turn: Turn, _cmd: ParsedCommand) -> None:
