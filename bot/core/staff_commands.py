@@ -214,11 +214,25 @@ def _change(
             target=state_word(turn.services, turn.language, target.value),
             options=_state_options(st, concern),
         ) from None
-    turn.reply(
-        "staff-status-done",
-        ticket=ticket,
-        state=concern_state(turn.services, turn.language, concern),
+    turn.reply_text(
+        turn.text(
+            "staff-status-done",
+            ticket=ticket,
+            state=concern_state(turn.services, turn.language, concern),
+        )
+        + _news_waits(st)
     )
+
+
+def _news_waits(st: StaffTurn) -> str:
+    """Status news and replies to residents wait out the quiet hours: staff are told when it
+    goes out, so "the reporter is informed" is true."""
+    turn = st.turn
+    due = turn.services.after_quiet_hours(turn.now)
+    if due <= turn.now:
+        return ""
+    local = due.astimezone(_tz(turn)).strftime("%H:%M")
+    return turn.text("staff-news-waits", time=local)
 
 
 def _state_options(st: StaffTurn, concern: Concern) -> str:
@@ -275,7 +289,8 @@ def _reply(st: StaffTurn, cmd: ParsedCommand) -> None:
     concern, text = _split(cmd, "usage-reply", st)
     concerns.staff_reply(st.turn.uow, st.turn.services, concern, author=st.author, text=text)
     _log(st, "reply", concern, text)
-    st.turn.reply("staff-reply-done", ticket=st.turn.services.ticket(concern))
+    done = st.turn.text("staff-reply-done", ticket=st.turn.services.ticket(concern))
+    st.turn.reply_text(done + _news_waits(st))
 
 
 def _assign(st: StaffTurn, cmd: ParsedCommand) -> None:
