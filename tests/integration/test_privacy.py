@@ -101,6 +101,6 @@ def test_mydata_reads_well_on_a_phone_and_the_file_has_every_stored_field(
     assert data["concerns"][0]["created_at"] == "2026-11-24T11:00:00+01:00"
     states = [u["to_state"] for u in data["concerns"][0]["updates"]]
     assert states[-1] == "in_progress"
-    assert any("Wir kommen Donnerstag." == u["text"] for u in data["concerns"][0]["updates"])
+    assert any(u["text"] == "Wir kommen Donnerstag." for u in data["concerns"][0]["updates"])
     assert any(ticket in (m["text"] or "") for m in data["messages_to_you"])
     assert data["conversation"]["step"] == "idle"
