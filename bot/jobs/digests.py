@@ -183,6 +183,14 @@ def send_weekly_digests(services: Services, uow_factory: UnitOfWorkFactory) -> i
 
 
 def chart_png(services: Services, fig: Figures, lang: str) -> bytes:
+    weeks, words = chart_content(services, fig, lang)
+    return keeping_up_chart(weeks, fig.overdue, words)
+
+
+def chart_content(
+    services: Services, fig: Figures, lang: str
+) -> tuple[list[ChartWeek], ChartTexts]:
+    """The chart's weeks and every word on it, in the recipient's language."""
     texts = services.texts
     weeks = [
         ChartWeek(
@@ -203,7 +211,7 @@ def chart_png(services: Services, fig: Figures, lang: str) -> bytes:
         overdue=texts(lang, "chart-overdue", count=fig.overdue),
         axis=texts(lang, "chart-axis"),
     )
-    return keeping_up_chart(weeks, fig.overdue, words)
+    return weeks, words
 
 
 def _chart(uow: UnitOfWork, services: Services, fig: Figures, lang: str) -> int | None:

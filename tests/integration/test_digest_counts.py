@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.jobs.digests import Scope, figures, send_weekly_digests
+from bot.jobs.digests import Scope, chart_content, figures, send_weekly_digests
 from bot.jobs.status import run_status_jobs
 from tests.conftest import Harness
 from tests.fakes import FakeClock
@@ -90,3 +90,18 @@ def test_digest_counts_fixed_closed_rejected_reopened_and_chased_each_honestly(
     assert f"{tickets['chased']} – 20 Tage" in oldest and "überfällig" in oldest
     assert f"{tickets['reopened']}" in oldest and "wieder geöffnet" in oldest
     assert "weitergeleitet" not in oldest.split(tickets["reopened"])[1].split("\n")[0]
+
+
+def test_the_chart_has_calendar_weeks_and_the_recipients_language(
+    harness: Harness, clock: FakeClock
+) -> None:
+    _department_week(harness, clock)  # read on Monday 14 December 2026 (KW 51)
+    with harness.app.uow_factory() as uow:
+        fig = figures(uow, harness.app.services, Scope("department", "abfall"), clock())
+    weeks, words = chart_content(harness.app.services, fig, "de")
+    assert [w.label for w in weeks] == [f"KW {n}" for n in range(43, 51)]  # last: last week
+    # Days 0 and 5 are in KW 48 (three reported), day 14 in KW 50 (four).
+    assert [w.new for w in weeks][-3:] == [3, 0, 4] and weeks[-1].backlog == 4
+    assert words.overdue == "davon heute überfällig: 1" and words.axis == "Anliegen"
+    weeks, words = chart_content(harness.app.services, fig, "en")
+    assert weeks[-1].label == "CW 50" and words.title.startswith("Are we keeping up?")
