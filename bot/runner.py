@@ -107,6 +107,10 @@ async def run_bot(settings: Settings, stdin: TextIO = sys.stdin, out: TextIO = s
 
         operations = OperationsServer(settings.operations, app.metrics, app.outbox_probe)
         await operations.start()
+    from bot.destinations.listeners import CityListeners
+
+    city = CityListeners(app)  # the public API and the e-mail reply reader, where configured
+    await city.start()
     for channel in channels:
         await channel.start()
     scheduler.start()
@@ -141,6 +145,7 @@ async def run_bot(settings: Settings, stdin: TextIO = sys.stdin, out: TextIO = s
         except TimeoutError:
             outbox.cancel()
         await dispatcher.drain()
+        await city.stop()
         if operations is not None:
             await operations.stop()
         app.close()
