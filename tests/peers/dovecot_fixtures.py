@@ -10,6 +10,7 @@ import pwd
 import shutil
 import socket
 import subprocess
+import tempfile
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -110,11 +111,14 @@ service anvil {{
 
 
 @pytest.fixture
-def dovecot(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Dovecot]:
+def dovecot() -> Iterator[Dovecot]:
     binary = _binary()
     if binary is None:
         skip_or_fail("Dovecot is needed (tests/peers/setup_dovecot.sh installs dovecot-imapd)")
-    root = tmp_path_factory.mktemp("dovecot")
+    # Not under pytest's tmp dir: that is private to the test user, and Dovecot's own users
+    # (auth, mail) must reach the user file and the mail directory.
+    root = Path(tempfile.mkdtemp(prefix="lotse-dovecot-"))
+    root.chmod(0o755)
     (root / "mail").mkdir()
     (root / "run").mkdir()
     port = _free_port()
@@ -153,3 +157,4 @@ def dovecot(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Dovecot]:
             process.wait()
         if process.stdout:
             process.stdout.close()
+        shutil.rmtree(root, ignore_errors=True)
