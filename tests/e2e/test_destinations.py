@@ -437,3 +437,64 @@ def test_one_concern_to_four_destinations_each_exactly_once_despite_an_outage(  
     assert len([m for m in received if ticket in m["Subject"]]) == 1
     assert len(_Open311.posts) == 1
     assert len([m for m in harness.room("abfall") if ticket in m.text]) == 1
+
+
+def test_message_ids_are_stable_per_message_and_differ_between_installations() -> None:
+    from bot.core.messages import OutMessage
+    from bot.destinations.email import message_id
+
+    forward = OutMessage(
+        id=1,
+        key="forward:7:abfall:email:abfall@stadt.example",
+        channel="email",
+        address="abfall@stadt.example",
+        text="Neues Anliegen",
+        kind="forward",
+        extra={"ticket": "AC-2026-00007", "concern_id": "7", "category_name": "Müll"},
+    )
+    settings = EmailSettings(sender="lotse@aachen.example")
+    here = EmailSender(settings, "Aachen", installation="install-a")
+    again = EmailSender(settings, "Aachen", installation="install-a")  # after a restart
+    there = EmailSender(settings, "Aachen", installation="install-b")  # another installation
+    first = here.build(forward)["Message-ID"]
+    assert first == again.build(forward)["Message-ID"]
+    assert first != there.build(forward)["Message-ID"]
+    assert first.startswith("<lotse.7.") and first.endswith("@aachen.example>")
+    assert first == message_id(forward.key, "lotse@aachen.example", "install-a", 7)
+
+
+def test_a_photo_added_later_goes_out_as_an_addition_with_the_attachment(  # type: ignore[no-untyped-def]
+    settings, database_url, clock, smtp_server, monkeypatch
+) -> None:
+    port, cert, received, _logins = smtp_server
+    monkeypatch.setenv("LOTSE_SMTP_PASSWORD", "geheim")
+    custom = _with_destination(settings, EmailDestination(type="email", to="abfall@stadt.example"))
+    app = build_app(
+        custom,
+        classifier=KeywordClassifier(),
+        clock=clock,
+        database_url=database_url,
+        upgrade_schema=True,
+    )
+    try:
+        sender = EmailSender(
+            EmailSettings(host="127.0.0.1", port=port, username="lotse"),
+            "Aachen",
+            context=ssl.create_default_context(cafile=str(cert)),
+        )
+        harness = Harness(app)
+        harness.dispatcher = app.attach_senders([harness.console, harness.telegram, sender])
+        ticket = harness.report("ida", "Sperrmüll an der Jülicher Straße 21")
+        said = harness.say("ida", photo=PNG)[-1].text
+        assert said == f"Das Foto ist bei {ticket} ergänzt und geht an die zuständige Stelle."
+    finally:
+        app.close()
+    subjects = [m["Subject"] for m in received]
+    assert "None" not in " ".join(subjects)
+    addition = next(
+        m for m in received if m["Subject"] == f"[{ticket}] Nachtrag zum Anliegen: Foto"
+    )
+    attachments = list(addition.iter_attachments())
+    assert len(attachments) == 1 and attachments[0].get_content() == PNG
+    first = next(m for m in received if "Neues Anliegen" in m["Subject"])
+    assert addition["Message-ID"] != first["Message-ID"]
