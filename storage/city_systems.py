@@ -68,7 +68,7 @@ class CitySystems:
             )
             .order_by(Update.id)
         ).all()
-        return {concern_id: text for concern_id, text in rows}
+        return {concern_id: text for concern_id, text in rows if text is not None}
 
     def photo_by_token(self, token: str) -> Photo | None:
         """A photo the public may see: attached to a concern that is not hidden."""
