@@ -71,13 +71,14 @@ def send_after_ticket(turn: Turn, concern: Concern, photo: Photo) -> None:
     staff_text = services.texts(services.staff_language, "forward-photo-added", ticket=ticket)
     city = CitySystems(uow.session)
     first = uow.concerns.photos_of(concern.id)[0].id == photo.id
-    missed = False
+    missed = reached = False
     for target in services.directory.forward_targets(concern.department_id, concern.quarter_id):
         if target.channel == "open311":
             pending = city.external_ref(concern.id, f"open311:{target.address}") is None
             if not (pending and first and services.settings.public_api.enabled):
                 missed = True
             continue
+        reached = True
         turn.out.to_address(
             target,
             f"photo:{photo.id}:{target.key}",
@@ -94,12 +95,13 @@ def send_after_ticket(turn: Turn, concern: Concern, photo: Photo) -> None:
         )
     if missed:
         department = services.directory.departments.get(concern.department_id or "")
-        turn.reply(
+        text = turn.text(
             "photo-added-not-to-reporting-system",
             ticket=ticket,
-            department=department.name
-            if department
-            else services.texts(turn.language, "triage-name"),
+            department=department.name if department else turn.text("triage-name"),
         )
+        if reached:
+            text += " " + turn.text("photo-added-to-the-others")
+        turn.reply_text(text)
     else:
         turn.reply("intake-photo-added", ticket=ticket)
