@@ -217,3 +217,25 @@ def test_unknown_paths_and_formats_answer_in_the_error_shape(world) -> None:  # 
     missing = get(api + "/requests/AC-2026-99999.json")
     assert missing.status_code == 404 and missing.json()[0]["code"] == 404
     assert get(api + "/requests/%00.json").status_code == 400
+
+
+def test_another_jurisdiction_is_not_found(settings, database_url, clock) -> None:  # type: ignore[no-untyped-def]
+    public = settings.public_api.model_copy(
+        update={"enabled": True, "port": free_port(), "jurisdiction_id": "aachen.de"}
+    )
+    app = build_app(
+        settings.model_copy(update={"public_api": public}),
+        classifier=KeywordClassifier(),
+        clock=clock,
+        database_url=database_url,
+        upgrade_schema=True,
+    )
+    try:
+        with public_api(app) as base:
+            api = base + "/open311/v2"
+            assert get(api + "/services.json", jurisdiction_id="aachen.de").status_code == 200
+            assert get(api + "/requests.json").status_code == 200  # optional parameter
+            other = get(api + "/requests.json", jurisdiction_id="koeln.de")
+            assert other.status_code == 404 and other.json()[0]["code"] == 404
+    finally:
+        app.close()
