@@ -30,6 +30,7 @@ from bot.outbox import DeliveryError, PermanentDeliveryError
 
 log = logging.getLogger(__name__)
 
+_TICKET = re.compile(r"\b[A-Z]{1,6}-\d{4}-\d{5,9}\b")
 _OUR_ID = re.compile(r"<lotse\.(\d+)\.([0-9a-f]{32})@[^>]+>")
 # A closing paragraph of chat command hints ("Befehle: /zeige … · /status …"): staff in chat
 # rooms use them, a department reached by e-mail cannot.
@@ -99,6 +100,11 @@ class EmailSender:
         category = message.extra.get("category_name")
         if message.extra.get("addition") == "photo" and ticket:
             return self._t("email-subject-photo", ticket=ticket)
+        if message.kind == "reply" and not ticket:
+            # The core's answer to a department's e-mail reply ("AC-… ist jetzt: erledigt").
+            named = _TICKET.search(message.text)
+            if named:
+                return self._t("email-subject-answer", ticket=named.group(0))
         if message.kind == "forward" and ticket:
             if category:
                 return self._t("email-subject-forward", ticket=ticket, category=category)

@@ -120,8 +120,11 @@ def test_a_reply_erledigt_becomes_the_residents_news(world) -> None:  # type: ig
     news = harness.console.to("resident:ben")[-1].text
     assert news.startswith(f"Neuer Stand zu {ticket}: erledigt")
     assert "Loch verfüllt" in news
-    confirmation = [m for m in received if m["To"] == DEPARTMENT and "erledigt" in str(m)]
-    assert confirmation  # the department hears by mail that it was recorded
+    confirmation = [
+        m for m in received if m["Subject"] == f"[{ticket}] Quartierslotse: Ihre Antwort"
+    ]
+    assert len(confirmation) == 1 and confirmation[0]["To"] == DEPARTMENT
+    assert "erledigt" in confirmation[0].get_body(("plain",)).get_content()  # recorded, and said
     assert reader.poll_once() == 0 and dovecot.unseen() == 0  # read once, flagged seen
     with harness.app.uow_factory() as uow:
         concern = uow.concerns.get(int(ticket.rsplit("-", 1)[1]))
