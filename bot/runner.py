@@ -134,6 +134,7 @@ async def run_bot(settings: Settings, stdin: TextIO = sys.stdin, out: TextIO = s
         # Graceful: stop receiving first, then let the dispatcher deliver what is due.
         for channel in channels:
             await channel.stop()
+        await city.stop()  # stops reading replies too; what they queued is delivered below
         scheduler.shutdown(wait=False)
         for task in tasks:
             task.cancel()
@@ -145,7 +146,6 @@ async def run_bot(settings: Settings, stdin: TextIO = sys.stdin, out: TextIO = s
         except TimeoutError:
             outbox.cancel()
         await dispatcher.drain()
-        await city.stop()
         if operations is not None:
             await operations.stop()
         app.close()
