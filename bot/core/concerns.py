@@ -198,8 +198,10 @@ def change_status(
     author: str,
     note: str | None = None,
     reason: CloseReason | None = None,
+    words: str | None = None,
 ) -> None:
-    """Move a concern along the transition table and tell the reporter and followers."""
+    """Move a concern along the transition table and tell the reporter and followers (in
+    `words`, a message id, where the usual status words would say more than is known)."""
     current = State(concern.state)
     check_transition(current, target, actor, reason)
     now = services.clock()
@@ -230,17 +232,19 @@ def change_status(
             reason=note,
             now=now,
         )
-    tell_residents(uow, services, concern, update)
+    tell_residents(uow, services, concern, update, words)
 
 
-def tell_residents(uow: UnitOfWork, services: Services, concern: Concern, update: Update) -> None:
+def tell_residents(
+    uow: UnitOfWork, services: Services, concern: Concern, update: Update, words: str | None = None
+) -> None:
     """Queue the visible update for the reporter and every follower, once each."""
     out = Outbound(uow, services)
     recipients = [concern.resident] if concern.resident else []
     recipients += [r for r in uow.concerns.followers(concern.id) if r not in recipients]
     for resident in recipients:
         lang = resident.language
-        words = status_words(services, concern, lang)
+        status = services.texts(lang, words) if words else status_words(services, concern, lang)
         note = services.texts(lang, "status-note", note=update.text) if update.text else ""
         out.to_resident(
             resident,
@@ -249,7 +253,7 @@ def tell_residents(uow: UnitOfWork, services: Services, concern: Concern, update
             quiet=True,
             concern=concern,
             ticket=services.ticket(concern),
-            status=words,
+            status=status,
             note=note,
         )
 
