@@ -61,7 +61,10 @@ def load_shipped_classifier(settings: Settings) -> ClassifierPort:
 def category_names() -> dict[str, CategoryName]:
     from nlp import load_taxonomy
 
-    return {c.id: CategoryName(c.id, c.de, c.en) for c in load_taxonomy()}
+    return {
+        c.id: CategoryName(c.id, c.de, c.en, tuple(sorted(c.names.items())))
+        for c in load_taxonomy()
+    }
 
 
 def build_app(

@@ -32,9 +32,13 @@ class CategoryName:
     id: str
     de: str
     en: str
+    # Names in further languages (nlp/taxonomy.toml: tr, ar, ru, uk, pl); German otherwise.
+    others: tuple[tuple[str, str], ...] = ()
 
-    def name(self, lang: str) -> str:
-        return self.en if lang == "en" else self.de
+    def name(self, lang: str | None) -> str:
+        if lang == "en":
+            return self.en
+        return dict(self.others).get(lang or "de", self.de)
 
 
 @dataclass
