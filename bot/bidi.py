@@ -48,8 +48,15 @@ def shape_rtl_template(template: str) -> str:
         core = found.rstrip(_TRAILING)
         return f"{LRI}{core}{PDI}{found[len(core) :]}"
 
-    lines = [_RUN.sub(run, line) for line in template.split("\n")]
-    return "\n".join(f"{RLM}{line}" if line.strip() else line for line in lines)
+    return lead_lines_rtl("\n".join(_RUN.sub(run, line) for line in template.split("\n")))
+
+
+def lead_lines_rtl(text: str) -> str:
+    """Every non-empty line starts with an RLM (also lines a multi-line value brought in)."""
+    return "\n".join(
+        f"{RLM}{line}" if line.strip() and not line.startswith(RLM) else line
+        for line in text.split("\n")
+    )
 
 
 def strip_controls(text: str) -> str:

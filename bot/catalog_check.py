@@ -42,7 +42,9 @@ def _messages(path: Path, lang: str) -> dict[str, str]:
         return {str(m.id): str(m.string or "") for m in read_po(po, locale=lang) if m.id}
 
 
-def problems(locale_dir: Path = LOCALE_DIR, languages: tuple[str, ...] = LANGUAGES) -> list[Problem]:
+def problems(
+    locale_dir: Path = LOCALE_DIR, languages: tuple[str, ...] = LANGUAGES
+) -> list[Problem]:
     """Everything that keeps a language's catalogs from matching the German ones."""
     found: list[Problem] = []
     for source in sorted((locale_dir / SOURCE / "LC_MESSAGES").glob("*.po")):

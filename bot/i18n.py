@@ -96,7 +96,8 @@ class Texts:
             key: bidi.isolate(str(value)) if rtl or bidi.has_rtl(str(value)) else value
             for key, value in params.items()
         }
-        return string.Formatter().vformat(text, (), _Params(values))
+        text = string.Formatter().vformat(text, (), _Params(values))
+        return bidi.lead_lines_rtl(text) if rtl else text
 
     def has(self, lang: str, message_id: str) -> bool:
         return self._catalogs[lang].gettext(message_id) != message_id

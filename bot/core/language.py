@@ -8,6 +8,7 @@ the city's default. The bot says once per language, in that language, how to cha
 from __future__ import annotations
 
 import tomllib
+import unicodedata
 from dataclasses import replace
 from importlib import resources
 
@@ -44,6 +45,25 @@ def long_enough(text: str) -> bool:
     return sum(c.isalpha() for c in text) >= MIN_LETTERS and len(text.split()) >= MIN_WORDS
 
 
+# The script each language is written in: a detected language must fit the letters it was
+# detected from (a detector that falls back to German on an Arabic text is not sure of it).
+_SCRIPT = {"ar": "ARABIC", "ru": "CYRILLIC", "uk": "CYRILLIC"}
+
+
+def written_in_script_of(text: str, lang: str) -> bool:
+    """Most letters of `text` are of the script `lang` is written in (Latin by default)."""
+    # Capitalised Latin words in another script's text are names (streets, "Sperrmüll").
+    words = text.split()
+    if any(
+        not unicodedata.name(c, "").startswith("LATIN") for w in words for c in w if c.isalpha()
+    ):
+        words = [w for w in words if not (w[:1].isupper() and w[:1].isascii())]
+    letters = [c for w in words for c in w if c.isalpha()]
+    script = _SCRIPT.get(lang, "LATIN")
+    fitting = sum(unicodedata.name(c, "").startswith(script) for c in letters)
+    return fitting * 2 > len(letters)
+
+
 def settle(turn: Turn, resident: Resident) -> None:
     """Before a resident's message is handled: adopt the language of their first message that
     is long enough to tell, unless they chose one. A later message does not switch it back."""
@@ -56,10 +76,16 @@ def settle(turn: Turn, resident: Resident) -> None:
         or not long_enough(text)
     ):
         return
-    detected = turn.services.classifier.classify(text).language
-    if detected in turn.services.texts.languages:
+    detect = turn.services.detect_language
+    # With the resident's language as the fallback, a text that does not tell keeps it.
+    detected = detect(text, resident.language) if detect else _classified_language(turn, text)
+    if detected in turn.services.texts.languages and written_in_script_of(text, detected):
         resident.language, resident.language_detected = detected, True
         turn.language = detected
+
+
+def _classified_language(turn: Turn, text: str) -> str:
+    return turn.services.classifier.classify(text).language
 
 
 def announce(turn: Turn, resident: Resident) -> bool:
