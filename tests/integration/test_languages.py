@@ -134,7 +134,7 @@ def test_a_staff_note_and_a_reply_reach_a_turkish_resident_with_a_line_on_their_
     harness.say("mueller", f"/status {ticket} in_arbeit Wird am Freitag abgeholt", staff=True)
     news = harness.console.to("resident:can")[-1].text
     assert f"{ticket} için yeni durum: işlemde" in news and "Wird am Freitag abgeholt" in news
-    assert "Belediye çalışanları şu dilde yazıyor: Almanca" in news
+    assert "Belediye çalışanları Almanca yazıyor" in news
     harness.say("mueller", f"/antwort {ticket} Danke für den Hinweis!", staff=True)
     reply = harness.console.to("resident:can")[-1].text
     assert "sorumlu birimden mesaj" in reply and "Danke für den Hinweis!" in reply
