@@ -58,10 +58,19 @@ def load_shipped_classifier(settings: Settings) -> ClassifierPort:
     return load_classifier(settings.nlp.model_dir, settings.nlp.gazetteer)
 
 
+def detect_language(text: str, fallback: str | None) -> str:
+    from nlp.language import detect_language as detect
+
+    return detect(text, fallback or "de")
+
+
 def category_names() -> dict[str, CategoryName]:
     from nlp import load_taxonomy
 
-    return {c.id: CategoryName(c.id, c.de, c.en) for c in load_taxonomy()}
+    return {
+        c.id: CategoryName(c.id, c.de, c.en, tuple(sorted(c.names.items())))
+        for c in load_taxonomy()
+    }
 
 
 def build_app(
@@ -87,6 +96,7 @@ def build_app(
         classifier=MeteredClassifier(classifier or load_shipped_classifier(settings), metrics),
         categories=category_names(),
         clock=clock,
+        detect_language=detect_language,
     )
     uow_factory = partial(UnitOfWork, session_factory)
     # One worker: the core and the outbox bookkeeping run off the event loop, one at a time,

@@ -156,6 +156,9 @@ class StaffMember(_Model):
     role: Literal["staff", "admin"] = "staff"
     departments: list[str] = Field(default_factory=list)
     accounts: StaffAccounts = StaffAccounts()
+    # Languages a quarter manager speaks beside German (e.g. ["tr", "ar"]): concerns written in
+    # one of them get a copy to the rooms of the quarters this person manages.
+    languages: list[str] = Field(default_factory=list)
 
 
 class Admins(_Model):

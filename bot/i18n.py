@@ -3,8 +3,9 @@
 Each area of the bot keeps its own catalog file (messages.po for the dialogue, others for staff
 work, digests, ...); all files of a language are merged into one catalog at start.
 
-Message ids are symbolic ("intake-propose"); both German and English catalogs carry the words.
+Message ids are symbolic ("intake-propose"); every language's catalog carries the words.
 Catalogs are compiled in memory once at start, so no generated .mo files are kept in the tree.
+Right-to-left languages get their Latin runs and substituted values isolated (bot.bidi).
 """
 
 from __future__ import annotations
@@ -13,12 +14,19 @@ import io
 import string
 from pathlib import Path
 
+from babel.messages.catalog import Catalog
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import Translations
 
+from bot import bidi
+
 LOCALE_DIR = Path(__file__).with_name("locale")
-LANGUAGES = ("de", "en")
+# The languages the bot speaks with residents, in the order menus list them.
+LANGUAGES = ("de", "en", "tr", "ar", "ru", "uk", "pl")
+RTL_LANGUAGES = frozenset({"ar"})
+# Word lists for matching answers ("ja|jo|ok"): data, not display text, so never bidi-shaped.
+_WORD_LIST_PREFIX = "words-"
 
 
 class _Params(dict[str, object]):
@@ -26,26 +34,47 @@ class _Params(dict[str, object]):
         return "{" + key + "}"
 
 
+def load_catalog(locale_dir: Path, lang: str) -> Catalog | None:
+    """All .po files of a language merged into one Babel catalog; None when there are none."""
+    paths = sorted((locale_dir / lang / "LC_MESSAGES").glob("*.po"))
+    if not paths:
+        return None
+    merged = Catalog(locale=lang)
+    for path in paths:
+        with path.open("rb") as po:
+            for message in read_po(po, locale=lang):
+                if message.id:
+                    merged[message.id] = message
+    return merged
+
+
 class Texts:
     def __init__(self, default_language: str = "de", locale_dir: Path = LOCALE_DIR) -> None:
         self.default_language = default_language
         self._catalogs: dict[str, Translations] = {}
         for lang in LANGUAGES:
-            merged: Translations | None = None
-            for path in sorted((locale_dir / lang / "LC_MESSAGES").glob("*.po")):
-                with path.open("rb") as po:
-                    catalog = read_po(po, locale=lang)
-                buffer = io.BytesIO()
-                write_mo(buffer, catalog)
-                buffer.seek(0)
-                translations = Translations(fp=buffer)
-                if merged is None:
-                    merged = translations
-                else:
-                    merged.merge(translations)
-            if merged is None:
-                raise FileNotFoundError(f"no message catalog for {lang} in {locale_dir}")
-            self._catalogs[lang] = merged
+            catalog = load_catalog(locale_dir, lang)
+            if catalog is None:
+                continue  # a language without catalogs falls back to the default language
+            if lang in RTL_LANGUAGES:
+                for message in catalog:
+                    if (
+                        message.id
+                        and isinstance(message.string, str)
+                        and not str(message.id).startswith(_WORD_LIST_PREFIX)
+                    ):
+                        message.string = bidi.shape_rtl_template(message.string)
+            buffer = io.BytesIO()
+            write_mo(buffer, catalog)
+            buffer.seek(0)
+            self._catalogs[lang] = Translations(fp=buffer)
+        if default_language not in self._catalogs:
+            raise FileNotFoundError(f"no message catalog for {default_language} in {locale_dir}")
+
+    @property
+    def languages(self) -> tuple[str, ...]:
+        """The languages with a catalog, in menu order."""
+        return tuple(lang for lang in LANGUAGES if lang in self._catalogs)
 
     def language(self, wanted: str | None) -> str:
         """The catalog language for a client language such as 'de-AT' or 'en_GB'."""
@@ -56,10 +85,19 @@ class Texts:
         return self.default_language
 
     def __call__(self, lang: str | None, message_id: str, /, **params: object) -> str:
-        text = self._catalogs[self.language(lang)].gettext(message_id)
+        lang = self.language(lang)
+        text = self._catalogs[lang].gettext(message_id)
         if not params:
             return text
-        return string.Formatter().vformat(text, (), _Params(params))
+        rtl = lang in RTL_LANGUAGES
+        # Values keep their own direction: always in an RTL text; in an LTR text when they
+        # hold right-to-left letters (an Arabic report quoted to staff).
+        values = {
+            key: bidi.isolate(str(value)) if rtl or bidi.has_rtl(str(value)) else value
+            for key, value in params.items()
+        }
+        text = string.Formatter().vformat(text, (), _Params(values))
+        return bidi.lead_lines_rtl(text) if rtl else text
 
     def has(self, lang: str, message_id: str) -> bool:
         return self._catalogs[lang].gettext(message_id) != message_id

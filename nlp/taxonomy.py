@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 
@@ -14,12 +14,27 @@ class Category:
     de: str
     en: str
     about: str
+    # The name in further languages the bot speaks (tr, ar, ru, uk, pl), keyed by language.
+    names: dict[str, str] = field(default_factory=dict, compare=False, hash=False)
+
+
+# Keys of a [[category]] that are not a name in some language.
+_NOT_NAMES = {"id", "about", "example_department"}
 
 
 @cache
 def load_taxonomy() -> tuple[Category, ...]:
     raw = tomllib.loads(resources.files("nlp").joinpath("taxonomy.toml").read_text("utf-8"))
-    return tuple(Category(c["id"], c["de"], c["en"], c["about"]) for c in raw["category"])
+    return tuple(
+        Category(
+            c["id"],
+            c["de"],
+            c["en"],
+            c["about"],
+            {k: v for k, v in c.items() if k not in _NOT_NAMES and isinstance(v, str)},
+        )
+        for c in raw["category"]
+    )
 
 
 def category_ids() -> tuple[str, ...]:

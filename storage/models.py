@@ -65,6 +65,10 @@ class Resident(Base):
     address: Mapped[str] = mapped_column(String(255))  # where direct messages go
     language: Mapped[str | None] = mapped_column(String(8))
     language_chosen: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Found in their first message long enough to tell (then the chat app's language no longer
+    # decides), and the language in which they were last told how to change it.
+    language_detected: Mapped[bool] = mapped_column(Boolean, default=False)
+    language_told: Mapped[str | None] = mapped_column(String(8))
     created_at: Mapped[datetime]
     banned_until: Mapped[datetime | None]
     unreachable: Mapped[bool] = mapped_column(Boolean, default=False)

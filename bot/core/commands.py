@@ -7,7 +7,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-_COMMAND = re.compile(r"^/([A-Za-z_äöüÄÖÜß]{1,32})(?:@\S+)?(?:\s+(.*))?$", re.DOTALL)
+# A command name is letters of any script (residents type /dil, /язык, /لغة) and underscores.
+_COMMAND = re.compile(r"^/((?:[^\W\d]|_){1,32})(?:@\S+)?(?:\s+(.*))?$", re.DOTALL)
 
 
 @dataclass(frozen=True)

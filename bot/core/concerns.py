@@ -47,7 +47,7 @@ def submit(uow: UnitOfWork, services: Services, resident: Resident, draft: Draft
             resident_id=resident.id,
             channel=resident.channel,
             text=draft.text,
-            language=draft.language,
+            language=resident.language or draft.language,
             category=draft.category,
             category_score=draft.score,
             department_id=department.id if department else None,
@@ -102,7 +102,34 @@ def forward(uow: UnitOfWork, services: Services, concern: Concern) -> list[Addre
             concern=concern,
             destination=target.key,
         )
+    _copy_to_speakers(out, services, concern, body, targets)
     return targets
+
+
+def _copy_to_speakers(
+    out: Outbound,
+    services: Services,
+    concern: Concern,
+    body: dict[str, Any],
+    targets: list[Address],
+) -> None:
+    """A copy for quarter managers who speak the resident's language (config: languages)."""
+    if concern.language == services.staff_language:
+        return
+    for target in services.directory.language_copies(concern.language, targets):
+        out.to_address(
+            target,
+            f"copy:{concern.id}:{concern.language}:{target.key}",
+            {
+                **body,
+                "text": services.texts(services.staff_language, "language-copy-heading")
+                + "\n"
+                + body["text"],
+            },
+            kind="copy",
+            concern=concern,
+            destination=target.key,
+        )
 
 
 def forward_body(
@@ -153,7 +180,7 @@ def staff_summary(uow: UnitOfWork, services: Services, concern: Concern, heading
     place = concern.address or (
         f"{concern.lat:.5f}, {concern.lon:.5f}" if concern.lat is not None else None
     )
-    return texts(
+    summary = texts(
         lang,
         heading,
         ticket=services.ticket(concern),
@@ -165,6 +192,18 @@ def staff_summary(uow: UnitOfWork, services: Services, concern: Concern, heading
         state=concern_state(services, lang, concern),
         followers=uow.concerns.follower_count(concern.id),
     )
+    return _with_language_line(services, concern, summary)
+
+
+def _with_language_line(services: Services, concern: Concern, summary: str) -> str:
+    """Under the heading's first line, the language the resident writes in, when it is not
+    the staff's: "Sprache: Türkisch" (staff answer in their own; the resident is told)."""
+    texts, lang = services.texts, services.staff_language
+    if not concern.language or concern.language == lang:
+        return summary
+    line = texts(lang, "staff-language-line", language=texts(lang, f"language-{concern.language}"))
+    first, _, rest = summary.partition("\n")
+    return f"{first}\n{line}\n{rest}" if rest else f"{first}\n{line}"
 
 
 def mark_forwarded(uow: UnitOfWork, services: Services, concern: Concern) -> None:
@@ -251,6 +290,7 @@ def tell_residents(
             f"update:{update.id}:{resident.id}",
             "status-changed",
             quiet=True,
+            city_words=bool(update.text),
             concern=concern,
             ticket=services.ticket(concern),
             status=status,
@@ -311,6 +351,7 @@ def staff_reply(
             "staff-reply-to-resident",
             concern=concern,
             quiet=True,
+            city_words=True,
             ticket=services.ticket(concern),
             text=text,
         )

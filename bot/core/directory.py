@@ -126,6 +126,24 @@ class Directory:
                     targets.append(address)
         return targets
 
+    def language_copies(self, language: str | None, already: list[Address]) -> list[Address]:
+        """The rooms of quarters whose managers speak `language`, beyond `already`: they can
+        help a resident who writes in it, wherever the concern is."""
+        if not language:
+            return []
+        copies: list[Address] = []
+        for quarter in self.settings.quarters:
+            speakers = [m for m in quarter.managers if language in self._languages_of(m)]
+            for dest in quarter.destinations if speakers else ():
+                address = destination_address(dest)
+                if address not in already and address not in copies:
+                    copies.append(address)
+        return copies
+
+    def _languages_of(self, staff_id: str) -> list[str]:
+        member = self.staff.get(staff_id)
+        return member.languages if member else []
+
     def admin_addresses(self) -> list[Address]:
         return [destination_address(d) for d in self.settings.admins.destinations]
 

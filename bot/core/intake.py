@@ -285,7 +285,8 @@ def _answer(turn: Turn, options: dict[str, tuple[str, str]]) -> str | None:
     if not said:
         return None
     for option, (number, words_id) in options.items():
-        words = {w for lang in ("de", "en") for w in turn.services.texts(lang, words_id).split("|")}
+        langs = {"de", "en", turn.language}  # the resident's own words too (tr: "evet")
+        words = {w for lang in langs for w in turn.services.texts(lang, words_id).split("|")}
         if said == number or said in words or said == _normalise(turn.text(f"choice-{option}")):
             return option
     return None

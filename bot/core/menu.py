@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
+from bot.bidi import strip_controls
 from bot.core.commands import CommandSpec
 from bot.core.resident_commands import RESIDENT_COMMANDS
 from bot.core.staff_commands import STAFF_COMMANDS
@@ -24,7 +25,7 @@ def menu(texts: Texts, lang: str, *, staff: bool) -> list[tuple[str, str]]:
 
 
 def _entry(texts: Texts, lang: str, spec: CommandSpec) -> tuple[str, str] | None:
-    line = texts(lang, spec.help_id)
+    line = strip_controls(texts(lang, spec.help_id))  # RTL lines carry direction marks
     match = _HELP_LINE.match(line)
     if match is None:
         return None

@@ -65,6 +65,15 @@ class Outbound:
             self._queued()
         return added
 
+    def city_language_note(self, resident: Resident) -> str:
+        """A line saying the city's words are in the staff's language, for other speakers."""
+        texts, staff = self.services.texts, self.services.staff_language
+        lang = texts.language(resident.language)
+        if lang == staff:
+            return ""
+        name = texts(lang, f"language-{staff}")
+        return "\n\n" + texts(lang, "city-words-language", language=name)
+
     def to_resident(
         self,
         resident: Resident,
@@ -76,17 +85,22 @@ class Outbound:
         choices: Sequence[Choice] = (),
         not_before: datetime | None = None,
         quiet: bool = False,
+        city_words: bool = False,
         **params: object,
     ) -> bool:
         """A message to a resident's own chat, in their language; none once they are erased.
 
         quiet=True for messages the resident did not just ask for (status news, reminders):
-        they wait for the end of the city's quiet hours when they fall due at night."""
+        they wait for the end of the city's quiet hours when they fall due at night.
+        city_words=True when it quotes what staff wrote: staff write in the city's language, so a
+        resident who speaks another one is told which language that part is in."""
         if resident.erased_at is not None or resident.unreachable:
             return False
         if quiet:
             not_before = self.services.after_quiet_hours(not_before or self.services.clock())
         text = self.services.texts(resident.language, message_id, **params)
+        if city_words:
+            text += self.city_language_note(resident)
         return self.to_address(
             Address(resident.channel, resident.address),
             key,

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from bot.core import concerns, intake, privacy, subscriptions
+from bot.core import concerns, intake, language, privacy, subscriptions
 from bot.core.commands import CommandSpec, ParsedCommand, command_table
 from bot.core.errors import UnknownConcern, UsageError
 from bot.core.tickets import parse_ticket
 from bot.core.turn import Turn
-from bot.i18n import LANGUAGES
 from storage.models import Concern
 
 
@@ -113,16 +112,6 @@ def _privacy(turn: Turn, _cmd: ParsedCommand) -> None:
     turn.reply("privacy", pseudonym=turn.resident.pseudonym if turn.resident else "")
 
 
-def _language(turn: Turn, cmd: ParsedCommand) -> None:
-    wanted = cmd.args.lower()[:2]
-    if wanted not in LANGUAGES:
-        raise UsageError(turn.text("usage-language"))
-    assert turn.resident is not None
-    turn.resident.language, turn.resident.language_chosen = wanted, True
-    turn.language = wanted
-    turn.reply("language-set")
-
-
 _SPECS = [
     CommandSpec(("start",), _start, "help-start"),
     CommandSpec(("help", "hilfe"), _help, "help-help"),
@@ -132,8 +121,11 @@ _SPECS = [
     CommandSpec(("follow", "folgen"), _follow, "help-follow"),
     CommandSpec(("cancel", "abbrechen"), _cancel, "help-cancel"),
     CommandSpec(("privacy", "datenschutz"), _privacy, "help-privacy"),
-    CommandSpec(("language", "sprache"), _language, "help-language"),
+    CommandSpec(("language", "sprache"), language.choose, "help-language"),
     *subscriptions.SPECS,
     *privacy.SPECS,
 ]
-RESIDENT_COMMANDS = command_table(_SPECS)
+# Every language's names for the commands (bot/core/command_names.toml), and the language menu's
+# answer as a conversation step of the intake's step table.
+RESIDENT_COMMANDS = command_table(language.with_local_names(_SPECS))
+intake.STEPS[language.STEP] = language.on_choice

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from sqlalchemy.exc import OperationalError
 
 from bot.config import StaffMember
-from bot.core import fixed_check, intake
+from bot.core import fixed_check, intake, language
 from bot.core.commands import ParsedCommand, parse_command
 from bot.core.errors import LotseError, UnknownCommand
 from bot.core.flood import FloodGuard
@@ -180,6 +180,8 @@ class Lotse:
         turn.language = self.services.texts.language(resident.language)
         if resident.banned_until and resident.banned_until > turn.now:
             return  # banned residents are ignored
+        language.settle(turn, resident)
+        noted = language.announce(turn, resident)
         command = parse_command(turn.incoming.text)
         fixed_answer = fixed_check.button_answer(turn.incoming.choice)
         try:
@@ -197,6 +199,8 @@ class Lotse:
                     intake.handle(turn)
         except LotseError as error:
             turn.reply_error(error)
+        if noted:
+            language.announced(turn, resident)
 
     def _resident(self, uow: UnitOfWork, incoming: Incoming) -> Resident:
         now = self.services.clock()
@@ -207,7 +211,7 @@ class Lotse:
             resident.address = incoming.chat  # e.g. a new Matrix DM room
         if resident.unreachable:
             resident.unreachable = False  # they write again (e.g. unblocked the bot): reachable
-        if not resident.language_chosen:
+        if not (resident.language_chosen or resident.language_detected):
             resident.language = self.services.texts.language(
                 incoming.language_hint or resident.language
             )

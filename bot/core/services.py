@@ -32,9 +32,13 @@ class CategoryName:
     id: str
     de: str
     en: str
+    # Names in further languages (nlp/taxonomy.toml: tr, ar, ru, uk, pl); German otherwise.
+    others: tuple[tuple[str, str], ...] = ()
 
-    def name(self, lang: str) -> str:
-        return self.en if lang == "en" else self.de
+    def name(self, lang: str | None) -> str:
+        if lang == "en":
+            return self.en
+        return dict(self.others).get(lang or "de", self.de)
 
 
 @dataclass
@@ -46,6 +50,9 @@ class Services:
     categories: dict[str, CategoryName]
     clock: Clock = system_clock
     wake_dispatcher: Callable[[], None] = field(default=lambda: None)
+    # The language of a text, or the fallback given when the text does not tell (nlp.language);
+    # None: the classifier's `language` field decides.
+    detect_language: Callable[[str, str | None], str] | None = None
 
     def ticket(self, concern: Concern) -> str:
         return format_ticket(self.settings.city.ticket_prefix, concern.created_at.year, concern.id)

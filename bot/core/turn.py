@@ -25,6 +25,7 @@ class Turn:
     language: str
     resident: Resident | None = None
     replies: list[str] = field(default_factory=list)
+    postscript: str = ""  # said once with the first reply (bot.core.language: how to change it)
 
     def __post_init__(self) -> None:
         self.out = Outbound(self.uow, self.services)
@@ -46,6 +47,8 @@ class Turn:
 
     def reply_text(self, text: str, choices: Sequence[Choice] = (), **extra: Any) -> None:
         """Answer in the chat the message came from, through the outbox."""
+        if self.postscript:
+            text, self.postscript = f"{text}\n\n{self.postscript}", ""
         incoming = self.incoming
         key = f"reply:{incoming.channel}:{incoming.chat}:{self._turn_key}:{len(self.replies)}"
         self.replies.append(text)

@@ -40,7 +40,6 @@ from bot.channels.telegram.sender import CHANNEL, TelegramSender, _seconds
 from bot.core.directory import Address
 from bot.core.menu import menu
 from bot.core.messages import ChatKind, GeoPoint, Incoming, PhotoIn, Unsupported
-from bot.i18n import LANGUAGES
 
 if TYPE_CHECKING:
     from bot.bootstrap import App
@@ -112,20 +111,22 @@ class TelegramChannel:
         await self.bot.shutdown()
 
     async def _register_commands(self) -> None:
-        """The command menus in German and English: residents' in private chats, staff's in
-        groups. A failure is logged; the bot works without menus."""
+        """The command menus: residents' in private chats in every language the bot speaks,
+        staff's in groups in the city's language and English (staff work in the city's
+        language; a client in another language sees the default menu). A failure is logged;
+        the bot works without menus."""
         texts = self.app.services.texts
         default = self.app.settings.city.default_language
-        for lang in (*LANGUAGES, None):
-            for staff, scope in (
-                (False, BotCommandScopeAllPrivateChats()),
-                (True, BotCommandScopeAllGroupChats()),
-            ):
-                commands = [BotCommand(n, d) for n, d in menu(texts, lang or default, staff=staff)]
-                try:
-                    await self.bot.set_my_commands(commands, scope=scope, language_code=lang)
-                except TelegramError as error:
-                    log.warning("telegram: setMyCommands failed (%s): %s", lang, error)
+        menus = [(lang, False, BotCommandScopeAllPrivateChats()) for lang in texts.languages]
+        menus += [(lang, True, BotCommandScopeAllGroupChats()) for lang in (default, "en")]
+        menus += [(None, False, BotCommandScopeAllPrivateChats())]
+        menus += [(None, True, BotCommandScopeAllGroupChats())]
+        for lang, staff, scope in menus:
+            commands = [BotCommand(n, d) for n, d in menu(texts, lang or default, staff=staff)]
+            try:
+                await self.bot.set_my_commands(commands, scope=scope, language_code=lang)
+            except TelegramError as error:
+                log.warning("telegram: setMyCommands failed (%s): %s", lang, error)
 
     # --- receiving: long polling ----------------------------------------------------------------
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
+from bot import bidi
 from bot.core.messages import Choice, Document, OutMessage
 
 log = logging.getLogger(__name__)
@@ -74,6 +75,9 @@ def parts(message: OutMessage) -> list[Part]:
     if message.photo is not None and len(text) <= CAPTION_LIMIT and message.document is None:
         return [Part(text, message.photo, markup)]
     texts = split_text(text)
+    if text.startswith(bidi.RLM):
+        # a right-to-left text cut inside a line: the next piece starts right-to-left too
+        texts = [bidi.lead_lines_rtl(piece) for piece in texts]
     out = [Part(piece) for piece in texts]
     if message.photo is not None:
         out.append(Part("", message.photo, markup))

@@ -1,0 +1,79 @@
+"""Are the catalogs complete? Every msgid of German in every language, same placeholders.
+
+`python -m bot.catalog_check` lists, per language and .po file, what is missing or differs,
+with the German text beside it, so a translator can fill the gaps; exit status 1 if anything
+does. tests/unit/test_catalogs.py runs the same check.
+"""
+
+from __future__ import annotations
+
+import string
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from babel.messages.pofile import read_po
+
+from bot.i18n import LANGUAGES, LOCALE_DIR
+
+SOURCE = "de"
+
+
+@dataclass(frozen=True)
+class Problem:
+    language: str
+    file: str
+    msgid: str
+    what: str  # "missing", "empty", "placeholders {a} vs {b}", "extra"
+    german: str
+
+    def __str__(self) -> str:
+        return f"{self.language}/{self.file} {self.msgid}: {self.what}  [de: {self.german!r}]"
+
+
+def placeholders(text: str) -> list[str]:
+    return sorted(name for _, name, _, _ in string.Formatter().parse(text) if name is not None)
+
+
+def _messages(path: Path, lang: str) -> dict[str, str]:
+    if not path.exists():
+        return {}
+    with path.open("rb") as po:
+        return {str(m.id): str(m.string or "") for m in read_po(po, locale=lang) if m.id}
+
+
+def problems(
+    locale_dir: Path = LOCALE_DIR, languages: tuple[str, ...] = LANGUAGES
+) -> list[Problem]:
+    """Everything that keeps a language's catalogs from matching the German ones."""
+    found: list[Problem] = []
+    for source in sorted((locale_dir / SOURCE / "LC_MESSAGES").glob("*.po")):
+        german = _messages(source, SOURCE)
+        for lang in languages:
+            if lang == SOURCE:
+                continue
+            theirs = _messages(locale_dir / lang / "LC_MESSAGES" / source.name, lang)
+            for msgid, text in german.items():
+                if msgid not in theirs:
+                    found.append(Problem(lang, source.name, msgid, "missing", text))
+                elif not theirs[msgid].strip():
+                    found.append(Problem(lang, source.name, msgid, "empty", text))
+                elif placeholders(theirs[msgid]) != placeholders(text):
+                    what = f"placeholders {placeholders(theirs[msgid])} vs {placeholders(text)}"
+                    found.append(Problem(lang, source.name, msgid, what, text))
+            for msgid in theirs.keys() - german.keys():
+                found.append(Problem(lang, source.name, msgid, "extra (not in de)", ""))
+    return found
+
+
+def main() -> int:
+    languages = tuple(sys.argv[1:]) or LANGUAGES
+    found = problems(languages=languages)
+    for problem in found:
+        print(problem)
+    print(f"{len(found)} problem(s) in {', '.join(languages)}")
+    return 1 if found else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
