@@ -19,7 +19,7 @@ from functools import cache
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from py3langid.langid import LanguageIdentifier
+    from py3langid.langid import LanguageIdentifier  # type: ignore[import-untyped]
 
 LANGUAGES: tuple[str, ...] = ("de", "en", "tr", "ar", "ru", "uk", "pl")
 DEFAULT_LANGUAGE = "de"
