@@ -120,14 +120,19 @@ def detect_language(text: str, fallback: str | None = None) -> str:
 
 
 def _cyrillic_language(text: str, default: str) -> str:
-    if len(_WORD.findall(text)) < _MIN_WORDS or len(_LETTER.findall(text)) < _MIN_LETTERS:
-        unique = _unique_letter_language(text)
-        if unique in ("ru", "uk"):
-            return unique
-        if default in ("ru", "uk"):
-            return default
+    # Russian never writes і ї є ґ and Ukrainian never ы э ъ ё: with only one of the two
+    # sets present that decides, at any length (a message with both goes to the detector).
+    unique = _unique_letter_language(text)
+    if unique in ("ru", "uk"):
+        return unique
+    short = len(_WORD.findall(text)) < _MIN_WORDS or len(_LETTER.findall(text)) < _MIN_LETTERS
+    if short and default in ("ru", "uk"):
+        return default
     ranked = _rank(text, ("ru", "uk"))
     best, probability = ranked[0]
     if probability < _SURE and default in ("ru", "uk"):
         return default
+    if best == "uk" and probability < _SURE and len(_LETTER.findall(text)) >= 2 * _MIN_LETTERS:
+        # A longer Ukrainian text without a single і ї є is rare; Russian is the better bet.
+        return "ru"
     return best
