@@ -40,8 +40,26 @@ _URL = re.compile(r"(?:https?://|www\.)\S+")
 _UNIQUE_LETTERS = (
     ("tr", re.compile(r"[ğşıçİĞŞÇ]")),
     ("pl", re.compile(r"[ąęłńśźżćĄĘŁŃŚŹŻĆ]")),
-    ("uk", re.compile(r"[іїєґІЇЄҐ]")),
+    # Ukrainian also writes an apostrophe where Russian has ъ ("п'ять", "м'яч").
+    ("uk", re.compile(r"[іїєґІЇЄҐ]|[бпвмфрБПВМФР]['’ʼ][яюєїЯЮЄЇ]")),
     ("ru", re.compile(r"[ыэъёЫЭЪЁ]")),
+)
+
+# Everyday words that are Russian but not Ukrainian and the other way round (spelt
+# differently, not just stressed differently): they decide where the letters do not.
+_RU_WORDS = frozenset(
+    "что это уже очень или нужно надо нет когда где здесь тоже только который которая "
+    "которые еще ее его они оно вы он она этот эта эту этого из со же чтобы был была было "
+    "будет можно нельзя почему потому сейчас после около возле кто-то кто какой какая "
+    "опять снова всегда никто ничего сегодня вчера неделю недели месяц "
+    "пожалуйста спасибо улица улице улицу дом дома доме двор дворе рядом".split()
+)
+_UK_WORDS = frozenset(
+    "що це вже дуже або треба немає нема коли де тут також тільки лише який яка яке які "
+    "ще її його вони воно ви він вона цей ця цю цього із зі щоб був була було буде можна "
+    "чому тому зараз після біля хтось хто знову завжди ніхто нічого сьогодні вчора "
+    "тиждень тижня місяць будь ласка дякую вулиця вулиці вулицю будинок будинку подвір'я "
+    "поруч та й ж".split()
 )
 
 # German place names: a capitalised word ending in a street/place word ("Jülicher Straße",
@@ -128,11 +146,12 @@ def _cyrillic_language(text: str, default: str) -> str:
     short = len(_WORD.findall(text)) < _MIN_WORDS or len(_LETTER.findall(text)) < _MIN_LETTERS
     if short and default in ("ru", "uk"):
         return default
+    words = set(_WORD.findall(text.lower()))
+    ru, uk = len(words & _RU_WORDS), len(words & _UK_WORDS)
+    if ru != uk:
+        return "ru" if ru > uk else "uk"
     ranked = _rank(text, ("ru", "uk"))
     best, probability = ranked[0]
     if probability < _SURE and default in ("ru", "uk"):
         return default
-    if best == "uk" and probability < _SURE and len(_LETTER.findall(text)) >= 2 * _MIN_LETTERS:
-        # A longer Ukrainian text without a single і ї є is rare; Russian is the better bet.
-        return "ru"
     return best
