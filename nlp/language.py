@@ -30,6 +30,10 @@ _MIN_LETTERS = 10
 _MIN_WORDS = 2
 # A Latin-script guess below this probability keeps the fallback if that is among the top two.
 _SURE = 0.75
+# Messages with fewer letters than this keep the fallback whenever the detector is unsure.
+_SHORT = 25
+# The language shows in the first few hundred characters; the detector's cost grows with length.
+_MAX_CHARS = 400
 
 _ARABIC = re.compile(r"[\u0600-\u06ff\u0750-\u077f\ufb50-\ufdff\ufe70-\ufeff]")
 _CYRILLIC = re.compile(r"[\u0400-\u04ff]")
@@ -221,10 +225,49 @@ def _identifier() -> LanguageIdentifier:
     return identifier
 
 
+# Everyday German nouns that end like a place name but are not one: in a German message they
+# are German evidence and stay.
+_NOT_PLACES = frozenset(
+    [
+        "spielplatz",
+        "parkplatz",
+        "sportplatz",
+        "bolzplatz",
+        "marktplatz",
+        "radweg",
+        "gehweg",
+        "fußweg",
+        "fussweg",
+        "feldweg",
+        "waldweg",
+        "schulweg",
+        "friedhof",
+        "hinterhof",
+        "innenhof",
+        "schulhof",
+        "wertstoffhof",
+        "bauhof",
+        "kreisverkehr",
+        "vorgarten",
+        "schrebergarten",
+        "kindergarten",
+        "biergarten",
+        "müllberg",
+        "laubberg",
+    ]
+)
+
+
+def _blank_place(match: re.Match[str]) -> str:
+    words = match.group(0).split()
+    keep = [w for w in words if w.lower().strip(".,;:!?") in _NOT_PLACES]
+    return " " + " ".join(keep) + " "
+
+
 def without_place_names(text: str) -> str:
     """The text with German street/place names and links blanked out."""
     text = _URL.sub(" ", text)
-    text = _PLACE.sub(" ", text)
+    text = _PLACE.sub(_blank_place, text)
     return _NAMES.sub(" ", text)
 
 
@@ -242,6 +285,7 @@ def _rank(text: str, allowed: tuple[str, ...]) -> list[tuple[str, float]]:
 def detect_language(text: str, fallback: str | None = None) -> str:
     """The ISO code (one of LANGUAGES) of `text`; `fallback` (else German) when unclear."""
     default = fallback if fallback in LANGUAGES else DEFAULT_LANGUAGE
+    text = text[:_MAX_CHARS]
     rest = without_place_names(text)
     if len(_LETTER.findall(rest)) < _MIN_LETTERS // 2:
         rest = text  # all place names: nothing else to go by, so keep them
@@ -258,7 +302,9 @@ def detect_language(text: str, fallback: str | None = None) -> str:
         return unique if unique in ("tr", "pl") else default
     ranked = _rank(latin, ("de", "en", "tr", "pl"))
     best, probability = ranked[0]
-    if probability < _SURE and default in (best, ranked[1][0]):
+    if best == _unique_letter_language(latin):
+        return best  # "alınır", "dzięki": the letters agree with the detector
+    if probability < _SURE and (default in (best, ranked[1][0]) or len(letters) < _SHORT):
         return default
     return best
 
