@@ -259,9 +259,9 @@ _NOT_PLACES = frozenset(
 
 
 def _blank_place(match: re.Match[str]) -> str:
-    words = match.group(0).split()
-    keep = [w for w in words if w.lower().strip(".,;:!?") in _NOT_PLACES]
-    return " " + " ".join(keep) + " "
+    name = match.group(0)
+    last = re.split(r"[\s\-]+", name.strip())[-1].lower().strip(".,;:!?")
+    return name if last in _NOT_PLACES else " "
 
 
 def without_place_names(text: str) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import statistics
 import time
 from collections import Counter
 from pathlib import Path
@@ -90,6 +91,25 @@ def test_german_place_names_are_masked(text: str, rest: str) -> None:
     assert " ".join(without_place_names(text).split()) == rest
 
 
+def test_everyday_german_nouns_that_end_like_places_stay() -> None:
+    assert without_place_names("Pumpe Spielplatz defekt").split() == [
+        "Pumpe",
+        "Spielplatz",
+        "defekt",
+    ]
+
+
+@pytest.mark.parametrize(("text", "stored"), [("lampe defekt", "de"), ("See photo", "en")])
+def test_an_unsure_short_message_keeps_the_stored_language(text: str, stored: str) -> None:
+    assert detect_language(text, fallback=stored) == stored
+
+
+def test_cyrillic_letters_and_words_decide_between_russian_and_ukrainian() -> None:
+    assert detect_language("Зебру надо перекрасить", fallback="uk") == "ru"
+    assert detect_language("Коли тест на громадянство?", fallback="ru") == "uk"
+    assert detect_language("м'яч залетів на дорогу", fallback="ru") == "uk"
+
+
 def test_languages_are_the_seven_the_bot_speaks() -> None:
     assert LANGUAGES == ("de", "en", "tr", "ar", "ru", "uk", "pl")
     assert all(detect_language(text) in LANGUAGES for text, _ in MESSAGES)
@@ -119,13 +139,13 @@ def test_the_example_messages_are_detected_in_their_language() -> None:
 
 
 def test_detection_is_fast() -> None:
-    """Well under the classifier's 2 ms budget (best of five rounds: the machine is shared)."""
-    texts = [text for text, _ in MESSAGES] * 10
+    """Well under the classifier's 2 ms budget: the median over all messages and five rounds
+    (a median, not a mean, so a busy shared machine does not fail it)."""
     detect_language("warm up the model")
-    rounds = []
+    times = []
     for _ in range(5):
-        start = time.perf_counter()
-        for text in texts:
+        for text, _lang in MESSAGES:
+            start = time.perf_counter()
             detect_language(text)
-        rounds.append((time.perf_counter() - start) / len(texts) * 1000)
-    assert min(rounds) < 1.0, rounds
+            times.append(time.perf_counter() - start)
+    assert statistics.median(times) * 1000 < 1.0, statistics.median(times)
