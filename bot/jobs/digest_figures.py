@@ -154,30 +154,30 @@ def _closing_note(concern: Concern) -> str | None:
     return None
 
 
-def last_staff_action():  # type: ignore[no-untyped-def]
-    """Per concern: when someone other than the bot last moved it — staff (status, reply, note,
-    re-routing, also through a city system), or the resident's report or reopening."""
-    counts = or_(
+def staff_action_counts() -> ColumnElement[bool]:
+    """Updates that count as someone other than the bot moving a concern: staff (status, reply,
+    note, re-routing, also through a city system), the resident's report or reopening."""
+    return or_(
         Update.kind == "created",
         Update.to_state == State.REOPENED.value,
         and_(Update.author != "system", ~Update.author.like("resident:%")),
-    )
-    return (
-        select(Update.concern_id, func.max(Update.created_at).label("at"))
-        .where(counts)
-        .group_by(Update.concern_id)
-        .subquery()
     )
 
 
 def overdue_ids(uow: UnitOfWork, services: Services, scope: Scope, now: datetime) -> set[int]:
     """Open concerns of the scope without a staff action for longer than their period."""
     schedule = services.settings.schedule
-    last = last_staff_action()
     rows = uow.session.execute(
-        select(Concern.id, Concern.category, Concern.department_id, Concern.created_at, last.c.at)
-        .outerjoin(last, last.c.concern_id == Concern.id)
+        select(
+            Concern.id,
+            Concern.category,
+            Concern.department_id,
+            Concern.created_at,
+            func.max(Update.created_at),
+        )
+        .outerjoin(Update, and_(Update.concern_id == Concern.id, staff_action_counts()))
         .where(*scope.where(), Concern.state.in_(OPEN))
+        .group_by(Concern.id, Concern.category, Concern.department_id, Concern.created_at)
     ).all()
     overdue = set()
     for concern_id, category, department_id, created_at, acted_at in rows:
@@ -205,28 +205,46 @@ def chart_weeks(now: datetime, tz: str) -> list[tuple[int, int, datetime, dateti
 
 def weekly_series(uow: UnitOfWork, services: Services, scope: Scope, now: datetime) -> list[Week]:
     """New, fixed and closed per calendar week, and the backlog at each week's end. The backlog
-    is reconstructed from today's states: a concern fixed then reopened counts as open all along."""
+    is reconstructed from today's states: a concern fixed then reopened counts as open all along.
+    Three queries: the backlog before the first week, and what was created or solved since."""
     session, where = uow.session, scope.where()
-
-    def count(*extra: ColumnElement[bool]) -> int:
-        return int(session.scalar(select(func.count(Concern.id)).where(*where, *extra)) or 0)
-
+    weeks = chart_weeks(now, services.settings.city.timezone)
+    first = weeks[0][2]
     done = Concern.state.in_((State.FIXED.value, State.CLOSED.value))
-    weeks = []
-    for year, number, start, end in chart_weeks(now, services.settings.city.timezone):
-        solved = and_(Concern.solved_at >= start, Concern.solved_at < end)
-        weeks.append(
-            Week(
-                year=year,
-                number=number,
-                new=count(Concern.created_at >= start, Concern.created_at < end),
-                fixed=count(solved, Concern.state == State.FIXED.value),
-                closed=count(solved, Concern.state == State.CLOSED.value),
-                backlog=count(Concern.created_at < end)
-                - count(done, Concern.solved_at.is_not(None), Concern.solved_at < end),
-            )
+    created_before = session.scalar(
+        select(func.count(Concern.id)).where(*where, Concern.created_at < first)
+    )
+    solved_before = session.scalar(
+        select(func.count(Concern.id)).where(*where, done, Concern.solved_at < first)
+    )
+    rows = session.execute(
+        select(Concern.created_at, Concern.solved_at, Concern.state).where(
+            *where,
+            or_(
+                and_(Concern.created_at >= first, Concern.created_at < now),
+                and_(done, Concern.solved_at >= first, Concern.solved_at < now),
+            ),
         )
-    return weeks
+    ).all()
+    backlog = int(created_before or 0) - int(solved_before or 0)
+    series = []
+    for year, number, start, end in weeks:
+        new = sum(1 for created, _, _ in rows if start <= created < end)
+        fixed = sum(
+            1 for _, solved, state in rows if state == State.FIXED.value and _in(solved, start, end)
+        )
+        closed = sum(
+            1
+            for _, solved, state in rows
+            if state == State.CLOSED.value and _in(solved, start, end)
+        )
+        backlog += new - fixed - closed
+        series.append(Week(year, number, new, fixed, closed, backlog))
+    return series
+
+
+def _in(when: datetime | None, start: datetime, end: datetime) -> bool:
+    return when is not None and start <= when < end
 
 
 def failed_forwards(uow: UnitOfWork, scope: Scope, limit: int = 10) -> list[FailedForward]:
