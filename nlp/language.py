@@ -8,8 +8,11 @@ speaks, with three things around it that short chat messages need:
   messages and pull a character n-gram model towards German; they are masked before detection
   as long as enough of the message is left.
 - Very short messages ("ja", "1", "hallo", an emoji) carry no language: the caller's fallback
-  (the resident's stored language) is the honest answer. Letters only one language of the
-  seven uses (ğ ş ı for Turkish, ą ę ł … for Polish, і ї є ґ for Ukrainian) still decide.
+  (the resident's stored language) is the honest answer, and so it is for short messages the
+  detector is unsure about. Letters only one language of the seven uses (ğ ş ı for Turkish,
+  ą ę ł … for Polish, і ї є ґ for Ukrainian, ы э ъ ё for Russian) still decide.
+- Russian or Ukrainian: the letters above, then everyday words only one of the two spells that
+  way ("что"/"що", "уже"/"вже"), then the detector.
 """
 
 from __future__ import annotations

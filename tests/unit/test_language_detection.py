@@ -130,7 +130,8 @@ def test_the_example_messages_are_detected_in_their_language() -> None:
     rows = _example_rows()
     if not rows:
         pytest.skip("no example messages under nlp/data/examples")
-    right, total = Counter(), Counter()
+    right: Counter[str] = Counter()
+    total: Counter[str] = Counter()
     for text, lang in rows:
         total[lang] += 1
         right[lang] += detect_language(text, fallback=None) == lang
