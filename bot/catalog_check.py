@@ -1,8 +1,9 @@
 """Are the catalogs complete? Every msgid of German in every language, same placeholders.
 
-`python -m bot.catalog_check` lists, per language and .po file, what is missing or differs,
-with the German text beside it, so a translator can fill the gaps; exit status 1 if anything
-does. tests/unit/test_catalogs.py runs the same check.
+`python -m bot.catalog_check [LANG …]` lists, per language and .po file, what is missing or
+differs, with the German text beside it, so a translator can fill the gaps; exit status 1 if
+anything does. `--po` prints the missing entries as .po text to append to each file instead
+(msgstr empty, the German as a translator comment). tests/unit/test_catalogs.py runs the check.
 """
 
 from __future__ import annotations
@@ -66,9 +67,30 @@ def problems(
     return found
 
 
+def po_entries(found: list[Problem]) -> str:
+    """The missing messages as .po entries, grouped by the file they belong in."""
+    out: list[str] = []
+    where = ""
+    for problem in found:
+        if problem.what != "missing":
+            continue
+        target = f"bot/locale/{problem.language}/LC_MESSAGES/{problem.file}"
+        if target != where:
+            out.append(f"\n# --- append to {target}")
+            where = target
+        german = "\n#. ".join(problem.german.split("\n"))
+        out.append(f'\n#. de: {german}\nmsgid "{problem.msgid}"\nmsgstr ""')
+    return "\n".join(out)
+
+
 def main() -> int:
-    languages = tuple(sys.argv[1:]) or LANGUAGES
+    args = sys.argv[1:]
+    as_po = "--po" in args
+    languages = tuple(a for a in args if a != "--po") or LANGUAGES
     found = problems(languages=languages)
+    if as_po:
+        print(po_entries(found))
+        return 1 if found else 0
     for problem in found:
         print(problem)
     print(f"{len(found)} problem(s) in {', '.join(languages)}")
