@@ -18,10 +18,11 @@ $(STAMP): requirements.lock pyproject.toml
 	$(BIN)/uv pip install --quiet --python $(BIN)/python --no-deps -e .
 	touch $(STAMP)
 
-# Test peers: the Telegram Bot API emulator (npm) and Synapse (its own virtualenv).
+# Test peers: the Telegram Bot API emulator (npm), Synapse (its own virtualenv), Dovecot (apt).
 peers: $(STAMP)
 	@if [ -x tests/peers/setup_telegram.sh ]; then tests/peers/setup_telegram.sh; fi
 	@if [ -x tests/peers/setup_synapse.sh ]; then tests/peers/setup_synapse.sh; fi
+	@if [ -x tests/peers/setup_dovecot.sh ]; then tests/peers/setup_dovecot.sh; fi
 
 run: $(STAMP)
 	$(BIN)/lotse run

@@ -59,6 +59,9 @@ class MatrixDestination(_Model):
 class EmailDestination(_Model):
     type: Literal["email"]
     to: str
+    # Who may answer a forward by e-mail for the department (besides `to` itself): replies from
+    # other senders go to the admins, never into a status change.
+    reply_from: list[str] = Field(default_factory=list)
 
     @field_validator("to")
     @classmethod
@@ -67,6 +70,21 @@ class EmailDestination(_Model):
             raise ValueError("must be an e-mail address")
         return value.strip()
 
+    @field_validator("reply_from")
+    @classmethod
+    def _addresses(cls, value: list[str]) -> list[str]:
+        for item in value:
+            if "@" not in item or " " in item.strip():
+                raise ValueError(f"{item!r} is not an e-mail address")
+        return [item.strip().lower() for item in value]
+
+    def replying_addresses(self) -> set[str]:
+        return {self.to.lower(), *self.reply_from}
+
+
+# What an Open311 endpoint's "closed" means, where its status_notes tell (see Open311Destination).
+ClosedOutcome = Literal["fixed", "not_responsible", "duplicate", "rejected", "no_action"]
+
 
 class Open311Destination(_Model):
     type: Literal["open311"]
@@ -74,6 +92,11 @@ class Open311Destination(_Model):
     api_key_env: str | None = None
     jurisdiction_id: str | None = None
     service_codes: dict[str, str] = Field(default_factory=dict)
+    # GeoReport's "closed" covers fixed, rejected, duplicate and not responsible. Where a city's
+    # system says which in its status_notes, map words (case-insensitive, first match wins) to
+    # our end state; otherwise "closed" is told as closed by the department, with the
+    # fixed-check question.
+    closed_notes: dict[str, ClosedOutcome] = Field(default_factory=dict)
 
 
 Destination = Annotated[
@@ -287,6 +310,39 @@ class Open311Settings(_Model):
     timeout_seconds: float = Field(default=20.0, gt=0)
 
 
+class EmailRepliesSettings(_Model):
+    """The IMAP mailbox where departments' replies to forwarded concerns arrive."""
+
+    enabled: bool = False
+    host: str = "localhost"
+    port: int = Field(default=993, ge=1, le=65535)
+    security: Literal["ssl", "starttls", "none"] = "ssl"
+    username: str = "quartierslotse"
+    password_env: str = "LOTSE_IMAP_PASSWORD"
+    mailbox: str = "INBOX"
+    poll_seconds: float = Field(default=60.0, gt=0)
+    timeout_seconds: float = Field(default=30.0, gt=0)
+
+
+class PublicApiSettings(_Model):
+    """The public, read-only GeoReport v2 API and the photos' public URLs (one listener)."""
+
+    enabled: bool = False
+    listen: str = "127.0.0.1"
+    port: int = Field(default=9465, ge=0, le=65535)  # 0: any free port (tests)
+    # How the outside world reaches this listener (a reverse proxy's https URL); photo URLs
+    # (media_url) are built from it. Default: http://listen:port.
+    public_base_url: str | None = None
+    jurisdiction_id: str | None = None  # when set, requests naming another one get 404
+    page_size: int = Field(default=200, ge=1, le=1000)  # requests per page at most
+    default_days: int = Field(default=90, ge=1)  # the spec's default window without dates
+
+    def base_url(self, port: int | None = None) -> str:
+        if self.public_base_url:
+            return self.public_base_url.rstrip("/")
+        return f"http://{self.listen}:{port or self.port}"
+
+
 class LimitsSettings(_Model):
     """Flood control per resident."""
 
@@ -333,6 +389,8 @@ class Settings(_Model):
     email: EmailSettings = EmailSettings()
     open311: Open311Settings = Open311Settings()
     operations: OperationsSettings = OperationsSettings()
+    email_replies: EmailRepliesSettings = EmailRepliesSettings()
+    public_api: PublicApiSettings = PublicApiSettings()
 
     @model_validator(mode="after")
     def _cross_references(self) -> Settings:

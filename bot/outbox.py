@@ -18,7 +18,7 @@ from enum import Enum
 from typing import Protocol
 
 from bot.core import concerns
-from bot.core.messages import Choice, OutMessage
+from bot.core.messages import Choice, Document, OutMessage
 from bot.core.services import Services
 from storage.models import OutboxMessage
 from storage.uow import UnitOfWorkFactory
@@ -27,7 +27,7 @@ log = logging.getLogger(__name__)
 
 LEASE = timedelta(seconds=120)
 CONCURRENT_ADDRESSES = 8
-_RENDERED = ("text", "choices", "actions", "photo_id")  # payload keys with OutMessage fields
+_RENDERED = ("text", "choices", "actions", "photo_id", "document")  # keys with OutMessage fields
 
 
 class DeliveryError(Exception):
@@ -245,6 +245,7 @@ class OutboxDispatcher:
             kind=row.kind,
             attempts=row.attempts,
             extra={k: str(v) for k, v in body.items() if k not in _RENDERED},
+            document=_document(body.get("document")),
         )
 
     def _record_sent(self, message_id: int) -> None:
@@ -253,6 +254,8 @@ class OutboxDispatcher:
             if row is None or row.sent_at is not None:
                 return
             row.sent_at, row.claimed_until = self.services.clock(), None
+            if row.kind == "farewell":  # the last message to a person who erased their data
+                row.address, row.payload = "erased", {"erased": True}
             if row.kind == "forward" and row.concern_id is not None:
                 concern = uow.concerns.get(row.concern_id)
                 if concern is not None:
@@ -309,3 +312,14 @@ class OutboxDispatcher:
                 if resident is not None:
                     resident.unreachable = True
             uow.commit()
+
+
+def _document(stored: object) -> Document | None:
+    """A file queued as {"name", "mime", "text"} in the payload (text files only, e.g. JSON)."""
+    if not isinstance(stored, dict):
+        return None
+    return Document(
+        name=str(stored.get("name", "datei.txt")),
+        mime=str(stored.get("mime", "text/plain")),
+        data=str(stored.get("text", "")).encode("utf-8"),
+    )

@@ -107,6 +107,10 @@ async def run_bot(settings: Settings, stdin: TextIO = sys.stdin, out: TextIO = s
 
         operations = OperationsServer(settings.operations, app.metrics, app.outbox_probe)
         await operations.start()
+    from bot.destinations.listeners import CityListeners
+
+    city = CityListeners(app)  # the public API and the e-mail reply reader, where configured
+    await city.start()
     for channel in channels:
         await channel.start()
     scheduler.start()
@@ -130,6 +134,7 @@ async def run_bot(settings: Settings, stdin: TextIO = sys.stdin, out: TextIO = s
         # Graceful: stop receiving first, then let the dispatcher deliver what is due.
         for channel in channels:
             await channel.stop()
+        await city.stop()  # stops reading replies too; what they queued is delivered below
         scheduler.shutdown(wait=False)
         for task in tasks:
             task.cancel()

@@ -1,7 +1,8 @@
 """Quarters and streets: find places named in a resident's message.
 
 Tolerates what residents type: "str."/"str"/"strasse"/"straße", missing umlauts ("julicher" or
-"juelicher"), any case, hyphens or spaces, and a house number after the street ("12a").
+"juelicher"), any case, hyphens or spaces, and a house number after the street ("12a", "Nr. 4",
+"vor Hausnummer 40"), which is kept: the department needs "Jülicher Straße 40".
 """
 
 from __future__ import annotations
@@ -16,7 +17,15 @@ from pathlib import Path
 from nlp.normalize import match_fold
 from nlp.types import Place
 
-_HOUSE_NUMBER = r"(?:\s*,?\s*(?:nr\.?\s*)?(?P<number>\d{1,4}\s?[a-z]?)(?![\w]))?"
+# A house number after the street, as residents write it (on folded text): "12a", "Nr. 4",
+# "vor Hausnummer 40", "gegenüber Haus 7", "Höhe 40". A word like "vor" only counts together
+# with a number word ("vor 3 Tagen" is no address).
+_NUMBER_WORD = r"(?:hausnummer|hausnr\.?|haus-?nr\.?|haus|nummer|nr\.?)"
+_NEAR = r"(?:vor|bei|an|neben|gegenuber|ggu\.?|hinter|in hohe|auf hohe|hohe)"
+_HOUSE_NUMBER = (
+    r"(?:\s*,?\s*(?:(?:" + _NEAR + r"\s+(?:der\s+|dem\s+)?)?" + _NUMBER_WORD + r"\s*"
+    r"|(?:in\s+|auf\s+)?hohe\s+)?(?P<number>\d{1,4}\s?[a-z]?)(?![\w]))?"
+)
 
 
 def _name_pattern(name: str) -> str:

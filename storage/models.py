@@ -5,6 +5,7 @@ Departments, quarters and staff come from the city's config and are referred to 
 
 from __future__ import annotations
 
+import secrets
 from datetime import datetime
 from typing import Any, ClassVar
 
@@ -115,6 +116,7 @@ class Concern(Base):
 
 class Photo(Base):
     __tablename__ = "photo"
+    __table_args__ = (UniqueConstraint("public_token", name="uq_photo_public_token"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     concern_id: Mapped[int | None] = mapped_column(ForeignKey("concern.id"), index=True)
@@ -122,6 +124,10 @@ class Photo(Base):
     created_at: Mapped[datetime]
     mime: Mapped[str] = mapped_column(String(40))
     data: Mapped[bytes] = mapped_column(LargeBinary)
+    # The unguessable part of the photo's public URL (media_url); set for every new photo.
+    public_token: Mapped[str | None] = mapped_column(
+        String(48), default=lambda: secrets.token_urlsafe(24)
+    )
 
 
 class Update(Base):

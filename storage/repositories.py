@@ -8,9 +8,9 @@ from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, false, func, or_, select, update
+from sqlalchemy import ColumnElement, and_, delete, false, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from storage.models import (
     AdminLog,
@@ -375,6 +375,194 @@ class OutboxRepository(_Repository):
             .where(OutboxMessage.sent_at.is_(None), OutboxMessage.failed_at.is_(None))
         )
         return int(count or 0)
+
+
+class ErasureRepository(_Repository):
+    """Removing every trace that identifies or reaches a person (DSGVO erasure, retention)."""
+
+    def scrub_outbox(self, resident_id: int, channel: str, address: str, now: datetime) -> int:
+        """Messages to the person: unsent ones are cancelled; every one loses its address, key
+        and text. Keys become 'erased:<id>' (unique still), so nobody else's dedupe changes."""
+        rows = self.session.scalars(
+            select(OutboxMessage).where(
+                or_(
+                    OutboxMessage.resident_id == resident_id,
+                    and_(OutboxMessage.channel == channel, OutboxMessage.address == address),
+                )
+            )
+        ).all()
+        for row in rows:
+            if row.sent_at is None and row.failed_at is None:
+                row.failed_at = now
+            row.key = f"erased:{row.id}"
+            row.address = "erased"
+            row.payload = {"erased": True}
+            row.last_error = "erased" if row.last_error else None
+            row.claimed_until = None
+        return len(rows)
+
+    def scrub_sent_to_erased(self) -> int:
+        """A confirmation sent after the erasure: scrubbed once it went out."""
+        rows = self.session.scalars(
+            select(OutboxMessage)
+            .join(Resident, Resident.id == OutboxMessage.resident_id)
+            .where(
+                Resident.erased_at.is_not(None),
+                OutboxMessage.address != "erased",
+                or_(OutboxMessage.sent_at.is_not(None), OutboxMessage.failed_at.is_not(None)),
+            )
+        ).all()
+        for row in rows:
+            row.key, row.address, row.payload = f"erased:{row.id}", "erased", {"erased": True}
+        return len(rows)
+
+    def scrub_resident_messages_of(self, concern_ids: Collection[int], now: datetime) -> int:
+        """Messages to residents about these concerns (acknowledgements, status news)."""
+        if not concern_ids:
+            return 0
+        rows = self.session.scalars(
+            select(OutboxMessage).where(
+                OutboxMessage.concern_id.in_(list(concern_ids)),
+                OutboxMessage.resident_id.is_not(None),
+            )
+        ).all()
+        for row in rows:
+            if row.sent_at is None and row.failed_at is None:
+                row.failed_at = now
+            row.key, row.address, row.payload = f"erased:{row.id}", "erased", {"erased": True}
+            row.resident_id = None
+        return len(rows)
+
+    def forget_chat(self, channel: str, chat: str) -> None:
+        """The conversation with the person, and network message ids that contain their chat
+        id (Telegram's are '<chat id>:<message id>')."""
+        for conversation in self.session.scalars(
+            select(Conversation).where(Conversation.channel == channel, Conversation.chat == chat)
+        ).all():
+            self.session.delete(conversation)
+        self.session.execute(
+            delete(InboundSeen).where(
+                InboundSeen.channel == channel, InboundSeen.message_id.like(f"{chat}:%")
+            )
+        )
+
+    def idle_residents(self, last_contact_before: datetime) -> Sequence[Resident]:
+        """Residents not yet erased with nothing left on record (no concern reported, nothing
+        followed or subscribed) and no message to or from them since `last_contact_before`."""
+        last_message = (
+            select(OutboxMessage.id)
+            .where(
+                OutboxMessage.resident_id == Resident.id,
+                OutboxMessage.created_at >= last_contact_before,
+            )
+            .exists()
+        )
+        return self.session.scalars(
+            select(Resident).where(
+                Resident.erased_at.is_(None),
+                Resident.created_at < last_contact_before,
+                ~select(Concern.id).where(Concern.resident_id == Resident.id).exists(),
+                ~select(Follower.id).where(Follower.resident_id == Resident.id).exists(),
+                ~select(Subscription.id).where(Subscription.resident_id == Resident.id).exists(),
+                ~last_message,
+            )
+        ).all()
+
+
+class DeliveryWatchRepository(_Repository):
+    """Destinations that stopped taking messages (for the admins' alert)."""
+
+    def failing_destinations(self) -> list[tuple[str, datetime | None, datetime, int, str]]:
+        """Per staff destination with undelivered, already failed messages since its last
+        successful delivery: (destination, last delivery, oldest failing message's creation,
+        how many wait, the newest error)."""
+        ok = aliased(OutboxMessage)
+        last_ok = (
+            select(func.max(ok.sent_at))
+            .where(ok.destination == OutboxMessage.destination)
+            .scalar_subquery()
+        )
+        failing = (
+            select(
+                OutboxMessage.destination,
+                last_ok.label("last_ok"),
+                func.min(OutboxMessage.created_at),
+                func.count(OutboxMessage.id),
+                func.max(OutboxMessage.id),
+            )
+            .where(
+                OutboxMessage.destination.is_not(None),
+                OutboxMessage.sent_at.is_(None),
+                OutboxMessage.attempts > 0,
+                or_(last_ok.is_(None), OutboxMessage.created_at >= last_ok),
+            )
+            .group_by(OutboxMessage.destination)
+        )
+        result = []
+        for destination, last, oldest, count, newest_id in self.session.execute(failing).all():
+            newest = self.session.get(OutboxMessage, newest_id)
+            error = (newest.last_error if newest else None) or ""
+            result.append((str(destination), last, oldest, int(count), error))
+        return result
+
+
+class PersonalDataRepository(_Repository):
+    """Everything stored about one resident, for their /mydata export."""
+
+    def reported(self, resident_id: int) -> Sequence[Concern]:
+        return self.session.scalars(
+            select(Concern).where(Concern.resident_id == resident_id).order_by(Concern.id)
+        ).all()
+
+    def follows(self, resident_id: int) -> Sequence[tuple[Follower, Concern]]:
+        rows = self.session.execute(
+            select(Follower, Concern)
+            .join(Concern, Concern.id == Follower.concern_id)
+            .where(Follower.resident_id == resident_id)
+            .order_by(Follower.id)
+        ).all()
+        return [(follower, concern) for follower, concern in rows]
+
+    def subscriptions(self, resident_id: int) -> Sequence[Subscription]:
+        return self.session.scalars(
+            select(Subscription)
+            .where(Subscription.resident_id == resident_id)
+            .order_by(Subscription.id)
+        ).all()
+
+    def photos_sent(self, resident_id: int) -> Sequence[Photo]:
+        return self.session.scalars(
+            select(Photo).where(Photo.resident_id == resident_id).order_by(Photo.id)
+        ).all()
+
+    def messages_to(self, resident_id: int, channel: str, address: str) -> Sequence[OutboxMessage]:
+        return self.session.scalars(
+            select(OutboxMessage)
+            .where(
+                or_(
+                    OutboxMessage.resident_id == resident_id,
+                    and_(OutboxMessage.channel == channel, OutboxMessage.address == address),
+                )
+            )
+            .order_by(OutboxMessage.id)
+        ).all()
+
+    def conversation(self, channel: str, chat: str) -> Conversation | None:
+        return self.session.scalar(
+            select(Conversation).where(Conversation.channel == channel, Conversation.chat == chat)
+        )
+
+    def log_about(self, pseudonym: str) -> Sequence[AdminLog]:
+        return self.session.scalars(
+            select(AdminLog)
+            .where(
+                or_(
+                    and_(AdminLog.object_type == "resident", AdminLog.object_id == pseudonym),
+                    AdminLog.actor == f"resident:{pseudonym}",
+                )
+            )
+            .order_by(AdminLog.id)
+        ).all()
 
 
 class LogRepository(_Repository):

@@ -49,6 +49,9 @@ class ConsoleSender:
         lines += [f"   {line}" for line in message.text.splitlines() or [""]]
         if message.photo is not None:
             lines.append(f"   [📷 {message.photo_mime}, {len(message.photo) // 1024 + 1} KB]")
+        if message.document is not None:  # a terminal shows the file itself (text files only)
+            lines.append(f"   [📎 {message.document.name}]")
+            lines += [f"   {line}" for line in message.document.data.decode("utf-8").splitlines()]
         if message.choices:
             lines.append(
                 "   " + "   ".join(f"[{i}] {c.label}" for i, c in enumerate(message.choices, 1))

@@ -9,6 +9,7 @@ from typing import Any
 from bot.core.directory import Address
 from bot.core.outbound import Outbound, payload
 from bot.core.services import Services
+from bot.core.staff_words import concern_state
 from bot.core.states import DONE_STATES, Actor, CloseReason, State, check_transition
 from storage.models import Concern, Resident, Update
 from storage.uow import UnitOfWork
@@ -188,7 +189,7 @@ def staff_summary(uow: UnitOfWork, services: Services, concern: Concern, heading
         quarter=quarter.name if quarter else texts(lang, "quarter-unknown"),
         reporter=reporter,
         text=concern.text,
-        state=texts(lang, f"state-{concern.state}"),
+        state=concern_state(services, lang, concern),
         followers=uow.concerns.follower_count(concern.id),
     )
     return _with_language_line(services, concern, summary)
@@ -236,8 +237,10 @@ def change_status(
     author: str,
     note: str | None = None,
     reason: CloseReason | None = None,
+    words: str | None = None,
 ) -> None:
-    """Move a concern along the transition table and tell the reporter and followers."""
+    """Move a concern along the transition table and tell the reporter and followers (in
+    `words`, a message id, where the usual status words would say more than is known)."""
     current = State(concern.state)
     check_transition(current, target, actor, reason)
     now = services.clock()
@@ -268,17 +271,19 @@ def change_status(
             reason=note,
             now=now,
         )
-    tell_residents(uow, services, concern, update)
+    tell_residents(uow, services, concern, update, words)
 
 
-def tell_residents(uow: UnitOfWork, services: Services, concern: Concern, update: Update) -> None:
+def tell_residents(
+    uow: UnitOfWork, services: Services, concern: Concern, update: Update, words: str | None = None
+) -> None:
     """Queue the visible update for the reporter and every follower, once each."""
     out = Outbound(uow, services)
     recipients = [concern.resident] if concern.resident else []
     recipients += [r for r in uow.concerns.followers(concern.id) if r not in recipients]
     for resident in recipients:
         lang = resident.language
-        words = status_words(services, concern, lang)
+        status = services.texts(lang, words) if words else status_words(services, concern, lang)
         note = services.texts(lang, "status-note", note=update.text) if update.text else ""
         out.to_resident(
             resident,
@@ -288,7 +293,7 @@ def tell_residents(uow: UnitOfWork, services: Services, concern: Concern, update
             city_words=bool(update.text),
             concern=concern,
             ticket=services.ticket(concern),
-            status=words,
+            status=status,
             note=note,
         )
 

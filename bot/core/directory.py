@@ -64,6 +64,18 @@ class Directory:
             ):
                 if account is not None:
                     self._accounts[(channel, str(account))] = member
+        # A department reached by e-mail answers by replying (bot.destinations.email_replies):
+        # its configured addresses act as staff of that department, through the same commands.
+        for dept in settings.departments:
+            for dest in dept.destinations:
+                if isinstance(dest, EmailDestination):
+                    for mail in dest.replying_addresses():
+                        known = self._accounts.get(("email", mail))
+                        self._accounts[("email", mail)] = StaffMember(
+                            id=known.id if known else f"email.{dept.id}",
+                            name=known.name if known else dept.name,
+                            departments=[*(known.departments if known else []), dept.id],
+                        )
         owners: list[Department | Quarter | Admins] = [
             *settings.departments,
             *settings.quarters,

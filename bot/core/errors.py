@@ -73,3 +73,16 @@ class UnknownCommand(LotseError):
 
     def params(self) -> dict[str, str]:
         return {"command": self.command[:30]}
+
+
+class Refusal(LotseError):
+    """A refusal that says why, worded where it happens (who is responsible, what is possible):
+    the catalog id and its already rendered parameters."""
+
+    def __init__(self, message_id: str, **params: str) -> None:
+        super().__init__(message_id)
+        self.message_id = message_id
+        self._params = params
+
+    def params(self) -> dict[str, str]:
+        return dict(self._params)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from bot.core.concerns import change_status, staff_summary
+from bot.core.concerns import change_status, staff_actions, staff_summary
 from bot.core.messages import Choice
 from bot.core.outbound import Outbound, payload
 from bot.core.services import Services
@@ -101,18 +101,21 @@ def answer(turn: Turn, concern_id: int, fixed: bool) -> None:
     )
     texts, lang = services.texts, services.staff_language
     body = payload(
-        texts(lang, "job-reopened-by-resident")
+        texts(lang, "job-reopened-heading", ticket=ticket)
         + "\n\n"
-        + staff_summary(uow, services, concern, heading="forward-heading"),
+        + staff_summary(uow, services, concern, heading="job-concern-summary"),
         ticket=ticket,
+        actions=staff_actions(services, concern),
     )
     out = Outbound(uow, services)
     for target in services.directory.forward_targets(concern.department_id, concern.quarter_id):
+        # Not a "forward": the department has the concern already, and a delivered forward
+        # would turn "wieder geöffnet" into "weitergeleitet" before anyone looked at it.
         out.to_address(
             target,
             f"reopened:{concern.id}:{now.isoformat()}:{target.key}",
             body,
-            kind="forward",
+            kind="reopened",
             concern=concern,
             destination=target.key,
         )

@@ -367,21 +367,4 @@ def _add_photo_to_last(turn: Turn, concern_id: int) -> None:
             data=turn.incoming.photo.data,
         )
     )
-    ticket = turn.services.ticket(concern)
-    staff_text = turn.services.texts(
-        turn.services.staff_language, "forward-photo-added", ticket=ticket
-    )
-    from bot.core.outbound import payload
-
-    for target in turn.services.directory.forward_targets(
-        concern.department_id, concern.quarter_id
-    ):
-        turn.out.to_address(
-            target,
-            f"photo:{photo.id}:{target.key}",
-            payload(staff_text, photo_id=photo.id, ticket=ticket),
-            kind="forward",
-            concern=concern,
-            destination=target.key,
-        )
-    turn.reply("intake-photo-added", ticket=ticket)
+    photos.send_after_ticket(turn, concern, photo)

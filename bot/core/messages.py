@@ -78,3 +78,13 @@ class OutMessage:
     # with buttons show them, others leave them out (staff type the command).
     actions: tuple[Choice, ...] = ()
     extra: dict[str, str] = field(default_factory=dict)
+    # A file sent with the message (e.g. the /mydata export); channels that cannot send files
+    # show it as text.
+    document: Document | None = None
+
+
+@dataclass(frozen=True)
+class Document:
+    name: str  # e.g. "meinedaten.json"
+    mime: str
+    data: bytes

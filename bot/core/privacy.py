@@ -1,67 +1,45 @@
-"""A resident's own data (DSGVO/GDPR): /mydata exports it, /delete erases it.
+"""A resident's own data (DSGVO/GDPR): /mydata shows and exports it (bot.core.data_export),
+/delete erases it.
 
 Erasing keeps the concerns — the city's work is not lost — but without anything that points to
-the person: the account id and chat address are replaced, the reporter link, follows and
-subscriptions are removed, and no message is sent to the erased account again.
+the person or reaches them: account id, chat address, conversation and every message sent to
+them are erased, the reporter link, follows and subscriptions removed.
 """
 
 from __future__ import annotations
 
-import json
 import re
-from typing import Any
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from bot.core.commands import CommandSpec, ParsedCommand
+from bot.core.data_export import EXPORT_NAME, export_document, summary
+from bot.core.directory import Address
 from bot.core.messages import Choice
+from bot.core.outbound import Outbound, payload
 from bot.core.turn import Turn
 from storage.models import Resident
+from storage.repositories import ErasureRepository
+from storage.uow import UnitOfWork
 
 STEP = "delete_confirm"
 YES, NO = "delete-yes", "delete-no"
 
 
-def export(turn: Turn, resident: Resident) -> dict[str, Any]:
-    """Everything stored about this resident, as plain data."""
-    services, uow = turn.services, turn.uow
-    own: list[dict[str, Any]] = []
-    followed: list[dict[str, Any]] = []
-    for concern in uow.concerns.of_resident(resident.id, limit=1000):
-        item: dict[str, Any] = {
-            "ticket": services.ticket(concern),
-            "created_at": concern.created_at.isoformat(),
-            "category": concern.category,
-            "state": concern.state,
-        }
-        if concern.resident_id == resident.id:
-            item |= {
-                "text": concern.text,
-                "address": concern.address,
-                "location": [concern.lat, concern.lon] if concern.lat is not None else None,
-                "photos": len(uow.concerns.photos_of(concern.id)),
-                "updates": [
-                    {"at": u.created_at.isoformat(), "kind": u.kind, "text": u.text}
-                    for u in concern.updates
-                    if u.visible_to_resident
-                ],
-            }
-            own.append(item)
-        else:
-            followed.append(item)
-    return {
-        "pseudonym": resident.pseudonym,
-        "channel": resident.channel,
-        "language": resident.language,
-        "since": resident.created_at.isoformat(),
-        "concerns": own,
-        "following": followed,
-        "subscriptions": uow.subscriptions.of_resident(resident.id),
-    }
-
-
 def mydata(turn: Turn, _cmd: ParsedCommand) -> None:
-    assert turn.resident is not None
-    data = json.dumps(export(turn, turn.resident), ensure_ascii=False, indent=1)
-    turn.reply("mydata", data=data)
+    """A readable summary in the chat, and every stored field as a JSON file with it."""
+    resident = turn.resident
+    assert resident is not None
+    zone = ZoneInfo(turn.services.settings.city.timezone)
+    turn.reply_text(
+        turn.text(
+            "mydata-summary",
+            now=turn.now.astimezone(zone).strftime("%d.%m.%Y %H:%M"),
+            summary=summary(turn, resident),
+            file=EXPORT_NAME,
+        ),
+        document=export_document(turn, resident),
+    )
 
 
 def delete(turn: Turn, _cmd: ParsedCommand) -> None:
@@ -80,29 +58,52 @@ def on_delete_confirm(turn: Turn) -> None:
     if not yes:
         turn.reply("delete-cancelled")
         return
-    assert turn.resident is not None
-    erase(turn, turn.resident)
-    turn.reply("delete-done")
+    resident = turn.resident
+    assert resident is not None
+    channel, address = resident.channel, resident.address
+    farewell = turn.text("delete-done")
+    erase(turn.uow, resident, turn.now)
+    # The confirmation is the last message to the person: its key names no chat, and the
+    # dispatcher scrubs its address and text once it is out (kind "farewell").
+    Outbound(turn.uow, turn.services).to_address(
+        Address(channel, address),
+        f"farewell:{resident.id}",
+        payload(farewell),
+        kind="farewell",
+        resident=resident,
+    )
+    turn.replies.append(farewell)
 
 
-def erase(turn: Turn, resident: Resident) -> None:
-    uow, now = turn.uow, turn.now
+def erase(uow: UnitOfWork, resident: Resident, now: datetime, reason: str = "/delete") -> None:
+    """Remove everything that identifies or reaches the person; their concerns stay, unlinked.
+
+    Gone: account id, chat address, language, the conversation, network message ids that
+    contain the chat id, every message to them (address, key, text), follows, subscriptions,
+    the sender link on photos. Kept: the pseudonym (it names no one; the audit log uses it)."""
     for concern in uow.concerns.of_resident(resident.id, limit=100_000):
         if concern.resident_id == resident.id:
             concern.resident_id = None
     uow.concerns.unfollow_all(resident.id)
     uow.subscriptions.remove(resident.id)
     uow.concerns.unlink_photos(resident.id)
-    uow.outbox.cancel_for_resident(resident.id, now)
+    erasure = ErasureRepository(uow.session)
+    erasure.scrub_outbox(resident.id, resident.channel, resident.address, now)
+    erasure.forget_chat(resident.channel, resident.address)
+    if resident.external_id != resident.address:  # e.g. Matrix: user id and DM room differ
+        erasure.forget_chat(resident.channel, resident.external_id)
     resident.external_id = f"erased:{resident.id}"
+    resident.address = f"erased:{resident.id}"
     resident.erased_at = now
     resident.language = None
+    resident.language_chosen = False
+    resident.banned_until = None
     uow.log.add(
         actor=f"resident:{resident.pseudonym}",
         action="erase",
         object_type="resident",
         object_id=resident.pseudonym,
-        reason="/delete",
+        reason=reason,
         now=now,
     )
 

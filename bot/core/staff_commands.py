@@ -8,8 +8,9 @@ from datetime import timedelta
 from bot.config import StaffMember
 from bot.core import concerns
 from bot.core.commands import CommandSpec, ParsedCommand, command_table
-from bot.core.errors import NotPermitted, UnknownConcern, UsageError
-from bot.core.states import OPEN_STATES, Actor, CloseReason, State
+from bot.core.errors import InvalidTransition, Refusal, UnknownConcern, UsageError
+from bot.core.staff_words import author_name, concern_state, history_what, state_word
+from bot.core.states import OPEN_STATES, Actor, CloseReason, State, allowed_targets
 from bot.core.tickets import parse_ticket
 from bot.core.turn import Turn
 from storage.models import Concern
@@ -68,8 +69,47 @@ def _concern(st: StaffTurn, ticket_text: str) -> Concern:
     if concern is None or (ticket.year and concern.created_at.year != ticket.year):
         raise UnknownConcern(ticket_text[:40])
     if not may_act_on(turn, st.member, concern):
-        raise NotPermitted()
+        raise _not_responsible(st, concern)
     return concern
+
+
+def _responsibilities(st: StaffTurn) -> str:
+    """'Abfallwirtschaft und Straßenreinigung', including quarters a member manages."""
+    turn, member = st.turn, st.member
+    directory = turn.services.directory
+    names = [
+        directory.departments[d].name for d in member.departments if d in directory.departments
+    ]
+    names += [
+        turn.text("owner-quarter", name=directory.quarters[q].name)
+        for q in directory.managed_quarters(member)
+    ]
+    if len(names) > 1:
+        return ", ".join(names[:-1]) + turn.text("owner-and") + names[-1]
+    return names[0] if names else ""
+
+
+def _admins(st: StaffTurn) -> str:
+    admins = [m.name for m in st.turn.services.settings.staff if m.role == "admin"]
+    return ", ".join(admins) or st.turn.text("admins-none")
+
+
+def _not_responsible(st: StaffTurn, concern: Concern) -> Refusal:
+    """Why not, and who is: the concern's department, the member's own responsibilities."""
+    turn = st.turn
+    department = turn.services.directory.departments.get(concern.department_id or "")
+    yours = _responsibilities(st)
+    return Refusal(
+        "error-not-responsible" if yours else "error-not-responsible-nothing",
+        ticket=turn.services.ticket(concern),
+        owner=department.name if department else turn.text("owner-triage"),
+        yours=yours,
+        admins=_admins(st),
+    )
+
+
+def _admins_only(st: StaffTurn, command: str) -> Refusal:
+    return Refusal("error-admins-only", command=command, admins=_admins(st))
 
 
 def _help(st: StaffTurn, _cmd: ParsedCommand) -> None:
@@ -93,7 +133,7 @@ def _queue(st: StaffTurn, _cmd: ParsedCommand) -> None:
             ticket=turn.services.ticket(c),
             days=(now - c.created_at).days,
             category=turn.services.category_name(c.category, turn.language),
-            state=turn.text(f"state-{c.state}"),
+            state=concern_state(turn.services, turn.language, c),
             text=_one_line(c.text, 60),
         )
         for c in items[:30]
@@ -110,8 +150,8 @@ def _show(st: StaffTurn, cmd: ParsedCommand) -> None:
         turn.text(
             "show-history-line",
             when=u.created_at.astimezone(_tz(turn)).strftime("%d.%m.%Y %H:%M"),
-            author=u.author,
-            what=turn.text(f"state-{u.to_state}") if u.to_state else u.kind,
+            author=author_name(turn.services, turn.language, u.author),
+            what=history_what(turn.services, turn.language, u),
             text=u.text or "",
         )
         for u in concern.updates
@@ -133,7 +173,9 @@ def _status(st: StaffTurn, cmd: ParsedCommand) -> None:
     concern = _concern(st, words[0])
     target = STATE_WORDS.get(words[1].lower())
     if target is None:
-        raise UsageError(turn.text("usage-staff-status"))
+        raise Refusal(
+            "error-unknown-state", state=words[1][:30], options=_state_options(st, concern)
+        )
     rest = cmd.args.split(None, 2)[2:] if len(words) > 2 else []
     note = rest[0] if rest else None
     reason = None
@@ -142,20 +184,67 @@ def _status(st: StaffTurn, cmd: ParsedCommand) -> None:
         reason = REASON_WORDS.get(first.lower())
         if reason is not None:
             note = remainder.strip() or None
-    concerns.change_status(
-        turn.uow,
-        turn.services,
-        concern,
-        target,
-        actor=Actor.STAFF,
-        author=st.author,
-        note=note,
-        reason=reason,
+    _change(st, concern, target, note, reason)
+
+
+def _change(
+    st: StaffTurn, concern: Concern, target: State, note: str | None, reason: CloseReason | None
+) -> None:
+    """Change the status, or refuse in words: what it is, why not, what is possible."""
+    turn = st.turn
+    ticket = turn.services.ticket(concern)
+    try:
+        concerns.change_status(
+            turn.uow,
+            turn.services,
+            concern,
+            target,
+            actor=Actor.STAFF,
+            author=st.author,
+            note=note,
+            reason=reason,
+        )
+    except InvalidTransition as error:
+        if error.missing_reason:
+            raise Refusal("staff-close-needs-reason", ticket=ticket) from None
+        raise Refusal(
+            "error-transition",
+            ticket=ticket,
+            current=concern_state(turn.services, turn.language, concern),
+            target=state_word(turn.services, turn.language, target.value),
+            options=_state_options(st, concern),
+        ) from None
+    turn.reply_text(
+        turn.text(
+            "staff-status-done",
+            ticket=ticket,
+            state=concern_state(turn.services, turn.language, concern),
+        )
+        + _news_waits(st)
     )
-    turn.reply(
-        "staff-status-done",
-        ticket=turn.services.ticket(concern),
-        state=turn.text(f"state-{concern.state}"),
+
+
+def _news_waits(st: StaffTurn) -> str:
+    """Status news and replies to residents wait out the quiet hours: staff are told when it
+    goes out, so "the reporter is informed" is true."""
+    turn = st.turn
+    due = turn.services.after_quiet_hours(turn.now)
+    if due <= turn.now:
+        return ""
+    local = due.astimezone(_tz(turn)).strftime("%H:%M")
+    return turn.text("staff-news-waits", time=local)
+
+
+def _state_options(st: StaffTurn, concern: Concern) -> str:
+    """What staff may type for this concern now: 'in_arbeit (in Bearbeitung), …'."""
+    turn = st.turn
+    return ", ".join(
+        turn.text(
+            "state-option",
+            command=turn.text(f"state-command-{state.value}"),
+            state=turn.text(f"state-{state.value}"),
+        )
+        for state in allowed_targets(State(concern.state), Actor.STAFF)
     )
 
 
@@ -200,7 +289,8 @@ def _reply(st: StaffTurn, cmd: ParsedCommand) -> None:
     concern, text = _split(cmd, "usage-reply", st)
     concerns.staff_reply(st.turn.uow, st.turn.services, concern, author=st.author, text=text)
     _log(st, "reply", concern, text)
-    st.turn.reply("staff-reply-done", ticket=st.turn.services.ticket(concern))
+    done = st.turn.text("staff-reply-done", ticket=st.turn.services.ticket(concern))
+    st.turn.reply_text(done + _news_waits(st))
 
 
 def _assign(st: StaffTurn, cmd: ParsedCommand) -> None:
@@ -245,21 +335,8 @@ def _merge(st: StaffTurn, cmd: ParsedCommand) -> None:
 
 def _reject(st: StaffTurn, cmd: ParsedCommand) -> None:
     """Close as rejected, with the reason the resident is told (an honest answer)."""
-    turn = st.turn
     concern, reason = _split(cmd, "usage-reject", st)
-    concerns.change_status(
-        turn.uow,
-        turn.services,
-        concern,
-        State.CLOSED,
-        actor=Actor.STAFF,
-        author=st.author,
-        note=reason,
-        reason=CloseReason.REJECTED,
-    )
-    turn.reply(
-        "staff-status-done", ticket=turn.services.ticket(concern), state=turn.text("state-closed")
-    )
+    _change(st, concern, State.CLOSED, reason, CloseReason.REJECTED)
 
 
 def _hide(st: StaffTurn, cmd: ParsedCommand) -> None:
@@ -284,7 +361,12 @@ def _ban(st: StaffTurn, cmd: ParsedCommand) -> None:
     if st.member.role != "admin" and not turn.uow.concerns.resident_has_concern_for(
         resident.id, st.member.departments, turn.services.directory.managed_quarters(st.member)
     ):
-        raise NotPermitted()
+        raise Refusal(
+            "error-ban-not-responsible",
+            resident=resident.pseudonym,
+            yours=_responsibilities(st) or turn.text("owner-triage"),
+            admins=_admins(st),
+        )
     days = 30
     if len(words) > 1:
         if not words[1].isdecimal() or int(words[1]) > 3650:
@@ -317,7 +399,7 @@ def _failed(st: StaffTurn, _cmd: ParsedCommand) -> None:
     """Deliveries that failed or keep failing (admins only)."""
     turn = st.turn
     if st.member.role != "admin":
-        raise NotPermitted()
+        raise _admins_only(st, _cmd.name)
     rows = turn.uow.outbox.failed()
     if not rows:
         turn.reply("failed-none")
@@ -341,7 +423,7 @@ def _resend(st: StaffTurn, cmd: ParsedCommand) -> None:
     """Try a failed delivery again now (admins only)."""
     turn = st.turn
     if st.member.role != "admin":
-        raise NotPermitted()
+        raise _admins_only(st, cmd.name)
     ids = [w for w in cmd.words if w.isdecimal()]
     if not ids:
         raise UsageError(turn.text("usage-resend"))

@@ -22,8 +22,18 @@ def destination_senders(app: App) -> list[Sender]:
     senders: list[Sender] = []
     if "email" in types:
         from bot.destinations.email import EmailSender
+        from bot.destinations.installation import installation_id
 
-        senders.append(EmailSender(settings.email, settings.city.name))
+        senders.append(
+            EmailSender(
+                settings.email,
+                settings.city.name,
+                installation=installation_id(app.uow_factory, app.services.clock),
+                texts=app.services.texts,
+                language=app.services.staff_language,
+                replies_read=settings.email_replies.enabled,
+            )
+        )
     if "open311" in types:
         from bot.destinations.open311 import Open311Sender
 

@@ -3,8 +3,15 @@
 POST {endpoint}/requests.json (form fields: api_key, jurisdiction_id, service_code from the
 destination's mapping, lat/long or address_string, description); the returned
 service_request_id is stored (ExternalRef). A poll job fetches GET {endpoint}/requests.json?
-service_request_id=… and turns "closed" into "fixed" with the endpoint's status_notes, which the
-resident hears like any staff update.
+service_request_id=…. GeoReport's "closed" says only that the department is done: it covers fixed,
+rejected, duplicate and not responsible. Where the destination maps words of status_notes to an
+end state (closed_notes), that state is taken; otherwise the resident hears "closed by the
+department" with its notes and is asked at once whether it is fixed (a "no" reopens it). A
+service_notice the endpoint gives is told to the resident once.
+
+The concern's first photo travels as media_url (its public URL, when the public API listener
+serves photos). The spec has no way to add media to an existing request: photos sent later are
+not offered to an endpoint (bot.core.photos tells the resident so).
 """
 
 from __future__ import annotations
@@ -18,10 +25,14 @@ import httpx
 from sqlalchemy import select
 
 from bot.config import Open311Destination
+from bot.core import fixed_check
 from bot.core.concerns import change_status
-from bot.core.messages import OutMessage
-from bot.core.states import OPEN_STATES, Actor, State
+from bot.core.messages import Choice, OutMessage
+from bot.core.outbound import Outbound
+from bot.core.photos import public_url
+from bot.core.states import OPEN_STATES, Actor, CloseReason, State
 from bot.outbox import DeliveryError, PermanentDeliveryError
+from storage.city_systems import CitySystems
 from storage.models import Concern, ExternalRef
 
 if TYPE_CHECKING:
@@ -45,7 +56,9 @@ def system_of(endpoint: str) -> str:
     return f"open311:{endpoint}"
 
 
-def request_form(destination: Open311Destination, message: OutMessage) -> dict[str, str]:
+def request_form(
+    destination: Open311Destination, message: OutMessage, media_url: str | None = None
+) -> dict[str, str]:
     """The form fields of a GeoReport v2 POST for a forwarded concern."""
     extra = message.extra
     category = extra.get("category", "other")
@@ -63,6 +76,8 @@ def request_form(destination: Open311Destination, message: OutMessage) -> dict[s
         form["lat"], form["long"] = extra["lat"], extra["lon"]
     if extra.get("address"):
         form["address_string"] = extra["address"]
+    if media_url:
+        form["media_url"] = media_url
     return form
 
 
@@ -81,12 +96,20 @@ class Open311Sender:
         destination = self.endpoints.get(message.address)
         if destination is None:
             raise PermanentDeliveryError(f"no Open311 destination {message.address}")
-        if message.kind != "forward" or not message.extra.get("concern_id"):
-            return  # reminders and digests are for people; the endpoint only takes requests
+        if (
+            message.kind != "forward"
+            or not message.extra.get("concern_id")
+            or message.extra.get("addition")
+        ):
+            # Reminders and digests are for people, and GeoReport v2 cannot add to a request
+            # it has: the endpoint only takes new requests (photos sent later are not queued
+            # here at all; this guards rows queued before that was so).
+            return
         concern_id = int(message.extra["concern_id"])
         if await self._db(self._known, concern_id, message.address):
             return  # already created (a redelivery after a crash): never a second request
-        form = request_form(destination, message)
+        media_url = await self._db(self._media_url, concern_id)
+        form = request_form(destination, message, media_url)
         url = message.address.rstrip("/") + "/requests.json"
         try:
             async with httpx.AsyncClient(timeout=self.timeout) as client:
@@ -106,7 +129,8 @@ class Open311Sender:
         request_id = _request_id(response)
         if request_id is None:
             raise DeliveryError("Open311 answered without a service_request_id or token")
-        await self._db(self._record, concern_id, message.address, request_id)
+        notice = _first_field(response, "service_notice")
+        await self._db(self._record, concern_id, message.address, request_id, notice)
 
     async def _db(self, function, *args):  # type: ignore[no-untyped-def]
         return await asyncio.get_running_loop().run_in_executor(self.app.executor, function, *args)
@@ -123,21 +147,50 @@ class Open311Sender:
                 is not None
             )
 
-    def _record(self, concern_id: int, endpoint: str, request_id: str) -> None:
+    def _media_url(self, concern_id: int) -> str | None:
+        with self.app.uow_factory() as uow:
+            photos = uow.concerns.photos_of(concern_id)
+            if not photos:
+                return None
+            token = CitySystems(uow.session).public_token(photos[0])
+            url = public_url(self.app.settings, token, photos[0].mime)
+            uow.commit()
+            return url
+
+    def _record(self, concern_id: int, endpoint: str, request_id: str, notice: str | None) -> None:
         now = self.app.services.clock()
         with self.app.uow_factory() as uow:
-            uow.session.add(
-                ExternalRef(
-                    concern_id=concern_id,
-                    system=system_of(endpoint),
-                    external_id=request_id,
-                    status="open",
-                    created_at=now,
-                    updated_at=now,
-                )
+            ref = ExternalRef(
+                concern_id=concern_id,
+                system=system_of(endpoint),
+                external_id=request_id,
+                status="open",
+                created_at=now,
+                updated_at=now,
             )
+            uow.session.add(ref)
+            uow.session.flush()
+            if notice:
+                _tell_notice(self.app, uow, ref, notice)
             uow.commit()
         log.info("open311 request created concern=%s id=%s", concern_id, request_id)
+
+
+def _tell_notice(app: App, uow, ref: ExternalRef, notice: str) -> None:  # type: ignore[no-untyped-def]
+    """The endpoint's service_notice (e.g. "handled within 3 working days"), told once."""
+    concern = uow.session.get(Concern, ref.concern_id)
+    if concern is None or concern.resident is None:
+        return
+    services = app.services
+    Outbound(uow, services).to_resident(
+        concern.resident,
+        f"open311-notice:{ref.id}",
+        "open311-service-notice",
+        concern=concern,
+        quiet=True,
+        ticket=services.ticket(concern),
+        notice=" ".join(str(notice).split())[:500],
+    )
 
 
 def _request_id(response: httpx.Response) -> str | None:
@@ -150,6 +203,16 @@ def _request_id(response: httpx.Response) -> str | None:
         return None
     value = first.get("service_request_id") or first.get("token")
     return str(value) if value else None
+
+
+def _first_field(response: httpx.Response, name: str) -> str | None:
+    try:
+        body: Any = response.json()
+    except ValueError:
+        return None
+    first = body[0] if isinstance(body, list) and body else body
+    value = first.get(name) if isinstance(first, dict) else None
+    return str(value).strip() or None if value else None
 
 
 def _error(response: httpx.Response) -> str:
@@ -189,28 +252,109 @@ def poll_status_updates(app: App) -> int:
                 log.warning("open311 poll failed endpoint=%s: %s", endpoint, error)
                 break
             for item in requests if isinstance(requests, list) else []:
+                if not isinstance(item, dict):
+                    continue
                 rid = str(item.get("service_request_id", ""))
-                if rid in by_id and item.get("status") == "closed":
-                    changed += _closed(app, by_id[rid], endpoint, item.get("status_notes"))
+                if rid not in by_id:
+                    continue
+                changed += _apply(app, by_id[rid], destination, item)
     return changed
 
 
-def _closed(app: App, ref_id: int, endpoint: str, notes: str | None) -> int:
+def closed_outcome(destination: Open311Destination, notes: str | None) -> str | None:
+    """What a "closed" means by the destination's closed_notes words; None when unknown."""
+    said = (notes or "").lower()
+    for words, outcome in destination.closed_notes.items():
+        if words.lower() in said:
+            return outcome
+    return None
+
+
+def _apply(app: App, ref_id: int, destination: Open311Destination, item: dict[str, Any]) -> int:
+    """One polled request: a service_notice is told once; "closed" ends the concern."""
+    notes = item.get("status_notes")
+    notes = " ".join(str(notes).split())[:500] if notes else None
     with app.uow_factory() as uow:
         ref = uow.session.get(ExternalRef, ref_id)
-        if ref is None or ref.status != "open":
+        if ref is None:
+            return 0
+        if item.get("service_notice"):
+            _tell_notice(app, uow, ref, str(item["service_notice"]))
+        if item.get("status") != "closed" or ref.status != "open":
+            uow.commit()
             return 0
         ref.status, ref.updated_at = "closed", app.services.clock()
         concern = uow.session.get(Concern, ref.concern_id)
         if concern is not None and State(concern.state) in OPEN_STATES:
-            change_status(
-                uow,
-                app.services,
-                concern,
-                State.FIXED,
-                actor=Actor.STAFF,
-                author=system_of(endpoint)[:80],
-                note=(notes or None) and str(notes)[:500],
-            )
+            _close(app, uow, concern, destination, notes)
         uow.commit()
         return 1
+
+
+def _close(
+    app: App, uow, concern: Concern, destination: Open311Destination, notes: str | None
+) -> None:  # type: ignore[no-untyped-def]
+    services = app.services
+    author = system_of(destination.endpoint)[:80]
+    outcome = closed_outcome(destination, notes)
+    if outcome is not None and outcome != "fixed":
+        change_status(
+            uow,
+            services,
+            concern,
+            State.CLOSED,
+            actor=Actor.STAFF,
+            author=author,
+            note=notes,
+            reason=CloseReason(outcome),
+        )
+        return
+    if outcome == "fixed":
+        change_status(
+            uow, services, concern, State.FIXED, actor=Actor.STAFF, author=author, note=notes
+        )
+        return
+    # Closed, outcome unknown: kept as "fixed" so that the resident's answer to the fixed-check
+    # question (asked now, not days later) confirms it or reopens it; the words say only what
+    # is known.
+    change_status(
+        uow,
+        services,
+        concern,
+        State.FIXED,
+        actor=Actor.STAFF,
+        author=author,
+        note=notes,
+        words="status-closed-by-department",
+    )
+    _ask_fixed_now(uow, services, concern)
+
+
+def _ask_fixed_now(uow, services, concern: Concern) -> None:  # type: ignore[no-untyped-def]
+    """The fixed-check question at once, under the same key the scheduled check uses (so it is
+    asked once), with the same answers."""
+    resident = concern.resident
+    if resident is None:
+        return
+    lang = resident.language
+    sent = Outbound(uow, services).to_resident(
+        resident,
+        f"fixedcheck:{concern.id}:{concern.solved_at.isoformat() if concern.solved_at else ''}",
+        "open311-fixed-question",
+        kind="question",
+        concern=concern,
+        choices=[
+            Choice(f"{fixed_check.YES}:{concern.id}", services.texts(lang, "job-fixed-yes")),
+            Choice(f"{fixed_check.NO}:{concern.id}", services.texts(lang, "job-fixed-no")),
+        ],
+        quiet=True,
+        ticket=services.ticket(concern),
+    )
+    if not sent:
+        return
+    conversation = uow.conversations.get_or_create(
+        resident.channel, resident.address, services.clock()
+    )
+    if conversation.step == "idle":
+        conversation.step = fixed_check.STEP
+        conversation.data = {**(conversation.data or {}), "fixed_check": concern.id}

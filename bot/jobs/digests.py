@@ -1,133 +1,39 @@
 """Weekly digests: to each department, each quarter manager, the admins (city-wide), and the
 residents who subscribed to a quarter ("what got fixed near you").
 
-Figures come from SQL aggregates over the concern table, so a city with 100,000 concerns is
-fine. A digest is sent once per recipient and ISO week (JobMark + outbox key). Staff digests get
-a chart (weekly counts by category over 8 weeks) on channels that can show images.
+Figures come from SQL aggregates over the concern table (bot.jobs.digest_figures), so a city with
+100,000 concerns is fine. A digest is sent once per recipient and ISO week (JobMark + outbox key).
+Staff digests get a chart ("are we keeping up?") on channels that can show images.
 """
 
 from __future__ import annotations
 
 import logging
-import statistics
-from collections.abc import Sequence
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
-
-from sqlalchemy import ColumnElement, and_, false, func, select
 
 from bot.core.directory import Address
 from bot.core.outbound import Outbound, payload
 from bot.core.services import Services
-from bot.core.states import OPEN_STATES, State
-from bot.jobs.charts import weekly_category_chart
+from bot.core.staff_words import concern_state
+from bot.jobs.charts import ChartTexts, ChartWeek, keeping_up_chart
+from bot.jobs.digest_figures import Figures, Scope, figures
 from storage.models import Concern, Photo
 from storage.uow import UnitOfWork, UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
 
-OPEN = sorted(s.value for s in OPEN_STATES)
 IMAGE_CHANNELS = {"telegram", "matrix", "email"}
-WEEKS_IN_CHART = 8
-
-
-@dataclass
-class Scope:
-    """Which concerns a digest covers: a department's, a quarter's, or all (city-wide)."""
-
-    kind: str  # "department", "quarter", "city"
-    id: str = ""
-    name: str = ""
-
-    def where(self) -> list[ColumnElement[bool]]:
-        clauses: list[ColumnElement[bool]] = [Concern.hidden.is_(false())]
-        if self.kind == "department":
-            clauses.append(Concern.department_id == self.id)
-        elif self.kind == "quarter":
-            clauses.append(Concern.quarter_id == self.id)
-        return clauses
-
-
-@dataclass
-class Figures:
-    week_start: datetime
-    new: int = 0
-    open: int = 0
-    overdue: int = 0
-    solved: int = 0
-    median_days_to_solve: float | None = None
-    oldest: list[Concern] = field(default_factory=list)
-    solved_items: list[Concern] = field(default_factory=list)
-    weekly_by_category: dict[str, list[int]] = field(default_factory=dict)
-
-
-def figures(uow: UnitOfWork, services: Services, scope: Scope, now: datetime) -> Figures:
-    session = uow.session
-    since = now - timedelta(days=7)
-    where = scope.where()
-    overdue_before = now - timedelta(days=services.settings.schedule.still_working_after_days)
-
-    def count(*extra: ColumnElement[bool]) -> int:
-        return int(session.scalar(select(func.count(Concern.id)).where(*where, *extra)) or 0)
-
-    result = Figures(week_start=since)
-    result.new = count(Concern.created_at >= since, Concern.created_at < now)
-    result.open = count(Concern.state.in_(OPEN))
-    result.overdue = count(
-        Concern.state.in_(OPEN), Concern.last_visible_update_at <= overdue_before
-    )
-    solved_week = and_(Concern.solved_at >= since, Concern.solved_at < now)
-    result.solved = count(solved_week, Concern.state == State.FIXED.value) + count(
-        solved_week, Concern.state == State.CLOSED.value
-    )
-    durations = session.execute(
-        select(Concern.created_at, Concern.solved_at).where(*where, solved_week)
-    ).all()
-    if durations:
-        result.median_days_to_solve = statistics.median(
-            (solved - created).total_seconds() / 86400 for created, solved in durations
-        )
-    result.oldest = list(
-        session.scalars(
-            select(Concern)
-            .where(*where, Concern.state.in_(OPEN))
-            .order_by(Concern.created_at, Concern.id)
-            .limit(5)
-        )
-    )
-    result.solved_items = list(
-        session.scalars(
-            select(Concern)
-            .where(*where, solved_week, Concern.state == State.FIXED.value)
-            .order_by(Concern.solved_at.desc(), Concern.id)
-            .limit(10)
-        )
-    )
-    result.weekly_by_category = _weekly_counts(uow, where, now)
-    return result
-
-
-def _weekly_counts(
-    uow: UnitOfWork, where: Sequence[ColumnElement[bool]], now: datetime
-) -> dict[str, list[int]]:
-    """New concerns per category in each of the last 8 weeks (oldest week first)."""
-    start = now - timedelta(weeks=WEEKS_IN_CHART)
-    rows = uow.session.execute(
-        select(Concern.category, Concern.created_at).where(
-            *where, Concern.created_at >= start, Concern.created_at < now
-        )
-    ).all()
-    counts: dict[str, list[int]] = {}
-    for category, created in rows:
-        index = min(int((created - start) / timedelta(weeks=1)), WEEKS_IN_CHART - 1)
-        counts.setdefault(category, [0] * WEEKS_IN_CHART)[index] += 1
-    return counts
+__all__ = ["Scope", "figures", "preview", "render", "send_weekly_digests"]
 
 
 def render(services: Services, scope: Scope, fig: Figures, lang: str) -> str:
     texts = services.texts
     tz = ZoneInfo(services.settings.city.timezone)
+    reasons = ", ".join(
+        texts(lang, "digest-reason-count", reason=texts(lang, f"digest-reason-{r}"), count=n)
+        for r, n in sorted(fig.closed_by_reason.items())
+    )
     lines = [
         texts(
             lang,
@@ -137,35 +43,78 @@ def render(services: Services, scope: Scope, fig: Figures, lang: str) -> str:
         ),
         texts(
             lang,
-            "digest-figures",
+            "digest-counts",
             new=fig.new,
             open=fig.open,
+            reopened=fig.reopened,
             overdue=fig.overdue,
-            solved=fig.solved,
+        ),
+        texts(
+            lang,
+            "digest-done",
+            fixed=fig.fixed,
+            closed=fig.closed,
+            reasons=texts(lang, "digest-reasons", reasons=reasons) if reasons else "",
         ),
     ]
-    if fig.median_days_to_solve is not None:
-        lines.append(texts(lang, "digest-median", days=f"{fig.median_days_to_solve:.1f}"))
+    if fig.median_days_to_fix is not None:
+        lines.append(texts(lang, "digest-median-fixed", days=f"{fig.median_days_to_fix:.1f}"))
     if fig.oldest:
         lines.append(texts(lang, "digest-oldest"))
-        for concern in fig.oldest:
-            lines.append(
-                texts(
-                    lang,
-                    "digest-item-age",
-                    ticket=services.ticket(concern),
-                    days=(fig.week_start + timedelta(days=7) - concern.created_at).days,
-                    category=services.category_name(concern.category, lang),
-                    state=texts(lang, f"state-{concern.state}"),
-                )
+        now = fig.week_start + timedelta(days=7)
+        lines += [
+            texts(
+                lang,
+                "digest-item-open",
+                ticket=services.ticket(c),
+                days=(now - c.created_at).days,
+                category=services.category_name(c.category, lang),
+                state=concern_state(services, lang, c),
+                overdue=texts(lang, "digest-overdue-mark") if c.id in fig.overdue_ids else "",
             )
-    if fig.solved_items and scope.kind in ("quarter", "city"):
-        lines.append(texts(lang, "digest-solved-list"))
-        lines += [_solved_line(services, c, lang) for c in fig.solved_items]
+            for c in fig.oldest
+        ]
+    if fig.fixed_items:
+        lines.append(texts(lang, "digest-fixed-list"))
+        lines += [_fixed_line(services, c, lang) for c in fig.fixed_items]
+    if fig.closed_items:
+        lines.append(texts(lang, "digest-closed-list"))
+        lines += [
+            texts(
+                lang,
+                "digest-item-closed",
+                ticket=services.ticket(c),
+                category=services.category_name(c.category, lang),
+                reason=concern_state(services, lang, c),
+                note=texts(lang, "digest-item-note", note=" ".join(note.split())[:160])
+                if note
+                else "",
+            )
+            for c, note in fig.closed_items
+        ]
+    if fig.failed_forwards:
+        lines.append(texts(lang, "digest-failed-list"))
+        lines += [
+            texts(
+                lang,
+                "digest-item-failed",
+                ticket=services.ticket(f.concern),
+                destination=f.destination,
+                since=f.since.astimezone(tz).strftime("%d.%m. %H:%M"),
+                attempts=f.attempts,
+                state=texts(
+                    lang, "digest-failed-gave-up" if f.gave_up else "digest-failed-retrying"
+                ),
+            )
+            for f in fig.failed_forwards
+        ]
+    if fig.overdue:
+        days = services.settings.schedule.still_working_after_days
+        lines.append(texts(lang, "digest-overdue-rule", days=days))
     return "\n".join(lines)
 
 
-def _solved_line(services: Services, concern: Concern, lang: str) -> str:
+def _fixed_line(services: Services, concern: Concern, lang: str) -> str:
     return services.texts(
         lang,
         "digest-item-solved",
@@ -233,13 +182,42 @@ def send_weekly_digests(services: Services, uow_factory: UnitOfWorkFactory) -> i
     return sent
 
 
-def _chart(uow: UnitOfWork, services: Services, fig: Figures, lang: str) -> int | None:
-    if not fig.weekly_by_category:
-        return None
-    names = {c: services.category_name(c, lang) for c in fig.weekly_by_category}
-    png = weekly_category_chart(
-        fig.weekly_by_category, names, services.texts(lang, "digest-chart-title")
+def chart_png(services: Services, fig: Figures, lang: str) -> bytes:
+    weeks, words = chart_content(services, fig, lang)
+    return keeping_up_chart(weeks, fig.overdue, words)
+
+
+def chart_content(
+    services: Services, fig: Figures, lang: str
+) -> tuple[list[ChartWeek], ChartTexts]:
+    """The chart's weeks and every word on it, in the recipient's language."""
+    texts = services.texts
+    weeks = [
+        ChartWeek(
+            label=texts(lang, "chart-week", week=w.number),
+            new=w.new,
+            fixed=w.fixed,
+            closed=w.closed,
+            backlog=w.backlog,
+        )
+        for w in fig.weeks
+    ]
+    words = ChartTexts(
+        title=texts(lang, "chart-title"),
+        new=texts(lang, "chart-new"),
+        fixed=texts(lang, "chart-fixed"),
+        closed=texts(lang, "chart-closed"),
+        backlog=texts(lang, "chart-backlog"),
+        overdue=texts(lang, "chart-overdue", count=fig.overdue),
+        axis=texts(lang, "chart-axis"),
     )
+    return weeks, words
+
+
+def _chart(uow: UnitOfWork, services: Services, fig: Figures, lang: str) -> int | None:
+    if not any(w.new or w.fixed or w.closed or w.backlog for w in fig.weeks):
+        return None  # nothing happened in eight weeks: no picture of nothing
+    png = chart_png(services, fig, lang)
     photo = uow.concerns.add_photo(
         Photo(
             concern_id=None,
@@ -262,12 +240,12 @@ def _resident_digests(
             if not subscribers:
                 continue
             fig = figures(uow, services, Scope("quarter", quarter.id, quarter.name), now)
-            if not fig.solved_items:
+            if not fig.fixed_items:
                 continue  # nothing fixed: no message (a digest of nothing is spam)
             out = Outbound(uow, services)
             for resident in subscribers:
                 lang = resident.language or services.staff_language
-                items = "\n".join(_solved_line(services, c, lang) for c in fig.solved_items)
+                items = "\n".join(_fixed_line(services, c, lang) for c in fig.fixed_items)
                 if out.to_resident(
                     resident,
                     f"digest:resident:{quarter.id}:{week}:{resident.id}",
@@ -275,7 +253,7 @@ def _resident_digests(
                     kind="digest",
                     quiet=True,
                     quarter=quarter.name,
-                    count=fig.solved,
+                    count=fig.fixed,
                     items=items,
                 ):
                     sent += 1

@@ -1,9 +1,12 @@
 """Retention: personal data of concerns that are done is anonymised after the configured period.
 
 A concern fixed or closed more than `[privacy] retention_days` ago loses its link to the person
-who reported it and to everyone who followed it, and its photos are deleted (they may show
-people or number plates). The concern itself — category, place, text, history — stays, so the
-city's record of its work is kept. Derived from the database each run; repeating it is harmless.
+who reported it and to everyone who followed it, its photos are deleted (they may show people or
+number plates) and the messages sent to residents about it lose address and text. The concern
+itself — category, place, text, history — stays, so the city's record of its work is kept.
+A resident with nothing left on record and no contact for the same period is erased like
+/delete does (account id, chat address, conversation, messages). Derived from the database each
+run; repeating it is harmless.
 """
 
 from __future__ import annotations
@@ -13,16 +16,21 @@ from datetime import timedelta
 
 from sqlalchemy import delete, select, update
 
+from bot.core.privacy import erase
 from bot.core.services import Services
 from storage.models import Concern, Follower, Photo
+from storage.repositories import ErasureRepository
 from storage.uow import UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
 
 
 def anonymise_expired(services: Services, uow_factory: UnitOfWorkFactory) -> int:
-    cutoff = services.clock() - timedelta(days=services.settings.privacy.retention_days)
+    """Returns how many concerns were anonymised (residents erased are logged)."""
+    now = services.clock()
+    cutoff = now - timedelta(days=services.settings.privacy.retention_days)
     with uow_factory() as uow:
+        erasure = ErasureRepository(uow.session)
         ids = list(
             uow.session.scalars(
                 select(Concern.id).where(
@@ -35,19 +43,25 @@ def anonymise_expired(services: Services, uow_factory: UnitOfWorkFactory) -> int
                 )
             )
         )
-        if not ids:
-            return 0
-        uow.session.execute(update(Concern).where(Concern.id.in_(ids)).values(resident_id=None))
-        uow.session.execute(delete(Follower).where(Follower.concern_id.in_(ids)))
-        uow.session.execute(delete(Photo).where(Photo.concern_id.in_(ids)))
-        uow.log.add(
-            actor="system",
-            action="anonymise",
-            object_type="concerns",
-            object_id=str(len(ids)),
-            reason=f"done before {cutoff.date().isoformat()}",
-            now=services.clock(),
-        )
+        if ids:
+            uow.session.execute(update(Concern).where(Concern.id.in_(ids)).values(resident_id=None))
+            uow.session.execute(delete(Follower).where(Follower.concern_id.in_(ids)))
+            uow.session.execute(delete(Photo).where(Photo.concern_id.in_(ids)))
+            erasure.scrub_resident_messages_of(ids, now)
+            uow.log.add(
+                actor="system",
+                action="anonymise",
+                object_type="concerns",
+                object_id=str(len(ids)),
+                reason=f"done before {cutoff.date().isoformat()}",
+                now=now,
+            )
+        uow.session.flush()
+        residents = erasure.idle_residents(cutoff)
+        for resident in residents:
+            erase(uow, resident, now, reason="retention")
+        erasure.scrub_sent_to_erased()
         uow.commit()
-    log.info("retention: anonymised %d concerns", len(ids))
+    if ids or residents:
+        log.info("retention: anonymised %d concerns, erased %d residents", len(ids), len(residents))
     return len(ids)

@@ -6,6 +6,7 @@
 - escalation: M days after the first reminder and still no staff action → the admins are told.
 - fixed check: K days after "fixed" → the reporter is asked whether it really is fixed;
   "no" reopens the concern and tells the department (bot.core.fixed_check handles the answer).
+- a destination failing for an hour → the admins are told once (bot.jobs.delivery_watch).
 
 Each piece of work is claimed with a JobMark in the transaction that queues its messages.
 Messages to residents respect quiet hours; staff messages do not wait.
@@ -17,11 +18,12 @@ import logging
 from dataclasses import dataclass
 from datetime import timedelta
 
-from bot.core.concerns import staff_summary
+from bot.core.concerns import staff_actions, staff_summary
 from bot.core.fixed_check import ask_fixed_check
 from bot.core.outbound import Outbound, payload
 from bot.core.services import Services
 from bot.core.states import OPEN_STATES, State
+from bot.jobs.delivery_watch import tell_admins_of_failing_destinations
 from storage.models import Concern, Update
 from storage.repositories import Cursor
 from storage.uow import UnitOfWork, UnitOfWorkFactory
@@ -38,10 +40,11 @@ class StatusRun:
     still_working: int = 0
     escalated: int = 0
     fixed_checks: int = 0
+    destination_alerts: int = 0
 
     @property
     def total(self) -> int:
-        return self.still_working + self.escalated + self.fixed_checks
+        return self.still_working + self.escalated + self.fixed_checks + self.destination_alerts
 
 
 def run_status_jobs(services: Services, uow_factory: UnitOfWorkFactory) -> StatusRun:
@@ -50,12 +53,14 @@ def run_status_jobs(services: Services, uow_factory: UnitOfWorkFactory) -> Statu
     run.still_working = _batched(services, uow_factory, _still_working_batch)
     run.escalated = _batched(services, uow_factory, _escalation_batch)
     run.fixed_checks = _batched(services, uow_factory, _fixed_check_batch)
+    run.destination_alerts = tell_admins_of_failing_destinations(services, uow_factory)
     if run.total:
         log.info(
-            "status jobs: still_working=%d escalated=%d fixed_checks=%d",
+            "status jobs: still_working=%d escalated=%d fixed_checks=%d destination_alerts=%d",
             run.still_working,
             run.escalated,
             run.fixed_checks,
+            run.destination_alerts,
         )
     return run
 
@@ -133,8 +138,9 @@ def _still_working(uow: UnitOfWork, services: Services, concern: Concern, days: 
     body = payload(
         texts(lang, "job-reminder", days=days)
         + "\n\n"
-        + staff_summary(uow, services, concern, heading="forward-heading"),
+        + staff_summary(uow, services, concern, heading="job-concern-summary"),
         ticket=ticket,
+        actions=staff_actions(services, concern),
     )
     for target in services.directory.forward_targets(concern.department_id, None):
         out.to_address(
@@ -170,8 +176,9 @@ def _escalation_batch(uow: UnitOfWork, services: Services, after: Cursor) -> Bat
                 department=department.name if department else texts(lang, "triage-name"),
             )
             + "\n\n"
-            + staff_summary(uow, services, concern, heading="forward-heading"),
+            + staff_summary(uow, services, concern, heading="job-concern-summary"),
             ticket=services.ticket(concern),
+            actions=staff_actions(services, concern),
         )
         out = Outbound(uow, services)
         for target in services.directory.admin_addresses():

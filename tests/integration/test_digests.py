@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.jobs.charts import weekly_category_chart
+from bot.jobs.charts import ChartTexts, ChartWeek, keeping_up_chart
 from bot.jobs.digests import Scope, figures, preview, send_weekly_digests
 from tests.conftest import Harness
 from tests.fakes import FakeClock
@@ -29,16 +29,19 @@ def test_department_digest_has_the_figures_and_the_oldest(
     old, _fixed, _new = _week(harness, clock)
     with harness.app.uow_factory() as uow:
         fig = figures(uow, harness.app.services, Scope("department", "abfall"), clock())
-        assert (fig.new, fig.open, fig.solved) == (2, 1, 1)
-        assert fig.median_days_to_solve is not None and 0.9 < fig.median_days_to_solve < 1.1
+        assert (fig.new, fig.open, fig.fixed) == (2, 1, 1)
+        assert fig.median_days_to_fix is not None and 0.9 < fig.median_days_to_fix < 1.1
         assert [c.id for c in fig.oldest] == [int(old[-5:])]
-        assert sum(sum(v) for v in fig.weekly_by_category.values()) == 2
+        assert sum(w.new for w in fig.weeks) == 2
 
     assert send_weekly_digests(harness.app.services, harness.app.uow_factory) > 0
     harness.deliver()
     digest = harness.room("abfall")[-1].text
-    assert "Wochenbericht" in digest and "Neu: 2" in digest and "erledigt diese Woche: 1" in digest
+    assert "Wochenbericht" in digest and "Neu: 2" in digest
+    assert "Erledigt (behoben) diese Woche: 1" in digest
     assert old in digest and "Median" in digest
+    # Department digests also list what was fixed.
+    assert _fixed in digest.split("Diese Woche behoben:")[1]
     assert harness.room("abfall")[-1].photo is None  # console: text only
 
 
@@ -49,8 +52,8 @@ def test_quarter_manager_hears_what_was_solved_and_admins_get_the_city(
     send_weekly_digests(harness.app.services, harness.app.uow_factory)
     harness.deliver()
     quarter = harness.room("qm-ost")[-1].text
-    assert "Quartier Aachen-Ost/Rothe Erde" in quarter and "erledigt" in quarter
-    assert fixed in quarter.split("Das wurde diese Woche erledigt:")[1]
+    assert "Quartier Aachen-Ost/Rothe Erde" in quarter and "Erledigt (behoben)" in quarter
+    assert fixed in quarter.split("Diese Woche behoben:")[1]
     city = harness.room("triage")[-1].text
     assert "stadtweit" in city and "Neu: 3" in city
 
@@ -89,11 +92,11 @@ def test_preview_prints_without_sending(harness: Harness, clock: FakeClock) -> N
 
 
 def test_the_chart_is_a_png() -> None:
-    png = weekly_category_chart(
-        {"illegal_dumping": [1, 0, 2, 3, 0, 1, 4, 2], "road_damage": [0, 1, 0, 0, 2, 0, 1, 1]},
-        {"illegal_dumping": "Wilder Müll", "road_damage": "Straßenschäden"},
-        "Neue Anliegen",
+    weeks = [ChartWeek(f"KW {n}", n % 3, n % 2, 1, 10 - n % 4) for n in range(42, 50)]
+    words = ChartTexts(
+        "Schaffen wir es?", "neu", "behoben", "geschlossen", "offen", "2", "Anliegen"
     )
+    png = keeping_up_chart(weeks, 2, words)
     assert png.startswith(b"\x89PNG\r\n\x1a\n") and len(png) > 5000
 
 

@@ -12,14 +12,15 @@ def test_mydata_exports_own_data_and_nobody_elses(harness: Harness) -> None:
     other = harness.report("ben", "Schlagloch an der Jülicher Straße 4")
     harness.say("anna", f"/folgen {other}")
     harness.say("anna", "/abonnieren Burtscheid")
-    text = harness.say("anna", "/meinedaten")[-1].text
-    data = json.loads(text.split("\n", 1)[1])
+    answer = harness.say("anna", "/meinedaten")[-1]
+    assert answer.document is not None and answer.document.name == "meinedaten.json"
+    data = json.loads(answer.document.data)
     assert [c["ticket"] for c in data["concerns"]] == [mine]
     assert "Tel 0241 123" in data["concerns"][0]["text"]
     assert [c["ticket"] for c in data["following"]] == [other]
     assert "text" not in data["following"][0]  # another resident's words are not exported
-    assert data["subscriptions"] == ["burtscheid"]
-    assert "Schlagloch" not in text
+    assert [s["quarter"] for s in data["subscriptions"]] == ["burtscheid"]
+    assert "Schlagloch" not in answer.text and "Schlagloch" not in answer.document.data.decode()
 
 
 def test_delete_asks_first_then_erases_but_keeps_the_concern(harness: Harness) -> None:
@@ -41,7 +42,9 @@ def test_delete_asks_first_then_erases_but_keeps_the_concern(harness: Harness) -
     shown = harness.say("mueller", f"/zeige {ticket}", staff=True)[-1].text
     assert "Sperrmüll am Adalbertsteinweg 20" in shown
     # Writing again starts afresh, as a new pseudonymous resident with nothing on record.
-    data = json.loads(harness.say("carla", "/mydata")[-1].text.split("\n", 1)[1])
+    document = harness.say("carla", "/mydata")[-1].document
+    assert document is not None
+    data = json.loads(document.data)
     assert data["concerns"] == [] and data["following"] == []
 
 
@@ -78,3 +81,26 @@ def test_retention_anonymises_done_concerns_after_the_period(harness: Harness, c
         assert uow.concerns.photos_of(concern.id) == []
         assert uow.concerns.follower_count(concern.id) == 0
         assert uow.concerns.get(int(still_open[-5:])).resident_id is not None
+
+
+def test_mydata_reads_well_on_a_phone_and_the_file_has_every_stored_field(
+    harness: Harness, clock
+) -> None:  # type: ignore[no-untyped-def]
+    ticket = harness.report("hanna", "Sperrmüll am Adalbertsteinweg 12")
+    harness.say("mueller", f"/status {ticket} in_arbeit Wir kommen Donnerstag.", staff=True)
+    answer = harness.say("hanna", "/meinedaten")[-1]
+    text = answer.text
+    # Local time (10:00 UTC is 11:00 in Aachen in November), states in words, no JSON.
+    assert f"• {ticket} vom 24.11.2026 11:00 – Wilder Müll" in text
+    assert "in Bearbeitung" in text and "{" not in text and "in_progress" not in text
+    assert "Ihre Konto-Kennung: hanna · Chat-Adresse: resident:hanna" in text
+    assert "meinedaten.json" in text and "das ist alles" not in text.lower()
+    data = json.loads(answer.document.data)
+    assert data["account"]["account_id"] == "hanna"
+    assert data["account"]["chat_address"] == "resident:hanna"
+    assert data["concerns"][0]["created_at"] == "2026-11-24T11:00:00+01:00"
+    states = [u["to_state"] for u in data["concerns"][0]["updates"]]
+    assert states[-1] == "in_progress"
+    assert any(u["text"] == "Wir kommen Donnerstag." for u in data["concerns"][0]["updates"])
+    assert any(ticket in (m["text"] or "") for m in data["messages_to_you"])
+    assert data["conversation"]["step"] == "idle"

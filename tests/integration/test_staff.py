@@ -37,7 +37,11 @@ def test_closing_needs_a_reason_and_tells_the_resident_honestly(harness: Harness
 def test_staff_of_another_department_are_refused_and_nothing_changes(harness: Harness) -> None:
     ticket = _report(harness, "carla", "Sperrmüll am Adalbertsteinweg 12")
     refused = harness.say("schmitz", f"/status {ticket} fixed", staff=True)[0].text
-    assert "nicht" in refused
+    # Why not, and who is responsible.
+    assert f"{ticket} gehört zu Aachener Stadtbetrieb – Abfallwirtschaft" in refused
+    assert "Sie sind für Aachener Stadtbetrieb – Straßenunterhaltung eingetragen" in refused
+    manager = harness.say("qm-forst", f"/status {ticket} fixed", staff=True)[0].text
+    assert "Sie sind für Quartier Forst/Driescher Hof eingetragen" in manager
     with harness.app.uow_factory() as uow:
         concern = uow.concerns.get(int(ticket[-5:]))
         assert concern is not None and concern.state == "forwarded"
@@ -71,4 +75,18 @@ def test_an_invalid_transition_is_explained(harness: Harness) -> None:
     ticket = _report(harness, "gina", "Sperrmüll am Adalbertsteinweg 12")
     harness.say("mueller", f"/status {ticket} fixed", staff=True)
     answer = harness.say("mueller", f"/status {ticket} in_progress", staff=True)[0].text
-    assert "nicht möglich" in answer
+    assert f"{ticket} ist „erledigt“; von dort geht es nicht nach „in Bearbeitung“" in answer
+    assert "Möglich sind jetzt: wiedereröffnet (wieder geöffnet), geschlossen GRUND" in answer
+    assert not {"closed", "fixed", "in_progress", "reopened"} & set(
+        answer.replace(",", " ").split()
+    )
+
+
+def test_an_unknown_state_name_gets_the_possible_ones(harness: Harness) -> None:
+    ticket = _report(harness, "hanna", "Sperrmüll am Adalbertsteinweg 14")
+    answer = harness.say("mueller", f"/status {ticket} fertig", staff=True)[0].text
+    assert answer.startswith("Unbekannter Status „fertig“ – möglich sind: in_arbeit (in Bearb")
+    assert "erledigt (erledigt)" in answer and "geplant (Maßnahme geplant)" in answer
+    closing = harness.say("mueller", f"/status {ticket} geschlossen", staff=True)[0].text
+    assert "nicht_zuständig, duplikat, abgelehnt oder keine_maßnahme" in closing
+    assert "not_responsible" not in closing

@@ -120,12 +120,10 @@ def test_fixed_check_no_reopens_and_tells_the_department(
     assert any("wieder" in m.text.lower() for m in answer), [m.text for m in answer]
     with harness.app.uow_factory() as uow:
         concern = uow.concerns.get(int(ticket[-5:]))
-        # Reopened, and forwarded again once the department's room got it.
-        assert concern.state == "forwarded"
-        assert [u.to_state for u in concern.updates if u.kind == "status"][-2:] == [
-            "reopened",
-            "forwarded",
-        ]
+        # Reopened, and it stays "wieder geöffnet" for staff after the department's room got
+        # the notice, until staff act on it (the notice is not a forward).
+        assert concern.state == "reopened"
+        assert [u.to_state for u in concern.updates if u.kind == "status"][-1:] == ["reopened"]
     assert "NICHT behoben" in harness.room("abfall")[-1].text
 
 

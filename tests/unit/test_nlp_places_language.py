@@ -55,7 +55,7 @@ def test_words_that_merely_contain_a_name_are_not_places() -> None:
         ("the street light is broken since monday", "en"),
         ("schlagloch in der straße", "de"),
         ("there is a pothole on my street", "en"),
-        ("Уличный фонарь не работает", "other"),
+        ("Уличный фонарь не работает", "ru"),
     ],
 )
 def test_language_is_detected(text, lang) -> None:

@@ -390,6 +390,8 @@ class MatrixSender:
         event_id = await self._send(message.address, content(message), f"lotse-{message.id}")
         if message.photo:
             await self._send_photo(message)
+        if message.document is not None:
+            await self._send_document(message)
         if 1 < len(message.choices) <= len(KEYCAPS):
             await self._offer_reactions(message, event_id)
 
@@ -451,6 +453,37 @@ class MatrixSender:
         else:
             image["url"] = upload.content_uri
         await self._send(message.address, image, f"lotse-{message.id}-photo")
+
+    async def _send_document(self, message: OutMessage) -> None:
+        """A file (m.file), encrypted in encrypted rooms, like photos."""
+        document = message.document
+        assert document is not None
+        data = document.data
+        room = self.client.rooms.get(message.address)
+        encrypt = bool(room and room.encrypted)
+        try:
+            upload, keys = await self.client.upload(
+                lambda *_: data,
+                content_type=document.mime,
+                filename=document.name,
+                filesize=len(data),
+                encrypt=encrypt,
+            )
+        except (TimeoutError, OSError, aiohttp.ClientError) as error:
+            raise DeliveryError(f"matrix upload failed: {error.__class__.__name__}") from None
+        if isinstance(upload, UploadError):
+            _raise(upload)
+        content: dict[str, Any] = {
+            "msgtype": "m.file",
+            "body": document.name,
+            "filename": document.name,
+            "info": {"mimetype": document.mime, "size": len(data)},
+        }
+        if encrypt and keys:
+            content["file"] = {"url": upload.content_uri, **keys}
+        else:
+            content["url"] = upload.content_uri
+        await self._send(message.address, content, f"lotse-{message.id}-file")
 
 
 def _raise(response: ErrorResponse) -> None:

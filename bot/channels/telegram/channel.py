@@ -183,10 +183,17 @@ class TelegramChannel:
         if not hmac.compare_digest(given.encode(), self._secret.encode()):
             log.warning("telegram webhook: request without the right secret token refused")
             return web.Response(status=403)
+        update = None
         try:
             data = json.loads(await request.read())
-            update = Update.de_json(data, self.bot)
+            # Only an object with an integer update_id is an update; any other JSON (a list,
+            # null, a string, {}) would reach the handlers as None or half-built.
+            if isinstance(data, dict) and type(data.get("update_id")) is int:
+                update = Update.de_json(data, self.bot)
         except (ValueError, TypeError, KeyError):
+            pass
+        if update is None:
+            log.warning("telegram webhook: body is not a Telegram update; answered 400")
             return web.Response(status=400)
         # Answered after handling: if the bot dies meanwhile, Telegram delivers it again.
         await self._on_update(update)

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot import bidi
-from bot.core.messages import Choice, OutMessage
+from bot.core.messages import Choice, Document, OutMessage
 
 log = logging.getLogger(__name__)
 
@@ -29,6 +29,7 @@ class Part:
     text: str
     photo: bytes | None = None
     keyboard: InlineKeyboardMarkup | None = None
+    document: Document | None = None  # sendDocument (e.g. the /mydata export)
 
 
 def split_text(text: str, limit: int = TEXT_LIMIT) -> list[str]:
@@ -71,7 +72,7 @@ def parts(message: OutMessage) -> list[Part]:
     """The sends for a message, the keyboard on the last one."""
     markup = keyboard(message)
     text = message.text or " "
-    if message.photo is not None and len(text) <= CAPTION_LIMIT:
+    if message.photo is not None and len(text) <= CAPTION_LIMIT and message.document is None:
         return [Part(text, message.photo, markup)]
     texts = split_text(text)
     if text.startswith(bidi.RLM):
@@ -82,4 +83,6 @@ def parts(message: OutMessage) -> list[Part]:
         out.append(Part("", message.photo, markup))
     else:
         out[-1] = Part(out[-1].text, None, markup)
+    if message.document is not None:
+        out.append(Part("", None, None, message.document))
     return out

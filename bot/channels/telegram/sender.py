@@ -95,6 +95,13 @@ class TelegramSender:
 
     async def _call(self, chat_id: int, part: Part) -> Message:
         try:
+            if part.document is not None:
+                return await self.bot.send_document(
+                    chat_id,
+                    document=part.document.data,
+                    filename=part.document.name,
+                    caption=part.text or None,
+                )
             if part.photo is not None:
                 return await self.bot.send_photo(
                     chat_id,

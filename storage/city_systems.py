@@ -1,0 +1,97 @@
+"""Queries for the city systems: the public GeoReport v2 listing, photos by public token, and
+concerns' ids in other systems (Open311). Read-only except where a method says otherwise."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from datetime import datetime
+
+from sqlalchemy import false, select
+from sqlalchemy.orm import Session
+
+from storage.models import Concern, ExternalRef, Photo, Update
+
+
+class CitySystems:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    # --- the public API -------------------------------------------------------------------------
+
+    def public_concerns(
+        self,
+        *,
+        ids: Collection[int] | None = None,
+        categories: Collection[str] | None = None,
+        states: Collection[str] | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        offset: int = 0,
+        limit: int = 200,
+    ) -> Sequence[Concern]:
+        """Concerns the public may see (never hidden ones), newest first."""
+        query = select(Concern).where(Concern.hidden == false())
+        if ids is not None:
+            query = query.where(Concern.id.in_(ids))
+        if categories is not None:
+            query = query.where(Concern.category.in_(categories))
+        if states is not None:
+            query = query.where(Concern.state.in_(states))
+        if since is not None:
+            query = query.where(Concern.created_at >= since)
+        if until is not None:
+            query = query.where(Concern.created_at <= until)
+        query = query.order_by(Concern.created_at.desc(), Concern.id.desc())
+        return self.session.scalars(query.offset(offset).limit(limit)).all()
+
+    def first_photos(self, concern_ids: Collection[int]) -> dict[int, Photo]:
+        """Each concern's first photo (the one a GeoReport request shows as media_url)."""
+        if not concern_ids:
+            return {}
+        rows = self.session.scalars(
+            select(Photo).where(Photo.concern_id.in_(concern_ids)).order_by(Photo.id.desc())
+        ).all()
+        return {photo.concern_id: photo for photo in rows if photo.concern_id is not None}
+
+    def last_status_notes(self, concern_ids: Collection[int]) -> dict[int, str]:
+        """The newest note given with a status change (what residents were told), per concern;
+        internal notes and replies to the reporter are not among them."""
+        if not concern_ids:
+            return {}
+        rows = self.session.execute(
+            select(Update.concern_id, Update.text)
+            .where(
+                Update.concern_id.in_(concern_ids),
+                Update.kind == "status",
+                Update.visible_to_resident.is_(True),
+                Update.text.is_not(None),
+            )
+            .order_by(Update.id)
+        ).all()
+        return {concern_id: text for concern_id, text in rows if text is not None}
+
+    def photo_by_token(self, token: str) -> Photo | None:
+        """A photo the public may see: attached to a concern that is not hidden."""
+        return self.session.scalar(
+            select(Photo)
+            .join(Concern, Concern.id == Photo.concern_id)
+            .where(Photo.public_token == token, Concern.hidden == false())
+        )
+
+    def public_token(self, photo: Photo) -> str:
+        """The photo's token; photos stored before tokens existed get one now (a write)."""
+        if photo.public_token is None:
+            import secrets
+
+            photo.public_token = secrets.token_urlsafe(24)
+            self.session.flush()
+        return photo.public_token
+
+    # --- other systems' ids ---------------------------------------------------------------------
+
+    def external_ref(self, concern_id: int, system: str) -> ExternalRef | None:
+        return self.session.scalar(
+            select(ExternalRef).where(
+                ExternalRef.concern_id == concern_id, ExternalRef.system == system
+            )
+        )
