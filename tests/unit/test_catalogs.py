@@ -14,7 +14,7 @@ from bot.i18n import LANGUAGES, LOCALE_DIR, Texts, load_catalog
 
 
 def test_every_language_has_every_german_message_with_the_same_placeholders() -> None:
-    found = problems()
+    found = [p for p in problems() if p.blocking]
     assert not found, "\n".join(str(p) for p in found)
 
 
