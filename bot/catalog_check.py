@@ -1,8 +1,10 @@
 """Are the catalogs complete? Every msgid of German in every language, same placeholders.
 
-`python -m bot.catalog_check` lists, per language and .po file, what is missing or differs,
-with the German text beside it, so a translator can fill the gaps; exit status 1 if anything
-does. tests/unit/test_catalogs.py runs the same check.
+`python -m bot.catalog_check [LANG …]` lists, per language and .po file, what is missing or
+differs, with the German text beside it, so a translator can fill the gaps; exit status 1 if
+anything does (msgids that German lacks are listed but do not count). `--po` prints the
+missing entries as .po text to append to each file instead (msgstr empty, the German as a
+translator comment). tests/unit/test_catalogs.py runs the check.
 """
 
 from __future__ import annotations
@@ -24,8 +26,14 @@ class Problem:
     language: str
     file: str
     msgid: str
-    what: str  # "missing", "empty", "placeholders {a} vs {b}", "extra"
+    what: str  # "missing", "empty", "placeholders {a} vs {b}", "extra (not in de)"
     german: str
+
+    @property
+    def blocking(self) -> bool:
+        """Missing words or wrong placeholders break a message; an extra msgid only waits (a
+        translation written ahead of the branch that adds it to de, or one left behind)."""
+        return not self.what.startswith("extra")
 
     def __str__(self) -> str:
         return f"{self.language}/{self.file} {self.msgid}: {self.what}  [de: {self.german!r}]"
@@ -66,13 +74,38 @@ def problems(
     return found
 
 
+def po_entries(found: list[Problem]) -> str:
+    """The missing messages as .po entries, grouped by the file they belong in."""
+    out: list[str] = []
+    where = ""
+    for problem in found:
+        if problem.what != "missing":
+            continue
+        target = f"bot/locale/{problem.language}/LC_MESSAGES/{problem.file}"
+        if target != where:
+            out.append(f"\n# --- append to {target}")
+            where = target
+        german = "\n#. ".join(problem.german.split("\n"))
+        out.append(f'\n#. de: {german}\nmsgid "{problem.msgid}"\nmsgstr ""')
+    return "\n".join(out)
+
+
 def main() -> int:
-    languages = tuple(sys.argv[1:]) or LANGUAGES
+    args = sys.argv[1:]
+    as_po = "--po" in args
+    languages = tuple(a for a in args if a != "--po") or LANGUAGES
     found = problems(languages=languages)
+    if as_po:
+        print(po_entries(found))
+        return 1 if any(p.blocking for p in found) else 0
     for problem in found:
         print(problem)
-    print(f"{len(found)} problem(s) in {', '.join(languages)}")
-    return 1 if found else 0
+    blocking = [p for p in found if p.blocking]
+    print(
+        f"{len(blocking)} problem(s), {len(found) - len(blocking)} extra msgid(s) in "
+        f"{', '.join(languages)}"
+    )
+    return 1 if blocking else 0
 
 
 if __name__ == "__main__":
