@@ -18,6 +18,7 @@ from bot.core.directory import Directory
 from bot.core.service import Lotse
 from bot.core.services import CategoryName, ClassifierPort, Clock, Services, system_clock
 from bot.i18n import Texts
+from bot.instances import InstanceRegistry
 from bot.operations import MeteredClassifier, MeteredSender, Metrics, OutboxProbe
 from bot.outbox import OutboxDispatcher, Sender
 from storage import migrate
@@ -35,6 +36,9 @@ class App:
     lotse: Lotse
     executor: ThreadPoolExecutor
     uow_factory: partial[UnitOfWork]
+    registry: InstanceRegistry
+    # The outbox's and the registry's database work: never queued behind the core's.
+    delivery_executor: ThreadPoolExecutor
     dispatcher: OutboxDispatcher | None = None
     senders: list[Sender] = field(default_factory=list)
     metrics: Metrics = field(default_factory=Metrics)
@@ -43,12 +47,20 @@ class App:
     def attach_senders(self, senders: list[Sender]) -> OutboxDispatcher:
         self.senders = senders
         metered: list[Sender] = [MeteredSender(s, self.metrics) for s in senders]
-        self.dispatcher = OutboxDispatcher(self.services, self.uow_factory, metered, self.executor)
+        self.dispatcher = OutboxDispatcher(
+            self.services,
+            self.uow_factory,
+            metered,
+            self.delivery_executor,
+            instance_id=self.registry.id,
+        )
         self.services.wake_dispatcher = self.dispatcher.wake
+        self.registry.on_takeover = [self.dispatcher.wake]
         return self.dispatcher
 
     def close(self) -> None:
         self.executor.shutdown(wait=True)
+        self.delivery_executor.shutdown(wait=True)
         self.engine.dispose()
 
 
@@ -92,6 +104,7 @@ def build_app(
     # One worker: the core and the outbox bookkeeping run off the event loop, one at a time,
     # which keeps SQLite free of write contention and each conversation strictly ordered.
     executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="lotse-core")
+    delivery_executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="lotse-outbox")
     probe = OutboxProbe(uow_factory, clock)
     metrics.watch_outbox(probe)
     lotse = Lotse(services, uow_factory, on_incoming=metrics.count_in)
@@ -102,6 +115,8 @@ def build_app(
         lotse,
         executor,
         uow_factory,
+        InstanceRegistry(services, uow_factory, delivery_executor),
+        delivery_executor,
         metrics=metrics,
         outbox_probe=probe,
     )

@@ -1,8 +1,10 @@
 """The outbox dispatcher: delivers queued messages through their channel, with retries and backoff.
 
-At least once, and never twice in the normal case: a message is claimed (a lease in the database),
-sent, then marked sent. Only a crash between sending and marking can repeat it, and channels that
-support idempotent sends (Matrix transaction ids) use the outbox key to make even that harmless.
+At least once, and never twice in the normal case: a message is claimed by this instance (see
+bot/instances.py), sent, then marked sent right after the send returns. Only a crash between
+sending and marking can repeat it, and channels that support idempotent sends (Matrix
+transaction ids, e-mail Message-IDs) use the outbox key to make even that harmless. One
+address is served strictly in order, also across crashes (storage: OutboxRepository.claim_due).
 """
 
 from __future__ import annotations
@@ -10,6 +12,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
+import time
+from collections import deque
 from collections.abc import Collection
 from concurrent.futures import Executor
 from dataclasses import dataclass
@@ -25,7 +29,6 @@ from storage.uow import UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
 
-LEASE = timedelta(seconds=120)
 CONCURRENT_ADDRESSES = 8
 _RENDERED = ("text", "choices", "actions", "photo_id")  # payload keys with OutMessage fields
 
@@ -79,13 +82,20 @@ class OutboxDispatcher:
         uow_factory: UnitOfWorkFactory,
         senders: list[Sender],
         executor: Executor | None = None,
+        instance_id: str = "unregistered",
     ) -> None:
         self.services = services
         self.uow_factory = uow_factory
         self.senders = {s.channel: s for s in senders}
+        # The dispatcher's own worker: its bookkeeping (above all marking sent, which ends the
+        # window in which a crash repeats a message) must not queue behind the core's work.
         self.executor = executor
+        self.instance_id = instance_id  # who the claims name
         self._event: asyncio.Event | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
+        # Seconds from a send returning to its "sent" mark being committed: the window in which
+        # a crash repeats a message on channels without idempotent sends (most recent ones).
+        self.repeat_windows: deque[float] = deque(maxlen=10_000)
 
     # --- waking ---------------------------------------------------------------------------------
 
@@ -131,7 +141,7 @@ class OutboxDispatcher:
         Different addresses are served concurrently (a chat that must wait for its rate limit
         doesn't hold up the others); one address's messages go strictly in order. A caller
         cancelled meanwhile (shutdown) still lets the batch in hand finish: a send cut off
-        half-way would leave its message claimed until the lease ends, or sent but unmarked."""
+        half-way could be delivered but never marked sent."""
         last_batch = asyncio.Event()
         work = asyncio.ensure_future(self._drain(max_rounds, last_batch))
         try:
@@ -152,7 +162,7 @@ class OutboxDispatcher:
             queues: dict[tuple[str, str], list[OutMessage]] = {}
             for message in batch:
                 queues.setdefault((message.channel, message.address), []).append(message)
-            gate = asyncio.Semaphore(CONCURRENT_ADDRESSES)
+            gate = asyncio.Semaphore(CONCURRENT_ADDRESSES)  # queues come in delivery order
             for outcomes in await asyncio.gather(
                 *(self._deliver_in_order(queue, gate) for queue in queues.values())
             ):
@@ -169,10 +179,11 @@ class OutboxDispatcher:
                 outcome = await self._deliver(message)
                 outcomes.append(outcome)
                 if outcome is Outcome.RETRY:
-                    # The rest wait behind it, so that a chat keeps its order.
+                    # The rest go back unclaimed; they wait behind it (claim_due leaves out
+                    # what queues behind a message that is not due), so a chat keeps its order.
                     rest = [m.id for m in queue[index + 1 :]]
                     if rest:
-                        await self._db(self._queue_behind, message.id, rest)
+                        await self._db(self._release, rest)
                     break
             return outcomes
 
@@ -201,7 +212,9 @@ class OutboxDispatcher:
             log.exception("delivery crashed id=%s channel=%s", message.id, message.channel)
             await self._db(self._record_failure, message.id, repr(error), None, False, False)
             return Outcome.RETRY
+        returned = time.monotonic()
         await self._db(self._record_sent, message.id)
+        self.repeat_windows.append(time.monotonic() - returned)
         return Outcome.SENT
 
     # --- database side (runs in the executor) ---------------------------------------------------
@@ -215,16 +228,11 @@ class OutboxDispatcher:
 
     def _next_due(self) -> datetime | None:
         with self.uow_factory() as uow:
-            return uow.outbox.next_due_at(self._routes())
+            return uow.outbox.next_due_at(self._routes(), self.services.clock())
 
     def _claim_batch(self) -> list[OutMessage]:
         with self.uow_factory() as uow:
-            now = self.services.clock()
-            claimed = [
-                row
-                for row in uow.outbox.due(now, self._routes())
-                if uow.outbox.claim(row.id, now, LEASE)
-            ]
+            claimed = uow.outbox.claim_due(self.services.clock(), self._routes(), self.instance_id)
             messages = [self._render(uow, row) for row in claimed]
             uow.commit()
             return messages
@@ -252,7 +260,7 @@ class OutboxDispatcher:
             row = uow.outbox.get(message_id)
             if row is None or row.sent_at is not None:
                 return
-            row.sent_at, row.claimed_until = self.services.clock(), None
+            row.sent_at, row.claimed_by, row.claimed_at = self.services.clock(), None, None
             if row.kind == "forward" and row.concern_id is not None:
                 concern = uow.concerns.get(row.concern_id)
                 if concern is not None:
@@ -265,18 +273,12 @@ class OutboxDispatcher:
             if row is None:
                 return
             row.not_before = self.services.clock() + timedelta(seconds=seconds)
-            row.claimed_until = None
+            row.claimed_by = row.claimed_at = None
             uow.commit()
 
-    def _queue_behind(self, message_id: int, later_ids: list[int]) -> None:
-        """Messages claimed with one that must wait: they become due with it, not before."""
+    def _release(self, message_ids: list[int]) -> None:
         with self.uow_factory() as uow:
-            first = uow.outbox.get(message_id)
-            due = first.not_before if first is not None else self.services.clock()
-            for later_id in later_ids:
-                row = uow.outbox.get(later_id)
-                if row is not None and row.sent_at is None:
-                    row.not_before, row.claimed_until = max(row.not_before, due), None
+            uow.outbox.release(message_ids, self.instance_id)
             uow.commit()
 
     def _record_failure(
@@ -294,7 +296,7 @@ class OutboxDispatcher:
                 return
             now = self.services.clock()
             row.attempts += 1
-            row.last_error, row.claimed_until = error[:2000], None
+            row.last_error, row.claimed_by, row.claimed_at = error[:2000], None, None
             if permanent or row.attempts >= settings.max_attempts:
                 row.failed_at = now
             else:
