@@ -12,6 +12,7 @@ kind released on takeover) without changing how instances are found alive or dea
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import socket
@@ -131,10 +132,8 @@ class InstanceRegistry:
         is logged and tried again; other instances take over only after `stale_seconds`."""
         loop = asyncio.get_running_loop()
         while not stop.is_set():
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), timeout=self.settings.heartbeat_seconds)
-            except TimeoutError:
-                pass
             if stop.is_set():
                 break
             try:
