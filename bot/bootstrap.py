@@ -6,9 +6,12 @@ Nothing is built at import time; tests build their own App with fakes where they
 from __future__ import annotations
 
 import logging
+import threading
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import partial
+from typing import TYPE_CHECKING, Any
 
 from prometheus_client import CollectorRegistry
 from sqlalchemy import Engine
@@ -24,6 +27,9 @@ from bot.outbox import OutboxDispatcher, Sender
 from storage import migrate
 from storage.db import make_engine, make_session_factory
 from storage.uow import UnitOfWork
+
+if TYPE_CHECKING:
+    from nlp import Classification
 
 log = logging.getLogger(__name__)
 
@@ -61,6 +67,8 @@ class App:
     def close(self) -> None:
         self.executor.shutdown(wait=True)
         self.delivery_executor.shutdown(wait=True)
+        if self.dispatcher is not None:
+            self.dispatcher.close()
         self.engine.dispose()
 
 
@@ -68,6 +76,41 @@ def load_shipped_classifier(settings: Settings) -> ClassifierPort:
     from nlp import load_classifier
 
     return load_classifier(settings.nlp.model_dir, settings.nlp.gazetteer)
+
+
+class BackgroundClassifier:
+    """The NLP pipeline takes seconds to load. Loaded in a thread, a restarted process registers,
+    takes over what a crashed one had claimed and delivers what waits in the outbox meanwhile;
+    the first classification waits for the load (and raises its error, if it failed)."""
+
+    def __init__(self, load: Callable[[], ClassifierPort]) -> None:
+        self._inner: ClassifierPort | None = None
+        self._error: BaseException | None = None
+        self._ready = threading.Event()
+        self._load = load
+        threading.Thread(target=self._run, name="nlp-load", daemon=True).start()
+
+    def _run(self) -> None:
+        try:
+            self._inner = self._load()
+        except BaseException as error:
+            log.exception("loading the NLP pipeline failed")
+            self._error = error
+        finally:
+            self._ready.set()
+
+    def loaded(self) -> ClassifierPort:
+        self._ready.wait()
+        if self._error is not None:
+            raise RuntimeError("the NLP pipeline could not be loaded") from self._error
+        assert self._inner is not None
+        return self._inner
+
+    def classify(self, text: str) -> Classification:
+        return self.loaded().classify(text)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.loaded(), name)
 
 
 def category_names() -> dict[str, CategoryName]:
@@ -96,7 +139,10 @@ def build_app(
         settings=settings,
         directory=Directory(settings),
         texts=Texts(settings.city.default_language),
-        classifier=MeteredClassifier(classifier or load_shipped_classifier(settings), metrics),
+        classifier=MeteredClassifier(
+            classifier or BackgroundClassifier(partial(load_shipped_classifier, settings)),
+            metrics,
+        ),
         categories=category_names(),
         clock=clock,
     )

@@ -260,6 +260,9 @@ class InstanceSettings(_Model):
 
     heartbeat_seconds: float = Field(default=2.0, gt=0)
     stale_seconds: float = Field(default=10.0, gt=0)
+    # Where each process records the sends that returned before marking them in the database
+    # (so a restart on the same host does not repeat them); None: no journal.
+    journal_dir: str | None = "data/outbox-journal"
 
     @model_validator(mode="after")
     def _beats_before_stale(self) -> InstanceSettings:

@@ -14,18 +14,21 @@ import logging
 import random
 import time
 from collections import deque
-from collections.abc import Collection
-from concurrent.futures import Executor
+from collections.abc import Callable, Collection
+from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import Enum
+from pathlib import Path
 from typing import Protocol
 
+from bot import sent_journal
 from bot.core import concerns
 from bot.core.messages import Choice, OutMessage
 from bot.core.services import Services
+from bot.sent_journal import SentJournal
 from storage.models import OutboxMessage
-from storage.uow import UnitOfWorkFactory
+from storage.uow import UnitOfWork, UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
 
@@ -91,11 +94,24 @@ class OutboxDispatcher:
         # window in which a crash repeats a message) must not queue behind the core's work.
         self.executor = executor
         self.instance_id = instance_id  # who the claims name
+        # Marking sent has a thread of its own: it never waits behind claims and deferrals.
+        self._marker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="lotse-mark")
+        self.journal: SentJournal | None = None
         self._event: asyncio.Event | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         # Seconds from a send returning to its "sent" mark being committed: the window in which
         # a crash repeats a message on channels without idempotent sends (most recent ones).
         self.repeat_windows: deque[float] = deque(maxlen=10_000)
+
+    def open_journal(self, directory: Path) -> None:
+        """Record each send the moment it returns (see bot/sent_journal.py)."""
+        self.journal = SentJournal(directory, self.instance_id)
+
+    def close(self) -> None:
+        self._marker.shutdown(wait=True)
+        if self.journal is not None:
+            self.journal.close()
+            self.journal = None
 
     # --- waking ---------------------------------------------------------------------------------
 
@@ -213,7 +229,11 @@ class OutboxDispatcher:
             await self._db(self._record_failure, message.id, repr(error), None, False, False)
             return Outcome.RETRY
         returned = time.monotonic()
-        await self._db(self._record_sent, message.id)
+        if self.journal is not None:
+            self.journal.record(message.id)
+        await asyncio.get_running_loop().run_in_executor(
+            self._marker, self._record_sent, message.id
+        )
         self.repeat_windows.append(time.monotonic() - returned)
         return Outcome.SENT
 
@@ -257,14 +277,7 @@ class OutboxDispatcher:
 
     def _record_sent(self, message_id: int) -> None:
         with self.uow_factory() as uow:
-            row = uow.outbox.get(message_id)
-            if row is None or row.sent_at is not None:
-                return
-            row.sent_at, row.claimed_by, row.claimed_at = self.services.clock(), None, None
-            if row.kind == "forward" and row.concern_id is not None:
-                concern = uow.concerns.get(row.concern_id)
-                if concern is not None:
-                    concerns.mark_forwarded(uow, self.services, concern)
+            mark_sent(uow, self.services, message_id)
             uow.commit()
 
     def _record_deferral(self, message_id: int, seconds: float) -> None:
@@ -311,3 +324,36 @@ class OutboxDispatcher:
                 if resident is not None:
                     resident.unreachable = True
             uow.commit()
+
+
+def mark_sent(uow: UnitOfWork, services: Services, message_id: int) -> bool:
+    """A message was delivered: it is done, and a delivered forward moves its concern on."""
+    row = uow.outbox.get(message_id)
+    if row is None or row.sent_at is not None:
+        return False
+    row.sent_at, row.claimed_by, row.claimed_at = services.clock(), None, None
+    if row.kind == "forward" and row.concern_id is not None:
+        concern = uow.concerns.get(row.concern_id)
+        if concern is not None:
+            concerns.mark_forwarded(uow, services, concern)
+    return True
+
+
+def journal_releaser(
+    services: Services, directory: Path
+) -> Callable[[UnitOfWork, Collection[str]], int]:
+    """For the instance registry: before the claims of gone instances end, what their journals
+    recorded as sent is marked sent, so it is not sent again."""
+
+    def release(uow: UnitOfWork, gone: Collection[str]) -> int:
+        recorded = sent_journal.recorded_by(directory, gone)
+        marked = sum(
+            mark_sent(uow, services, message_id) for ids in recorded.values() for message_id in ids
+        )
+        if marked:
+            log.warning("marked %d messages sent that gone instances had delivered", marked)
+        uow.session.flush()
+        sent_journal.forget(directory, recorded)
+        return 0  # nothing to claim again
+
+    return release

@@ -7,6 +7,7 @@ import logging
 import signal
 import sys
 from collections.abc import Callable
+from pathlib import Path
 from typing import TextIO
 
 from bot.bootstrap import App, build_app
@@ -16,7 +17,7 @@ from bot.config import Admins, Department, Quarter, Settings
 from bot.core.directory import destination_address
 from bot.core.messages import Incoming
 from bot.destinations import destination_senders
-from bot.outbox import Sender
+from bot.outbox import Sender, journal_releaser
 from bot.scheduler import build_scheduler
 
 log = logging.getLogger(__name__)
@@ -78,6 +79,11 @@ async def run_chat(
 
 async def start_instance(app: App, stop: asyncio.Event) -> asyncio.Task[None]:
     """Register this process (taking over what gone instances had claimed) and beat."""
+    journal = app.settings.instances.journal_dir
+    if journal is not None and app.dispatcher is not None:
+        # What gone instances here recorded as sent is marked sent before their claims end.
+        app.registry.releasers.insert(0, journal_releaser(app.services, Path(journal)))
+        app.dispatcher.open_journal(Path(journal))
     loop = asyncio.get_running_loop()
     await loop.run_in_executor(app.delivery_executor, app.registry.register)
     return asyncio.create_task(app.registry.run(stop), name="instance-heartbeat")

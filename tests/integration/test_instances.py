@@ -153,3 +153,27 @@ def test_a_message_queued_for_later_does_not_hold_back_answers(
     clock.advance(hours=9)
     harness.deliver()
     assert _texts(harness, "resident:fritz") == ["answer", "news"]
+
+
+def test_what_a_dead_process_journaled_as_sent_is_not_sent_again(
+    harness: Harness, tmp_path
+) -> None:  # type: ignore[no-untyped-def]
+    from bot.outbox import journal_releaser
+    from bot.sent_journal import SentJournal
+
+    registry = harness.app.registry
+    registry.releasers.insert(0, journal_releaser(harness.app.services, tmp_path))
+    _register_other(harness, "killed", registry.host, 2**22 + 9)
+    _queue(harness, "delivered", "resident:gabi", "delivered, the mark never made it")
+    _queue(harness, "claimed", "resident:gabi", "claimed, never sent")
+    _hold(harness, "delivered", "killed")
+    _hold(harness, "claimed", "killed")
+    with harness.app.uow_factory() as uow:
+        delivered = uow.session.scalar(
+            select(OutboxMessage.id).where(OutboxMessage.key == "delivered")
+        )
+    SentJournal(tmp_path, "killed").record(int(delivered))  # then SIGKILL: no close
+    registry.register()
+    harness.deliver()
+    assert _texts(harness, "resident:gabi") == ["claimed, never sent"]
+    assert not (tmp_path / "killed.sent").exists()
