@@ -10,6 +10,7 @@ address is served strictly in order, also across crashes (storage: OutboxReposit
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import random
 import time
@@ -59,6 +60,8 @@ class PermanentDeliveryError(DeliveryError):
 
 class Sender(Protocol):
     channel: str
+    # Optional: how many sends may be in flight at once on this channel (see _deliver); a
+    # channel without idempotent sends limits what a crash can repeat with it.
 
     def addresses(self) -> Collection[str] | None:
         """The addresses this process delivers to on its channel; None means all."""
@@ -97,6 +100,10 @@ class OutboxDispatcher:
         # Marking sent has a thread of its own: it never waits behind claims and deferrals.
         self._marker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="lotse-mark")
         self.journal: SentJournal | None = None
+        self._in_flight = {
+            s.channel: int(limit) for s in senders if (limit := getattr(s, "in_flight", None))
+        }
+        self._gates: dict[tuple[asyncio.AbstractEventLoop, str], asyncio.Semaphore] = {}
         self._event: asyncio.Event | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         # Seconds from a send returning to its "sent" mark being committed: the window in which
@@ -203,10 +210,46 @@ class OutboxDispatcher:
                     break
             return outcomes
 
+    def _gate(self, channel: str) -> contextlib.AbstractAsyncContextManager[object]:
+        """A channel that limits its sends in flight: from the send until it is recorded as
+        sent (journal, or without one the database), the next waits. Others: no limit."""
+        limit = self._in_flight.get(channel)
+        if limit is None:
+            return contextlib.nullcontext()
+        key = (asyncio.get_running_loop(), channel)
+        if key not in self._gates:
+            self._gates[key] = asyncio.Semaphore(limit)
+        return self._gates[key]
+
     async def _deliver(self, message: OutMessage) -> Outcome:
         sender = self.senders[message.channel]
+        async with self._gate(message.channel):
+            try:
+                await sender.send(message)
+            except Exception as error:
+                failure: Exception | None = error
+            else:
+                failure = None
+                returned = time.monotonic()
+                if self.journal is not None:
+                    self.journal.record(message.id)
+                else:
+                    await self._mark(message.id)
+        if failure is not None:
+            return await self._record_outcome(message, failure)
+        if self.journal is not None:
+            await self._mark(message.id)
+        self.repeat_windows.append(time.monotonic() - returned)
+        return Outcome.SENT
+
+    async def _mark(self, message_id: int) -> None:
+        loop = asyncio.get_running_loop()
+        await loop.run_in_executor(self._marker, self._record_sent, message_id)
+
+    async def _record_outcome(self, message: OutMessage, failure: Exception) -> Outcome:
+        """A send that did not go through: recorded, and what it means for the message."""
         try:
-            await sender.send(message)
+            raise failure
         except DeliveryDeferred as error:
             await self._db(self._record_deferral, message.id, error.retry_after or 1.0)
             return Outcome.RETRY
@@ -228,14 +271,6 @@ class OutboxDispatcher:
             log.exception("delivery crashed id=%s channel=%s", message.id, message.channel)
             await self._db(self._record_failure, message.id, repr(error), None, False, False)
             return Outcome.RETRY
-        returned = time.monotonic()
-        if self.journal is not None:
-            self.journal.record(message.id)
-        await asyncio.get_running_loop().run_in_executor(
-            self._marker, self._record_sent, message.id
-        )
-        self.repeat_windows.append(time.monotonic() - returned)
-        return Outcome.SENT
 
     # --- database side (runs in the executor) ---------------------------------------------------
 
