@@ -12,7 +12,7 @@ from typing import TextIO
 
 from bot.bootstrap import App, build_app
 from bot.channels import console
-from bot.channels.base import NetworkChannel
+from bot.channels.base import NetworkChannel, close_channel
 from bot.config import Admins, Department, Quarter, Settings
 from bot.core.directory import destination_address
 from bot.core.messages import Incoming
@@ -170,6 +170,8 @@ async def run_bot(settings: Settings, stdin: TextIO = sys.stdin, out: TextIO = s
         except TimeoutError:
             outbox.cancel()
         await dispatcher.drain()
+        for channel in channels:
+            await close_channel(channel)
         await stop_instance(app, beating, heartbeat)
         if operations is not None:
             await operations.stop()

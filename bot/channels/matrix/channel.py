@@ -42,7 +42,7 @@ from bot.channels.matrix.format import (
     strip_reply_fallback,
 )
 from bot.core.messages import ChatKind, GeoPoint, Incoming, OutMessage, PhotoIn, Unsupported
-from bot.outbox import DeliveryError, PermanentDeliveryError
+from bot.outbox import DeliveryDeferred, DeliveryError, PermanentDeliveryError
 
 if TYPE_CHECKING:
     from bot.bootstrap import App
@@ -93,11 +93,12 @@ class MatrixChannel:
         # process asks for the full state, or sends to a room that has been quiet since the
         # restart fail with "No such room".
         self._state_loaded = False
+        self.sender = MatrixSender(self.client)
         staff_rooms = app.services.directory.staff_rooms
         self.staff_rooms = {a.address for a in staff_rooms if a.channel == CHANNEL}
 
     def senders(self) -> list[Sender]:
-        return [MatrixSender(self.client)]
+        return [self.sender]
 
     # --- lifecycle ------------------------------------------------------------------------------
 
@@ -113,10 +114,16 @@ class MatrixChannel:
             await asyncio.wait_for(self.connected.wait(), timeout=30)
 
     async def stop(self) -> None:
+        """Stop receiving. Sending goes on (the dispatcher's last delivery) until close()."""
         self._stop.set()
         await cancel_and_wait(self._task)
         if self._abandoned:  # hung requests given up on: give them a moment to unwind
             await asyncio.wait(set(self._abandoned), timeout=2)
+
+    async def close(self) -> None:
+        """After the last delivery: close the HTTP session. (nio opens a new session for any
+        request after close(), one nobody closes: the sender refuses from here on.)"""
+        self.sender.closed = True
         await self.client.close()
         # aiohttp closes its connections on the next loop iterations; a loop that ends right
         # after close() logs "Unclosed client session / connector" for them.
@@ -391,11 +398,14 @@ class MatrixSender:
 
     def __init__(self, client: AsyncClient) -> None:
         self.client = client
+        self.closed = False
 
     def addresses(self) -> None:
         return None
 
     async def send(self, message: OutMessage) -> None:
+        if self.closed:
+            raise DeliveryDeferred("matrix channel closed", retry_after=1.0)
         # The outbox key as transaction id: a retry of the same message (also by a restarted
         # process, which restores the same device) is deduplicated by the homeserver instead
         # of appearing twice.
