@@ -326,6 +326,7 @@ async def test_after_a_restart_news_reaches_a_quiet_encrypted_room_within_second
     await _bot_said(staff_inbox, staff_room, bot_id)(re.escape(ticket))
 
     await bot.close()
+    assert bot.channel.client.client_session is None  # closed after the last delivery
     restarted = loop.time()
     await world["start_bot"]()
     ready = loop.time() - restarted
