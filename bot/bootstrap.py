@@ -6,9 +6,12 @@ Nothing is built at import time; tests build their own App with fakes where they
 from __future__ import annotations
 
 import logging
+import threading
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import partial
+from typing import TYPE_CHECKING, Any
 
 from prometheus_client import CollectorRegistry
 from sqlalchemy import Engine
@@ -18,11 +21,15 @@ from bot.core.directory import Directory
 from bot.core.service import Lotse
 from bot.core.services import CategoryName, ClassifierPort, Clock, Services, system_clock
 from bot.i18n import Texts
+from bot.instances import InstanceRegistry
 from bot.operations import MeteredClassifier, MeteredSender, Metrics, OutboxProbe
 from bot.outbox import OutboxDispatcher, Sender
 from storage import migrate
 from storage.db import make_engine, make_session_factory
 from storage.uow import UnitOfWork
+
+if TYPE_CHECKING:
+    from nlp import Classification
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +42,9 @@ class App:
     lotse: Lotse
     executor: ThreadPoolExecutor
     uow_factory: partial[UnitOfWork]
+    registry: InstanceRegistry
+    # The outbox's and the registry's database work: never queued behind the core's.
+    delivery_executor: ThreadPoolExecutor
     dispatcher: OutboxDispatcher | None = None
     senders: list[Sender] = field(default_factory=list)
     metrics: Metrics = field(default_factory=Metrics)
@@ -43,12 +53,22 @@ class App:
     def attach_senders(self, senders: list[Sender]) -> OutboxDispatcher:
         self.senders = senders
         metered: list[Sender] = [MeteredSender(s, self.metrics) for s in senders]
-        self.dispatcher = OutboxDispatcher(self.services, self.uow_factory, metered, self.executor)
+        self.dispatcher = OutboxDispatcher(
+            self.services,
+            self.uow_factory,
+            metered,
+            self.delivery_executor,
+            instance_id=self.registry.id,
+        )
         self.services.wake_dispatcher = self.dispatcher.wake
+        self.registry.on_takeover = [self.dispatcher.wake]
         return self.dispatcher
 
     def close(self) -> None:
         self.executor.shutdown(wait=True)
+        self.delivery_executor.shutdown(wait=True)
+        if self.dispatcher is not None:
+            self.dispatcher.close()
         self.engine.dispose()
 
 
@@ -62,6 +82,41 @@ def detect_language(text: str, fallback: str | None) -> str:
     from nlp.language import detect_language as detect
 
     return detect(text, fallback or "de")
+
+
+class BackgroundClassifier:
+    """The NLP pipeline takes seconds to load. Loaded in a thread, a restarted process registers,
+    takes over what a crashed one had claimed and delivers what waits in the outbox meanwhile;
+    the first classification waits for the load (and raises its error, if it failed)."""
+
+    def __init__(self, load: Callable[[], ClassifierPort]) -> None:
+        self._inner: ClassifierPort | None = None
+        self._error: BaseException | None = None
+        self._ready = threading.Event()
+        self._load = load
+        threading.Thread(target=self._run, name="nlp-load", daemon=True).start()
+
+    def _run(self) -> None:
+        try:
+            self._inner = self._load()
+        except BaseException as error:
+            log.exception("loading the NLP pipeline failed")
+            self._error = error
+        finally:
+            self._ready.set()
+
+    def loaded(self) -> ClassifierPort:
+        self._ready.wait()
+        if self._error is not None:
+            raise RuntimeError("the NLP pipeline could not be loaded") from self._error
+        assert self._inner is not None
+        return self._inner
+
+    def classify(self, text: str) -> Classification:
+        return self.loaded().classify(text)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.loaded(), name)
 
 
 def category_names() -> dict[str, CategoryName]:
@@ -93,7 +148,10 @@ def build_app(
         settings=settings,
         directory=Directory(settings),
         texts=Texts(settings.city.default_language),
-        classifier=MeteredClassifier(classifier or load_shipped_classifier(settings), metrics),
+        classifier=MeteredClassifier(
+            classifier or BackgroundClassifier(partial(load_shipped_classifier, settings)),
+            metrics,
+        ),
         categories=category_names(),
         clock=clock,
         detect_language=detect_language,
@@ -102,6 +160,7 @@ def build_app(
     # One worker: the core and the outbox bookkeeping run off the event loop, one at a time,
     # which keeps SQLite free of write contention and each conversation strictly ordered.
     executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="lotse-core")
+    delivery_executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="lotse-outbox")
     probe = OutboxProbe(uow_factory, clock)
     metrics.watch_outbox(probe)
     lotse = Lotse(services, uow_factory, on_incoming=metrics.count_in)
@@ -112,6 +171,8 @@ def build_app(
         lotse,
         executor,
         uow_factory,
+        InstanceRegistry(services, uow_factory, delivery_executor),
+        delivery_executor,
         metrics=metrics,
         outbox_probe=probe,
     )

@@ -281,6 +281,22 @@ class OutboxSettings(_Model):
     poll_seconds: float = Field(default=5.0, gt=0)
 
 
+class InstanceSettings(_Model):
+    """Running processes prove they are alive; the claims of one that stops are taken over."""
+
+    heartbeat_seconds: float = Field(default=2.0, gt=0)
+    stale_seconds: float = Field(default=10.0, gt=0)
+    # Where each process records the sends that returned before marking them in the database
+    # (so a restart on the same host does not repeat them); None: no journal.
+    journal_dir: str | None = "data/outbox-journal"
+
+    @model_validator(mode="after")
+    def _beats_before_stale(self) -> InstanceSettings:
+        if self.stale_seconds <= 2 * self.heartbeat_seconds:
+            raise ValueError("instances.stale_seconds must be more than two heartbeats")
+        return self
+
+
 class NlpSettings(_Model):
     model_dir: str | None = None  # None: the pipeline shipped with the package
     gazetteer: str | None = None
@@ -377,6 +393,7 @@ class Settings(_Model):
     nlp: NlpSettings = NlpSettings()
     schedule: ScheduleSettings = ScheduleSettings()
     outbox: OutboxSettings = OutboxSettings()
+    instances: InstanceSettings = InstanceSettings()
     channels: Channels = Channels()
     departments: list[Department]
     quarters: list[Quarter] = Field(default_factory=list)

@@ -1,31 +1,38 @@
 """The outbox dispatcher: delivers queued messages through their channel, with retries and backoff.
 
-At least once, and never twice in the normal case: a message is claimed (a lease in the database),
-sent, then marked sent. Only a crash between sending and marking can repeat it, and channels that
-support idempotent sends (Matrix transaction ids) use the outbox key to make even that harmless.
+At least once, and never twice in the normal case: a message is claimed by this instance (see
+bot/instances.py), sent, then marked sent right after the send returns. Only a crash between
+sending and marking can repeat it, and channels that support idempotent sends (Matrix
+transaction ids, e-mail Message-IDs) use the outbox key to make even that harmless. One
+address is served strictly in order, also across crashes (storage: OutboxRepository.claim_due).
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import random
-from collections.abc import Collection
-from concurrent.futures import Executor
+import time
+from collections import deque
+from collections.abc import Callable, Collection
+from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import Enum
+from pathlib import Path
 from typing import Protocol
 
+from bot import sent_journal
 from bot.core import concerns
 from bot.core.messages import Choice, Document, OutMessage
 from bot.core.services import Services
+from bot.sent_journal import SentJournal
 from storage.models import OutboxMessage
-from storage.uow import UnitOfWorkFactory
+from storage.uow import UnitOfWork, UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
 
-LEASE = timedelta(seconds=120)
 CONCURRENT_ADDRESSES = 8
 _RENDERED = ("text", "choices", "actions", "photo_id", "document")  # keys with OutMessage fields
 
@@ -53,6 +60,8 @@ class PermanentDeliveryError(DeliveryError):
 
 class Sender(Protocol):
     channel: str
+    # Optional: how many sends may be in flight at once on this channel (see _deliver); a
+    # channel without idempotent sends limits what a crash can repeat with it.
 
     def addresses(self) -> Collection[str] | None:
         """The addresses this process delivers to on its channel; None means all."""
@@ -79,13 +88,37 @@ class OutboxDispatcher:
         uow_factory: UnitOfWorkFactory,
         senders: list[Sender],
         executor: Executor | None = None,
+        instance_id: str = "unregistered",
     ) -> None:
         self.services = services
         self.uow_factory = uow_factory
         self.senders = {s.channel: s for s in senders}
+        # The dispatcher's own worker: its bookkeeping (above all marking sent, which ends the
+        # window in which a crash repeats a message) must not queue behind the core's work.
         self.executor = executor
+        self.instance_id = instance_id  # who the claims name
+        # Marking sent has a thread of its own: it never waits behind claims and deferrals.
+        self._marker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="lotse-mark")
+        self.journal: SentJournal | None = None
+        self._in_flight = {
+            s.channel: int(limit) for s in senders if (limit := getattr(s, "in_flight", None))
+        }
+        self._gates: dict[tuple[asyncio.AbstractEventLoop, str], asyncio.Semaphore] = {}
         self._event: asyncio.Event | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
+        # Seconds from a send returning to its "sent" mark being committed: the window in which
+        # a crash repeats a message on channels without idempotent sends (most recent ones).
+        self.repeat_windows: deque[float] = deque(maxlen=10_000)
+
+    def open_journal(self, directory: Path) -> None:
+        """Record each send the moment it returns (see bot/sent_journal.py)."""
+        self.journal = SentJournal(directory, self.instance_id)
+
+    def close(self) -> None:
+        self._marker.shutdown(wait=True)
+        if self.journal is not None:
+            self.journal.close()
+            self.journal = None
 
     # --- waking ---------------------------------------------------------------------------------
 
@@ -131,7 +164,7 @@ class OutboxDispatcher:
         Different addresses are served concurrently (a chat that must wait for its rate limit
         doesn't hold up the others); one address's messages go strictly in order. A caller
         cancelled meanwhile (shutdown) still lets the batch in hand finish: a send cut off
-        half-way would leave its message claimed until the lease ends, or sent but unmarked."""
+        half-way could be delivered but never marked sent."""
         last_batch = asyncio.Event()
         work = asyncio.ensure_future(self._drain(max_rounds, last_batch))
         try:
@@ -152,7 +185,7 @@ class OutboxDispatcher:
             queues: dict[tuple[str, str], list[OutMessage]] = {}
             for message in batch:
                 queues.setdefault((message.channel, message.address), []).append(message)
-            gate = asyncio.Semaphore(CONCURRENT_ADDRESSES)
+            gate = asyncio.Semaphore(CONCURRENT_ADDRESSES)  # queues come in delivery order
             for outcomes in await asyncio.gather(
                 *(self._deliver_in_order(queue, gate) for queue in queues.values())
             ):
@@ -169,17 +202,54 @@ class OutboxDispatcher:
                 outcome = await self._deliver(message)
                 outcomes.append(outcome)
                 if outcome is Outcome.RETRY:
-                    # The rest wait behind it, so that a chat keeps its order.
+                    # The rest go back unclaimed; they wait behind it (claim_due leaves out
+                    # what queues behind a message that is not due), so a chat keeps its order.
                     rest = [m.id for m in queue[index + 1 :]]
                     if rest:
-                        await self._db(self._queue_behind, message.id, rest)
+                        await self._db(self._release, rest)
                     break
             return outcomes
 
+    def _gate(self, channel: str) -> contextlib.AbstractAsyncContextManager[object]:
+        """A channel that limits its sends in flight: from the send until it is recorded as
+        sent (journal, or without one the database), the next waits. Others: no limit."""
+        limit = self._in_flight.get(channel)
+        if limit is None:
+            return contextlib.nullcontext()
+        key = (asyncio.get_running_loop(), channel)
+        if key not in self._gates:
+            self._gates[key] = asyncio.Semaphore(limit)
+        return self._gates[key]
+
     async def _deliver(self, message: OutMessage) -> Outcome:
         sender = self.senders[message.channel]
+        async with self._gate(message.channel):
+            try:
+                await sender.send(message)
+            except Exception as error:
+                failure: Exception | None = error
+            else:
+                failure = None
+                returned = time.monotonic()
+                if self.journal is not None:
+                    self.journal.record(message.id)
+                else:
+                    await self._mark(message.id)
+        if failure is not None:
+            return await self._record_outcome(message, failure)
+        if self.journal is not None:
+            await self._mark(message.id)
+        self.repeat_windows.append(time.monotonic() - returned)
+        return Outcome.SENT
+
+    async def _mark(self, message_id: int) -> None:
+        loop = asyncio.get_running_loop()
+        await loop.run_in_executor(self._marker, self._record_sent, message_id)
+
+    async def _record_outcome(self, message: OutMessage, failure: Exception) -> Outcome:
+        """A send that did not go through: recorded, and what it means for the message."""
         try:
-            await sender.send(message)
+            raise failure
         except DeliveryDeferred as error:
             await self._db(self._record_deferral, message.id, error.retry_after or 1.0)
             return Outcome.RETRY
@@ -201,8 +271,6 @@ class OutboxDispatcher:
             log.exception("delivery crashed id=%s channel=%s", message.id, message.channel)
             await self._db(self._record_failure, message.id, repr(error), None, False, False)
             return Outcome.RETRY
-        await self._db(self._record_sent, message.id)
-        return Outcome.SENT
 
     # --- database side (runs in the executor) ---------------------------------------------------
 
@@ -215,16 +283,11 @@ class OutboxDispatcher:
 
     def _next_due(self) -> datetime | None:
         with self.uow_factory() as uow:
-            return uow.outbox.next_due_at(self._routes())
+            return uow.outbox.next_due_at(self._routes(), self.services.clock())
 
     def _claim_batch(self) -> list[OutMessage]:
         with self.uow_factory() as uow:
-            now = self.services.clock()
-            claimed = [
-                row
-                for row in uow.outbox.due(now, self._routes())
-                if uow.outbox.claim(row.id, now, LEASE)
-            ]
+            claimed = uow.outbox.claim_due(self.services.clock(), self._routes(), self.instance_id)
             messages = [self._render(uow, row) for row in claimed]
             uow.commit()
             return messages
@@ -250,16 +313,7 @@ class OutboxDispatcher:
 
     def _record_sent(self, message_id: int) -> None:
         with self.uow_factory() as uow:
-            row = uow.outbox.get(message_id)
-            if row is None or row.sent_at is not None:
-                return
-            row.sent_at, row.claimed_until = self.services.clock(), None
-            if row.kind == "farewell":  # the last message to a person who erased their data
-                row.address, row.payload = "erased", {"erased": True}
-            if row.kind == "forward" and row.concern_id is not None:
-                concern = uow.concerns.get(row.concern_id)
-                if concern is not None:
-                    concerns.mark_forwarded(uow, self.services, concern)
+            mark_sent(uow, self.services, message_id)
             uow.commit()
 
     def _record_deferral(self, message_id: int, seconds: float) -> None:
@@ -268,18 +322,12 @@ class OutboxDispatcher:
             if row is None:
                 return
             row.not_before = self.services.clock() + timedelta(seconds=seconds)
-            row.claimed_until = None
+            row.claimed_by = row.claimed_at = None
             uow.commit()
 
-    def _queue_behind(self, message_id: int, later_ids: list[int]) -> None:
-        """Messages claimed with one that must wait: they become due with it, not before."""
+    def _release(self, message_ids: list[int]) -> None:
         with self.uow_factory() as uow:
-            first = uow.outbox.get(message_id)
-            due = first.not_before if first is not None else self.services.clock()
-            for later_id in later_ids:
-                row = uow.outbox.get(later_id)
-                if row is not None and row.sent_at is None:
-                    row.not_before, row.claimed_until = max(row.not_before, due), None
+            uow.outbox.release(message_ids, self.instance_id)
             uow.commit()
 
     def _record_failure(
@@ -297,7 +345,7 @@ class OutboxDispatcher:
                 return
             now = self.services.clock()
             row.attempts += 1
-            row.last_error, row.claimed_until = error[:2000], None
+            row.last_error, row.claimed_by, row.claimed_at = error[:2000], None, None
             if permanent or row.attempts >= settings.max_attempts:
                 row.failed_at = now
             else:
@@ -323,3 +371,38 @@ def _document(stored: object) -> Document | None:
         mime=str(stored.get("mime", "text/plain")),
         data=str(stored.get("text", "")).encode("utf-8"),
     )
+
+
+def mark_sent(uow: UnitOfWork, services: Services, message_id: int) -> bool:
+    """A message was delivered: it is done, and a delivered forward moves its concern on."""
+    row = uow.outbox.get(message_id)
+    if row is None or row.sent_at is not None:
+        return False
+    row.sent_at, row.claimed_by, row.claimed_at = services.clock(), None, None
+    if row.kind == "farewell":  # the last message to a person who erased their data
+        row.address, row.payload = "erased", {"erased": True}
+    if row.kind == "forward" and row.concern_id is not None:
+        concern = uow.concerns.get(row.concern_id)
+        if concern is not None:
+            concerns.mark_forwarded(uow, services, concern)
+    return True
+
+
+def journal_releaser(
+    services: Services, directory: Path
+) -> Callable[[UnitOfWork, Collection[str]], int]:
+    """For the instance registry: before the claims of gone instances end, what their journals
+    recorded as sent is marked sent, so it is not sent again."""
+
+    def release(uow: UnitOfWork, gone: Collection[str]) -> int:
+        recorded = sent_journal.recorded_by(directory, gone)
+        marked = sum(
+            mark_sent(uow, services, message_id) for ids in recorded.values() for message_id in ids
+        )
+        if marked:
+            log.warning("marked %d messages sent that gone instances had delivered", marked)
+        uow.session.flush()
+        sent_journal.forget(directory, recorded)
+        return 0  # nothing to claim again
+
+    return release

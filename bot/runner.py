@@ -7,16 +7,17 @@ import logging
 import signal
 import sys
 from collections.abc import Callable
+from pathlib import Path
 from typing import TextIO
 
 from bot.bootstrap import App, build_app
 from bot.channels import console
-from bot.channels.base import NetworkChannel
+from bot.channels.base import NetworkChannel, close_channel
 from bot.config import Admins, Department, Quarter, Settings
 from bot.core.directory import destination_address
 from bot.core.messages import Incoming
 from bot.destinations import destination_senders
-from bot.outbox import Sender
+from bot.outbox import Sender, journal_releaser
 from bot.scheduler import build_scheduler
 
 log = logging.getLogger(__name__)
@@ -67,10 +68,36 @@ async def run_chat(
     )
     dispatcher = app.attach_senders([console.ConsoleSender(out, addresses)])
     user = console.ConsoleUser(name, staff=staff, language=language)
+    stop = asyncio.Event()
+    heartbeat = await start_instance(app, stop)
     try:
         await console.chat_loop(user, handler(app), dispatcher.drain, stdin, out, prompt)
     finally:
+        await stop_instance(app, stop, heartbeat)
         app.close()
+
+
+async def start_instance(app: App, stop: asyncio.Event) -> asyncio.Task[None]:
+    """Register this process (taking over what gone instances had claimed) and beat."""
+    journal = app.settings.instances.journal_dir
+    if journal is not None and app.dispatcher is not None:
+        # What gone instances here recorded as sent is marked sent before their claims end.
+        app.registry.releasers.insert(0, journal_releaser(app.services, Path(journal)))
+        app.dispatcher.open_journal(Path(journal))
+    loop = asyncio.get_running_loop()
+    await loop.run_in_executor(app.delivery_executor, app.registry.register)
+    return asyncio.create_task(app.registry.run(stop), name="instance-heartbeat")
+
+
+async def stop_instance(app: App, stop: asyncio.Event, heartbeat: asyncio.Task[None]) -> None:
+    """Graceful: stop beating, release what this process still holds, deregister."""
+    stop.set()
+    await asyncio.gather(heartbeat, return_exceptions=True)
+    loop = asyncio.get_running_loop()
+    try:
+        await loop.run_in_executor(app.delivery_executor, app.registry.deregister)
+    except Exception:  # the others take over after stale_seconds
+        log.exception("could not deregister this instance")
 
 
 def network_channels(app: App) -> list[NetworkChannel]:
@@ -98,6 +125,8 @@ async def run_bot(settings: Settings, stdin: TextIO = sys.stdin, out: TextIO = s
     dispatcher = app.attach_senders(senders)
     scheduler = build_scheduler(app)
     stop = asyncio.Event()
+    beating = asyncio.Event()
+    heartbeat = await start_instance(app, beating)
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
@@ -139,13 +168,16 @@ async def run_bot(settings: Settings, stdin: TextIO = sys.stdin, out: TextIO = s
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
-        # The dispatcher finishes the delivery it is in (a cancelled one would leave its
-        # messages claimed until the lease runs out), then delivers what is still due.
+        # The dispatcher finishes the delivery it is in (a send cut off half-way could be
+        # delivered but never marked sent), then delivers what is still due.
         try:
             await asyncio.wait_for(asyncio.shield(outbox), timeout=30)
         except TimeoutError:
             outbox.cancel()
         await dispatcher.drain()
+        for channel in channels:
+            await close_channel(channel)
+        await stop_instance(app, beating, heartbeat)
         if operations is not None:
             await operations.stop()
         app.close()

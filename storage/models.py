@@ -192,10 +192,16 @@ class Conversation(Base):
 
 
 class OutboxMessage(Base):
-    """Every outbound message, written in the same transaction as the change that causes it."""
+    """Every outbound message, written in the same transaction as the change that causes it.
+
+    A message being delivered is claimed by one running instance (`claimed_by`); the claim
+    holds as long as that instance is alive, and is taken over when it is not."""
 
     __tablename__ = "outbox"
-    __table_args__ = (Index("ix_outbox_due", "sent_at", "failed_at", "not_before"),)
+    __table_args__ = (
+        Index("ix_outbox_due", "sent_at", "failed_at", "not_before"),
+        Index("ix_outbox_address", "channel", "address", "sent_at", "failed_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     key: Mapped[str] = mapped_column(String(160), unique=True)  # idempotency key
@@ -208,9 +214,13 @@ class OutboxMessage(Base):
     destination: Mapped[str | None] = mapped_column(String(80))  # e.g. "department:abfall"
     created_at: Mapped[datetime]
     not_before: Mapped[datetime]
+    # The time it was queued for (not_before before any retry or deferral): one address's
+    # messages go out in (queued_for, id) order.
+    queued_for: Mapped[datetime]
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(Text)
-    claimed_until: Mapped[datetime | None]
+    claimed_by: Mapped[str | None] = mapped_column(String(64), index=True)  # Instance.id
+    claimed_at: Mapped[datetime | None]
     sent_at: Mapped[datetime | None]
     failed_at: Mapped[datetime | None]
 
@@ -280,3 +290,16 @@ class ExternalRef(Base):
     status: Mapped[str | None] = mapped_column(String(40))
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
+
+
+class Instance(Base):
+    """A running bot process. It proves it is alive with a heartbeat; what it has claimed is
+    taken over by the others once it stops beating (or its process is gone)."""
+
+    __tablename__ = "instance"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    host: Mapped[str] = mapped_column(String(255))
+    pid: Mapped[int] = mapped_column(Integer)
+    started_at: Mapped[datetime]
+    heartbeat_at: Mapped[datetime] = mapped_column(index=True)

@@ -5,10 +5,22 @@ from __future__ import annotations
 import functools
 import secrets
 from collections.abc import Collection, Mapping, Sequence
-from datetime import datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, delete, false, func, or_, select, update
+from sqlalchemy import (
+    ColumnElement,
+    and_,
+    delete,
+    exists,
+    false,
+    func,
+    or_,
+    select,
+    text,
+    tuple_,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, aliased
 
@@ -19,6 +31,7 @@ from storage.models import (
     Conversation,
     Follower,
     InboundSeen,
+    Instance,
     JobMark,
     OutboxMessage,
     Photo,
@@ -286,50 +299,97 @@ class OutboxRepository(_Repository):
             destination=destination,
             created_at=now,
             not_before=not_before or now,
+            queued_for=not_before or now,
             attempts=0,
         )
 
-    def due(
-        self, now: datetime, routes: Mapping[str, Collection[str] | None], limit: int = 50
-    ) -> Sequence[OutboxMessage]:
-        """Undelivered messages due now for the given channels (optionally only some addresses)."""
-        return self.session.scalars(
-            select(OutboxMessage)
+    def claim_due(
+        self,
+        now: datetime,
+        routes: Mapping[str, Collection[str] | None],
+        instance_id: str,
+        limit: int = 50,
+    ) -> list[OutboxMessage]:
+        """Claim undelivered messages that are due now for the given channels (optionally only
+        some addresses) for `instance_id`, in delivery order.
+
+        A message is left out while an earlier one to the same address is unsent and either
+        claimed (by a live instance or one not yet taken over) or not due: one address is
+        served strictly in order, across retries, deferrals and crashes."""
+        if self.session.get_bind().dialect.name == "postgresql":
+            # One claimer at a time across instances: the order check below reads rows that
+            # another claimer may be claiming in the same moment. (SQLite: BEGIN IMMEDIATE.)
+            self.session.execute(text("SELECT pg_advisory_xact_lock(7301301)"))
+        ids = self.session.scalars(
+            select(OutboxMessage.id)
             .where(
-                OutboxMessage.sent_at.is_(None),
-                OutboxMessage.failed_at.is_(None),
+                _ready(routes, now),
                 OutboxMessage.not_before <= now,
-                _routes_filter(routes),
-                or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until < now),
             )
-            .order_by(OutboxMessage.not_before, OutboxMessage.id)
+            .order_by(OutboxMessage.queued_for, OutboxMessage.id)
             .limit(limit)
         ).all()
+        if not ids:
+            return []
+        self.session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id.in_(ids), OutboxMessage.claimed_by.is_(None))
+            .values(claimed_by=instance_id, claimed_at=now)
+        )
+        rows = self.session.scalars(
+            select(OutboxMessage)
+            .where(OutboxMessage.id.in_(ids), OutboxMessage.claimed_by == instance_id)
+            .order_by(OutboxMessage.queued_for, OutboxMessage.id)
+            .execution_options(populate_existing=True)
+        ).all()
+        return list(rows)
 
-    def claim(self, message_id: int, now: datetime, lease: timedelta) -> bool:
-        """Take a message for delivery; False if another dispatcher holds it or it is done."""
+    def release(self, message_ids: Collection[int], instance_id: str) -> int:
+        """Give back claimed messages that were not delivered (they are due again as they are)."""
+        if not message_ids:
+            return 0
+        result = self.session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id.in_(list(message_ids)), OutboxMessage.claimed_by == instance_id)
+            .values(claimed_by=None, claimed_at=None)
+        )
+        return int(getattr(result, "rowcount", 0) or 0)
+
+    def release_claims_of(self, instance_ids: Collection[str]) -> int:
+        """Take over what the given (gone) instances had claimed: the claims end, the messages
+        are due again at once, in their order."""
+        if not instance_ids:
+            return 0
+        result = self.session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.claimed_by.in_(list(instance_ids)))
+            .values(claimed_by=None, claimed_at=None)
+        )
+        return int(getattr(result, "rowcount", 0) or 0)
+
+    def release_orphaned_claims(self) -> int:
+        """Claims whose instance is not registered (any more) end as well."""
         result = self.session.execute(
             update(OutboxMessage)
             .where(
-                OutboxMessage.id == message_id,
-                OutboxMessage.sent_at.is_(None),
-                OutboxMessage.failed_at.is_(None),
-                or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until < now),
+                OutboxMessage.claimed_by.is_not(None),
+                OutboxMessage.claimed_by.not_in(select(Instance.id)),
             )
-            .values(claimed_until=now + lease)
+            .values(claimed_by=None, claimed_at=None)
         )
-        return bool(getattr(result, "rowcount", 0) == 1)
+        return int(getattr(result, "rowcount", 0) or 0)
 
     def get(self, message_id: int) -> OutboxMessage | None:
         return self.session.get(OutboxMessage, message_id)
 
-    def next_due_at(self, routes: Mapping[str, Collection[str] | None]) -> datetime | None:
+    def next_due_at(
+        self, routes: Mapping[str, Collection[str] | None], now: datetime | None = None
+    ) -> datetime | None:
+        """When the next message becomes claimable (messages queued behind a claimed one
+        become claimable when that claim ends, which wakes the dispatcher)."""
+        now = now or datetime.now(UTC)
         return self.session.scalar(
-            select(func.min(OutboxMessage.not_before)).where(
-                OutboxMessage.sent_at.is_(None),
-                OutboxMessage.failed_at.is_(None),
-                _routes_filter(routes),
-            )
+            select(func.min(OutboxMessage.not_before)).where(_ready(routes, now))
         )
 
     def failed(self, limit: int = 50) -> Sequence[OutboxMessage]:
@@ -364,7 +424,7 @@ class OutboxRepository(_Repository):
         result = self.session.execute(
             update(OutboxMessage)
             .where(OutboxMessage.id == message_id, OutboxMessage.sent_at.is_(None))
-            .values(failed_at=None, not_before=now, claimed_until=None, attempts=0)
+            .values(failed_at=None, not_before=now, claimed_by=None, claimed_at=None, attempts=0)
         )
         return bool(getattr(result, "rowcount", 0) == 1)
 
@@ -398,7 +458,7 @@ class ErasureRepository(_Repository):
             row.address = "erased"
             row.payload = {"erased": True}
             row.last_error = "erased" if row.last_error else None
-            row.claimed_until = None
+            row.claimed_by, row.claimed_at = None, None
         return len(rows)
 
     def scrub_sent_to_erased(self) -> int:
@@ -595,6 +655,27 @@ class LogRepository(_Repository):
         ).all()
 
 
+def _ready(routes: Mapping[str, Collection[str] | None], now: datetime) -> ColumnElement[bool]:
+    """Unsent, unclaimed, and no earlier message to its address is unsent and claimed or not
+    yet due: one address is served strictly in (queued_for, id) order."""
+    earlier = aliased(OutboxMessage)
+    blocked = exists().where(
+        earlier.channel == OutboxMessage.channel,
+        earlier.address == OutboxMessage.address,
+        earlier.sent_at.is_(None),
+        earlier.failed_at.is_(None),
+        tuple_(earlier.queued_for, earlier.id) < tuple_(OutboxMessage.queued_for, OutboxMessage.id),
+        or_(earlier.claimed_by.is_not(None), earlier.not_before > now),
+    )
+    return and_(
+        OutboxMessage.sent_at.is_(None),
+        OutboxMessage.failed_at.is_(None),
+        OutboxMessage.claimed_by.is_(None),
+        _routes_filter(routes),
+        ~blocked,
+    )
+
+
 def _routes_filter(routes: Mapping[str, Collection[str] | None]) -> ColumnElement[bool]:
     """channel -> None (every address) or the addresses this process may deliver to."""
     clauses = [
@@ -761,3 +842,28 @@ def _insert_once_statement(dialect: str, model: Any, unique: tuple[str, ...]) ->
         .on_conflict_do_nothing(index_elements=unique)
         .returning(model.__table__.c.id)  # rowcount is not reliable here across drivers
     )
+
+
+class InstanceRepository(_Repository):
+    """The running bot processes and their heartbeats (see bot/instances.py)."""
+
+    def register(self, instance_id: str, host: str, pid: int, now: datetime) -> None:
+        self.session.add(
+            Instance(id=instance_id, host=host, pid=pid, started_at=now, heartbeat_at=now)
+        )
+
+    def beat(self, instance_id: str, now: datetime) -> bool:
+        """Record a heartbeat; False if the instance is not registered (it was taken over)."""
+        result = self.session.execute(
+            update(Instance).where(Instance.id == instance_id).values(heartbeat_at=now)
+        )
+        return bool(getattr(result, "rowcount", 0) == 1)
+
+    def all(self) -> Sequence[Instance]:
+        return self.session.scalars(select(Instance).order_by(Instance.started_at)).all()
+
+    def remove(self, instance_ids: Collection[str]) -> int:
+        if not instance_ids:
+            return 0
+        result = self.session.execute(delete(Instance).where(Instance.id.in_(list(instance_ids))))
+        return int(getattr(result, "rowcount", 0) or 0)

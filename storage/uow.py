@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from storage.repositories import (
     ConcernRepository,
     ConversationRepository,
+    InstanceRepository,
     JobRepository,
     LogRepository,
     OutboxRepository,
@@ -31,6 +32,7 @@ class UnitOfWork:
         self.outbox = OutboxRepository(self.session)
         self.log = LogRepository(self.session)
         self.jobs = JobRepository(self.session)
+        self.instances = InstanceRepository(self.session)
         self.subscriptions = SubscriptionRepository(self.session)
         return self
 

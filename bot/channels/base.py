@@ -24,7 +24,15 @@ class NetworkChannel(Protocol):
         """Connect and start receiving in background tasks; return once running."""
 
     async def stop(self) -> None:
-        """Stop receiving, finish in-flight handling, close connections."""
+        """Stop receiving, finish in-flight handling. Connections the senders use may stay
+        open for the last delivery: see close_channel."""
+
+
+async def close_channel(channel: NetworkChannel) -> None:
+    """After the last delivery: close what the channel's senders used (if it has a close())."""
+    close = getattr(channel, "close", None)
+    if close is not None:
+        await close()
 
 
 async def hand_to_core(app: App, incoming: Incoming) -> list[str]:

@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from bot.bootstrap import App
+from bot.channels.base import close_channel
 
 
 def real_clock() -> datetime:
@@ -34,4 +35,5 @@ class RunningBot:
         await self.channel.stop()
         self.stop.set()
         await self.task
+        await close_channel(self.channel)
         self.app.close()

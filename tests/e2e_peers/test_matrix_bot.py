@@ -292,6 +292,60 @@ async def test_an_encrypted_direct_chat_works_end_to_end(  # type: ignore[no-unt
     assert done.decrypted
 
 
+async def test_after_a_restart_news_reaches_a_quiet_encrypted_room_within_seconds(  # type: ignore[no-untyped-def]
+    world, make_nio_client, tmp_path: Path
+) -> None:
+    """nio keeps rooms in memory only: a restarted bot must still be able to send to a room
+    that has had no event since the restart (the resident's DM), with encryption on."""
+    bot = await world["start_bot"]()
+    bot_id = world["bot_account"].user_id
+    resident = world["resident"]
+    inbox = Inbox(await make_nio_client(resident, store_path=str(tmp_path / "resident-store")))
+    await inbox.sync(timeout_ms=0)
+    dm = world["synapse"].create_room(
+        resident.access_token, invite=[bot_id], is_direct=True, encrypted=True
+    )
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + 15
+    while loop.time() < deadline:
+        await inbox.sync()
+        room = inbox.client.rooms.get(dm)
+        if room and bot_id in room.users:
+            break
+    said = _bot_said(inbox, dm, bot_id)
+    for text, answer in (("Sperrmüll am Adalbertsteinweg 9", r"Wilder Müll"), ("1", r"AC-")):
+        await inbox.client.room_send(
+            dm,
+            "m.room.message",
+            {"msgtype": "m.text", "body": text},
+            ignore_unverified_devices=True,
+        )
+        done = await said(answer, timeout=30)
+    ticket = re.search(r"AC-\d{4}-\d{5}", done.body).group(0)
+    staff_inbox, staff_room = world["staff_inbox"], world["staff_room"]
+    await _bot_said(staff_inbox, staff_room, bot_id)(re.escape(ticket))
+
+    await bot.close()
+    assert bot.channel.client.client_session is None  # closed after the last delivery
+    restarted = loop.time()
+    await world["start_bot"]()
+    ready = loop.time() - restarted
+    asked = loop.time()
+    await staff_inbox.client.room_send(
+        staff_room,
+        "m.room.message",
+        {"msgtype": "m.text", "body": f"/status {ticket} in_arbeit Kommt nach dem Neustart"},
+    )
+    heard = await said(r"Kommt nach dem Neustart", timeout=10)
+    delivered = loop.time()
+    print(
+        f"\nmatrix restart: ready after {ready:.1f} s; staff command to news in the quiet DM "
+        f"{delivered - asked:.2f} s; restart to delivered {delivered - restarted:.1f} s"
+    )
+    assert heard.decrypted
+    assert delivered - asked <= 10.0
+
+
 def _count_bot_messages(inbox: Inbox, room_id: str, bot_id: str) -> int:
     from nio import RoomMessageNotice, RoomMessageText
 

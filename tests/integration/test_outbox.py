@@ -108,3 +108,31 @@ def _incoming(who: str):  # type: ignore[no-untyped-def]
     from bot.core.messages import Incoming
 
     return Incoming(channel="console", sender=who, chat=f"resident:{who}", text="/start")
+
+
+def test_a_channel_without_idempotent_sends_has_one_send_in_flight(
+    harness: Harness, make_app
+) -> None:  # type: ignore[no-untyped-def]
+    """A crash repeats what is in flight on such a channel (Telegram): at most one message."""
+
+    class OneAtATime(RecordingSender):
+        in_flight = 1
+
+        def __init__(self) -> None:
+            super().__init__("console")
+            self.now = self.most = 0
+
+        async def send(self, message) -> None:  # type: ignore[no-untyped-def]
+            self.now += 1
+            self.most = max(self.most, self.now)
+            await asyncio.sleep(0.01)
+            self.now -= 1
+            await super().send(message)
+
+    app = make_app()
+    sender = OneAtATime()
+    dispatcher = app.attach_senders([sender])
+    for i in range(6):
+        app.lotse.handle(_incoming(f"p{i}"))
+    asyncio.run(dispatcher.drain())
+    assert len(sender.sent) == 6 and sender.most == 1

@@ -42,7 +42,7 @@ from bot.channels.matrix.format import (
     strip_reply_fallback,
 )
 from bot.core.messages import ChatKind, GeoPoint, Incoming, OutMessage, PhotoIn, Unsupported
-from bot.outbox import DeliveryError, PermanentDeliveryError
+from bot.outbox import DeliveryDeferred, DeliveryError, PermanentDeliveryError
 
 if TYPE_CHECKING:
     from bot.bootstrap import App
@@ -89,11 +89,16 @@ class MatrixChannel:
         self._accepted: set[str] = set()  # invites we decided to accept
         self._stop = asyncio.Event()
         self.connected = asyncio.Event()
+        # nio keeps rooms (members, encryption state) only in memory: the first sync of a
+        # process asks for the full state, or sends to a room that has been quiet since the
+        # restart fail with "No such room".
+        self._state_loaded = False
+        self.sender = MatrixSender(self.client)
         staff_rooms = app.services.directory.staff_rooms
         self.staff_rooms = {a.address for a in staff_rooms if a.channel == CHANNEL}
 
     def senders(self) -> list[Sender]:
-        return [MatrixSender(self.client)]
+        return [self.sender]
 
     # --- lifecycle ------------------------------------------------------------------------------
 
@@ -109,11 +114,20 @@ class MatrixChannel:
             await asyncio.wait_for(self.connected.wait(), timeout=30)
 
     async def stop(self) -> None:
+        """Stop receiving. Sending goes on (the dispatcher's last delivery) until close()."""
         self._stop.set()
         await cancel_and_wait(self._task)
         if self._abandoned:  # hung requests given up on: give them a moment to unwind
             await asyncio.wait(set(self._abandoned), timeout=2)
+
+    async def close(self) -> None:
+        """After the last delivery: close the HTTP session. (nio opens a new session for any
+        request after close(), one nobody closes: the sender refuses from here on.)"""
+        self.sender.closed = True
         await self.client.close()
+        # aiohttp closes its connections on the next loop iterations; a loop that ends right
+        # after close() logs "Unclosed client session / connector" for them.
+        await asyncio.sleep(0.25)
 
     async def _login(self) -> None:
         token = os.environ.get(self.settings.access_token_env)
@@ -157,6 +171,7 @@ class MatrixChannel:
                 delay = min(delay * 2, 30.0)
                 continue
             delay = 1.0
+            self._state_loaded = True
             await self._keys()
             first = token is None
             log.debug("matrix sync ok first=%s joined=%d", first, len(response.rooms.join))
@@ -166,12 +181,15 @@ class MatrixChannel:
             self.connected.set()
 
     async def _sync_once(self, token: str | None) -> Any:
-        """One sync request (a long poll), abandoned if it hangs well past the long poll."""
+        """One sync request (a long poll), abandoned if it hangs well past the long poll. The
+        first of a process returns at once with the full state of every joined room (and the
+        events since the stored token): ready to send to any room, quiet or not."""
+        full_state = token is None or not self._state_loaded
         return await self._bounded(
             self.client.sync(
-                timeout=LONG_POLL_MS if token else 0,
+                timeout=0 if full_state else LONG_POLL_MS,
                 since=token,
-                full_state=token is None,
+                full_state=full_state,
                 sync_filter={"room": {"timeline": {"limit": 100}}},
             ),
             LONG_POLL_MS / 1000 + 10,
@@ -380,14 +398,18 @@ class MatrixSender:
 
     def __init__(self, client: AsyncClient) -> None:
         self.client = client
+        self.closed = False
 
     def addresses(self) -> None:
         return None
 
     async def send(self, message: OutMessage) -> None:
-        # The outbox message id as transaction id: a retry of the same message is deduplicated
-        # by the homeserver instead of appearing twice.
-        event_id = await self._send(message.address, content(message), f"lotse-{message.id}")
+        if self.closed:
+            raise DeliveryDeferred("matrix channel closed", retry_after=1.0)
+        # The outbox key as transaction id: a retry of the same message (also by a restarted
+        # process, which restores the same device) is deduplicated by the homeserver instead
+        # of appearing twice.
+        event_id = await self._send(message.address, content(message), f"lotse-{message.key}")
         if message.photo:
             await self._send_photo(message)
         if message.document is not None:
@@ -404,7 +426,7 @@ class MatrixSender:
             }
             try:
                 await self._send(
-                    message.address, reaction, f"lotse-{message.id}-r{number}", "m.reaction"
+                    message.address, reaction, f"lotse-{message.key}-r{number}", "m.reaction"
                 )
             except DeliveryError as error:
                 log.info("matrix: reaction shortcut not offered: %s", error)
@@ -452,7 +474,7 @@ class MatrixSender:
             image["file"] = {"url": upload.content_uri, **keys}
         else:
             image["url"] = upload.content_uri
-        await self._send(message.address, image, f"lotse-{message.id}-photo")
+        await self._send(message.address, image, f"lotse-{message.key}-photo")
 
     async def _send_document(self, message: OutMessage) -> None:
         """A file (m.file), encrypted in encrypted rooms, like photos."""

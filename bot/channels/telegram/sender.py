@@ -41,6 +41,11 @@ MAX_RESUMABLE = 10_000  # split messages remembered part-way (oldest forgotten f
 
 class TelegramSender:
     channel = CHANNEL
+    # Telegram has no idempotency key: a crash while sends are in flight repeats each of them.
+    # One send at a time (per process) keeps that to at most one message per crash, at the cost
+    # of throughput: one round trip per message (on loopback far above the 30/s limit; to
+    # api.telegram.org at ~40 ms about 25/s).
+    in_flight = 1
 
     def __init__(
         self,
