@@ -203,11 +203,20 @@ _PLACE_END = (
     r"|wall|bahnhof|markt|viertel|siedlung|wald|dorf|bach|erde|kirche|brücke|ufer|garten|heide"
     r"|straat"
 )
-_CAP = r"[A-ZÄÖÜ][a-zäöüß]{2,}(?:-[A-ZÄÖÜa-zäöüß]+)*"
+# A capitalised word before the name, but not a German article or pronoun ("Die Straße").
+_DETERMINERS = (
+    r"(?:Eine|Einer|Einem|Unsere|Unserer|Meine|Meiner|Diese|Dieser|Jede|Ganze|Keine|Seine|Ihre)"
+)
+_CAP = rf"(?!{_DETERMINERS}\b)[A-ZÄÖÜ][a-zäöüß]{{3,}}(?:-[A-ZÄÖÜa-zäöüß]+)*"
 _PLACE = re.compile(
     rf"(?:{_CAP}[\s\-]+)?"
     rf"(?:[A-ZÄÖÜ][a-zäöüß\-]*(?:{_PLACE_END})|(?:Stra(?:ß|ss)e|Str\.?|Platz|Weg|Hof|Park|Erde|Allee|Ring|Tor|Markt))"
     r"(?![a-zäöüß])(?:['’`][^\W\d_]+)?(?:\s*\d{1,4}\s?[a-z]?\b)?"
+)
+# The same typed in lower case, as residents on a phone do ("jülicher str", "trierer strasse").
+_LOWER_STREET = re.compile(
+    r"(?<![^\W\d_])(?:(?!(?:einer|unser|unserer|dieser|jeder|ihrer|seiner|meiner|keiner)\s)"
+    r"[a-zäöüß]{3,}er\s+)?(?:[a-zäöüß]*stra(?:ß|ss)e|str\.?)(?![^\W\d_])"
 )
 # Names residents use that the pattern above does not catch (quarters, landmarks, the city).
 _NAMES = re.compile(
@@ -271,6 +280,7 @@ def without_place_names(text: str) -> str:
     """The text with German street/place names and links blanked out."""
     text = _URL.sub(" ", text)
     text = _PLACE.sub(_blank_place, text)
+    text = _LOWER_STREET.sub(" ", text)
     return _NAMES.sub(" ", text)
 
 

@@ -85,6 +85,10 @@ def test_a_short_cyrillic_word_keeps_a_cyrillic_fallback() -> None:
         ("Na Trierer Str. 12 jest dziura", "Na jest dziura"),
         ("light out at Rothe Erde and Kaiserplatz", "light out at and"),
         ("Kennedypark'ta cam var", "cam var"),
+        ("trafik isigi bozuk jülicher str", "trafik isigi bozuk"),
+        ("Die Straße ist kaputt", "Die ist kaputt"),
+        ("trafik isigi bozuk jülicher str", "trafik isigi bozuk"),
+        ("Die Straße ist kaputt", "Die ist kaputt"),
     ],
 )
 def test_german_place_names_are_masked(text: str, rest: str) -> None:
