@@ -55,9 +55,7 @@ def check(
     """Report lines and the number of problems for the `new` entries."""
     lines: list[str] = []
     problems = 0
-    owner = {
-        entry_shape(raw): cat for cat, raws in (known or {}).items() for raw in raws
-    }
+    owner = {entry_shape(raw): cat for cat, raws in (known or {}).items() for raw in raws}
     fresh: dict[str, list[str]] = {}
     valid = set(category_ids())
     for cat, raws in new.items():
