@@ -11,12 +11,14 @@ Parts (all by default):
   costs    latency per message (p50/p95), spaCy import and model load, model size on disk, and
            memory over 100,000 classified messages that each bring words never seen before (the
            vocab's string store must not grow).
+The real files are read from ../shared/data (or the directory in LOTSE_REAL_DATA).
 Figures from one run on one machine: compare them with each other, not across runs.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import random
 import statistics
 import string
@@ -28,7 +30,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
+# The real labelled files: ../shared/data next to the checkout, or LOTSE_REAL_DATA.
+SHARED = Path(
+    os.environ.get("LOTSE_REAL_DATA", Path(__file__).resolve().parents[2] / "shared" / "data")
+)
 REAL_FILES = ("konstanz-2020-2022.jsonl", "newport-2009-2017.jsonl")
 
 

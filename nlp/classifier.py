@@ -70,7 +70,7 @@ def shared_rules() -> KeywordRules:
 
 def as_doc(nlp: Language, tokens: list[str]) -> Doc:
     """A `Doc` of the tokens, for training: every token goes into the vocab."""
-    return Doc(nlp.vocab, words=tokens or [""])
+    return Doc(nlp.vocab, words=tokens)
 
 
 def as_known_doc(nlp: Language, tokens: list[str]) -> Doc:
@@ -79,7 +79,7 @@ def as_known_doc(nlp: Language, tokens: list[str]) -> Doc:
     it into a `Doc` would add it to the vocab's string store for good: a bot reading new words
     for months would grow without bound. So unseen tokens are left out."""
     strings = nlp.vocab.strings
-    return Doc(nlp.vocab, words=[t for t in tokens if t in strings] or [""])
+    return Doc(nlp.vocab, words=[t for t in tokens if t in strings])
 
 
 @dataclass(frozen=True)
@@ -115,6 +115,8 @@ class Classifier:
     ) -> dict[str, float]:
         """The text classifier's own scores per category (summing to 1)."""
         doc = as_known_doc(self.nlp, features(text, matches))
+        if not len(doc):  # nothing the model knows: it has no opinion
+            return dict.fromkeys(self.categories, 1 / len(self.categories))
         with self._lock:
             doc = self._textcat(doc)
         return {c: float(doc.cats.get(c, 0.0)) for c in self.categories}

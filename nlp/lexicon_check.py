@@ -81,8 +81,8 @@ def check(
     per_entry = entry_counts({cat: tuple(raws) for cat, raws in fresh.items()}, training)
     n_fresh = sum(len(r) for r in fresh.values())
     silent = 0
-    for cat, raws in fresh.items():
-        for raw in raws:
+    for cat, fresh_raws in fresh.items():
+        for raw in fresh_raws:
             counts = per_entry.get((cat, raw), Counter())
             total = sum(counts.values())
             if not total:
