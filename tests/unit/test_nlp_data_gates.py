@@ -1,6 +1,7 @@
 """The gates every change to the classifier's data passes (they used to be run by hand).
 
-Examples: nlp/data/examples/<lang>/<category>.jsonl; lexicon: nlp/data/lexicon/<lang>/<category>.txt;
+Examples: nlp/data/examples/<lang>/<category>.jsonl; lexicon:
+nlp/data/lexicon/<lang>/<category>.txt;
 the committed corpus: nlp/corpus/{train,dev,test}.jsonl, generated from the examples. Every file of
 every language directory is checked: a new language needs no change here.
 """
