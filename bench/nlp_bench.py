@@ -1,110 +1,87 @@
-"""The classifier side by side with two baselines, in one run: `python bench/nlp_bench.py`.
+"""The classifier's figures in one run, with the baselines: `python bench/nlp_bench.py [PART ...]`.
 
-On the committed test split (wording never seen in training):
-  - the shipped pipeline (spaCy TextCatBOW + keyword rules + gazetteer),
-  - a keyword-only baseline (nlp/rules.py alone; "other" when nothing matches),
-  - scikit-learn TF-IDF (word 1-2-grams + char 3-5-grams) + logistic regression, trained here on
-    the same data as the shipped model: the committed training split plus the training part of
-    the real files listed in nlp/model/lotse.json, if ../shared/data has them (a dev dependency).
-Prints macro-F1, accuracy, p50/p95 latency per message, load/training time and model size, plus
-peak memory. Figures from one run on one machine: compare them with each other, not across runs.
+Parts (all by default):
+  quality  the shipped pipeline on the written test split and on each real file's held-out fifth
+           (`lotse nlp evaluate FILE --holdout`), next to a keyword-only baseline (nlp/rules.py
+           alone) and TF-IDF (word 1-2-grams + char 3-5-grams) + logistic regression trained on
+           the same data as the shipped model;
+  loso     leave one source out: for each real file in ../shared/data, a pipeline (and the TF-IDF
+           baseline) trained and tuned without any of its rows, evaluated on all its labelled
+           rows: the check that predicts a city the classifier has never seen;
+  costs    latency per message (p50/p95), spaCy import and model load, model size on disk, and
+           memory over 100,000 classified messages that each bring words never seen before (the
+           vocab's string store must not grow).
+The real files are read from ../shared/data (or the directory in LOTSE_REAL_DATA).
+Figures from one run on one machine: compare them with each other, not across runs.
 """
 
 from __future__ import annotations
 
 import json
-import resource
+import os
+import random
 import statistics
+import string
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+# The real labelled files: ../shared/data next to the checkout, or LOTSE_REAL_DATA.
+SHARED = Path(
+    os.environ.get("LOTSE_REAL_DATA", Path(__file__).resolve().parents[2] / "shared" / "data")
+)
+REAL_FILES = ("konstanz-2020-2022.jsonl", "newport-2009-2017.jsonl")
+
 
 def _dir_size_mb(path: Path) -> float:
     return sum(p.stat().st_size for p in path.rglob("*") if p.is_file()) / 1e6
 
 
-def _score(predict: Callable[[str], str], samples: Sequence) -> dict[str, float]:  # type: ignore[type-arg]
-    from nlp.taxonomy import category_ids
+def _rss_mb() -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
 
-    latencies, correct = [], 0
-    tp: dict[str, int] = {}
-    fp: dict[str, int] = {}
-    fn: dict[str, int] = {}
-    for s in samples:
-        start = time.perf_counter()
-        got = predict(s.text)
-        latencies.append((time.perf_counter() - start) * 1000)
-        if got == s.category:
-            correct += 1
-            tp[got] = tp.get(got, 0) + 1
-        else:
-            fp[got] = fp.get(got, 0) + 1
-            fn[s.category] = fn.get(s.category, 0) + 1
+
+def _macro_f1(pairs: Sequence[tuple[str, str]]) -> float:
+    cats = {true for true, _ in pairs}
     f1s = []
-    for cat in category_ids():
-        p_den, r_den = tp.get(cat, 0) + fp.get(cat, 0), tp.get(cat, 0) + fn.get(cat, 0)
-        if not r_den:
-            continue
-        p = tp.get(cat, 0) / p_den if p_den else 0.0
-        r = tp.get(cat, 0) / r_den
-        f1s.append(2 * p * r / (p + r) if p + r else 0.0)
-    q = statistics.quantiles(latencies, n=100)
-    return {
-        "macro_f1": statistics.fmean(f1s),
-        "accuracy": correct / len(samples),
-        "p50": q[49],
-        "p95": q[94],
-    }
+    for cat in cats:
+        tp = sum(t == p == cat for t, p in pairs)
+        fp = sum(p == cat != t for t, p in pairs)
+        fn = sum(t == cat != p for t, p in pairs)
+        prec = tp / (tp + fp) if tp + fp else 0.0
+        rec = tp / (tp + fn) if tp + fn else 0.0
+        f1s.append(2 * prec * rec / (prec + rec) if prec + rec else 0.0)
+    return statistics.fmean(f1s) if f1s else 0.0
 
 
-def main() -> None:
-    t0 = time.perf_counter()
-    from nlp import load_classifier
-    from nlp.classifier import shipped_model_dir
-    from nlp.rules import KeywordRules
-    from nlp.training import corpus_split, read_jsonl
+def _baseline_figures(predict: Callable[[list[str]], list[str]], samples: Sequence) -> str:  # type: ignore[type-arg]
+    got = predict([s.text for s in samples])
+    pairs = [(s.category, g) for s, g in zip(samples, got, strict=True)]
+    acc = sum(t == p for t, p in pairs) / len(pairs)
+    return f"{acc:6.3f} {_macro_f1(pairs):6.3f} {'-':>6s} {'-':>6s}"
 
-    t1 = time.perf_counter()
-    classifier = load_classifier()
-    t2 = time.perf_counter()
-    train, test = corpus_split("train"), corpus_split("test")
-    # The baseline gets the same training data as the shipped model: the committed training
-    # split plus the training part (3 of 5 rows) of the real files the model was trained with.
-    meta = json.loads((shipped_model_dir() / "lotse.json").read_text("utf-8"))
-    shared = Path(__file__).resolve().parents[2] / "shared" / "data"
-    extra = [shared / name for name in meta.get("extra", []) if (shared / name).exists()]
-    baseline_train = train + [s for path in extra for s in read_jsonl(path, part="train")]
-    rows = []
 
-    rows.append(
-        (
-            "spaCy pipeline (shipped)",
-            _score(lambda t: classifier.classify(t).category, test),
-            f"import {t1 - t0:.2f} s + load {t2 - t1:.2f} s",
-            f"{_dir_size_mb(shipped_model_dir()):.1f} MB",
-        )
-    )
+def _pipeline_figures(classifier, samples: Sequence) -> str:  # type: ignore[no-untyped-def,type-arg]
+    from nlp.training import evaluate
 
-    rules = KeywordRules()
+    r = evaluate(classifier, samples)
+    return f"{r.accuracy:6.3f} {r.macro_f1:6.3f} {1 - r.unsure_share:6.1%} {r.sure_accuracy:6.3f}"
 
-    def keyword_only(text: str) -> str:
-        hits = rules.hits(text)
-        best = max(hits.items(), key=lambda kv: kv[1])
-        return best[0] if best[1] else "other"
 
-    rows.append(("keyword rules only", _score(keyword_only, test), "-", "-"))
-
+def _tfidf(samples: Sequence) -> Callable[[list[str]], list[str]]:  # type: ignore[type-arg]
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.linear_model import LogisticRegression
     from sklearn.pipeline import FeatureUnion, make_pipeline
 
     from nlp.normalize import fold
 
-    start = time.perf_counter()
     model = make_pipeline(
         FeatureUnion(
             [
@@ -122,35 +99,118 @@ def main() -> None:
         ),
         LogisticRegression(max_iter=2000, C=10.0),
     )
-    model.fit([s.text for s in baseline_train], [s.category for s in baseline_train])
-    train_s = time.perf_counter() - start
-    rows.append(
-        (
-            "TF-IDF + logistic regression",
-            _score(lambda t: str(model.predict([t])[0]), test),
-            f"train {train_s:.1f} s",
-            "-",
-        )
-    )
+    model.fit([s.text for s in samples], [s.category for s in samples])
+    return lambda texts: [str(c) for c in model.predict(texts)]
 
-    real = ", ".join(p.name for p in extra) or "-"
-    print(
-        f"test split: {len(test)} messages (training: {len(train)} written + "
-        f"{len(baseline_train) - len(train)} real rows from {real})"
-    )
-    print(f"{'model':32s} {'macro-F1':>8s} {'acc':>6s} {'p50 ms':>7s} {'p95 ms':>7s}  time / size")
-    for name, m, when, size in rows:
-        print(
-            f"{name:32s} {m['macro_f1']:8.3f} {m['accuracy']:6.3f} {m['p50']:7.3f} {m['p95']:7.3f}"
-            f"  {when} / {size}"
-        )
-    print(
-        "both trained models saw the same data; the keyword baseline is nlp/rules.py alone "
-        "(the same rules the pipeline mixes in)."
-    )
-    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"peak RSS of this run: {rss:.0f} MB")
 
+def _keywords() -> Callable[[list[str]], list[str]]:
+    from nlp.classifier import shared_rules
+
+    rules = shared_rules()
+
+    def predict(texts: list[str]) -> list[str]:
+        out = []
+        for text in texts:
+            hits = rules.hits(text)
+            best = max(hits.items(), key=lambda kv: kv[1])
+            out.append(best[0] if best[1] else "other")
+        return out
+
+    return predict
+
+
+HEADER = f"{'data':34s} {'model':26s} {'acc':>6s} {'mF1':>6s} {'sure':>6s} {'s-acc':>6s}"
+
+
+def quality() -> None:
+    from nlp import load_classifier
+    from nlp.classifier import shipped_model_dir
+    from nlp.training import corpus_split, read_jsonl
+
+    classifier = load_classifier()
+    meta = json.loads((shipped_model_dir() / "lotse.json").read_text("utf-8"))
+    extra = [SHARED / name for name in meta.get("extra", []) if (SHARED / name).exists()]
+    train = corpus_split("train") + [s for p in extra for s in read_jsonl(p, part="train")]
+    tfidf, keywords = _tfidf(train), _keywords()
+    sets = [("written test split", corpus_split("test"))]
+    sets += [(f"{p.name.split('-')[0]} holdout", read_jsonl(p, part="holdout")) for p in extra]
+    print(f"quality: the shipped model (real training data: {', '.join(meta.get('extra', []))})")
+    print(HEADER)
+    for name, samples in sets:
+        label = f"{name} ({len(samples)})"
+        print(f"{label:34s} {'pipeline (shipped)':26s} {_pipeline_figures(classifier, samples)}")
+        print(f"{'':34s} {'TF-IDF + LR':26s} {_baseline_figures(tfidf, samples)}")
+        print(f"{'':34s} {'keyword rules alone':26s} {_baseline_figures(keywords, samples)}")
+
+
+def loso() -> None:
+    from nlp.classifier import load
+    from nlp.training import corpus_split, read_jsonl, train
+
+    files = [SHARED / name for name in REAL_FILES if (SHARED / name).exists()]
+    if len(files) < 2:
+        print("leave one source out: needs the real files in ../shared/data")
+        return
+    print("leave one source out (trained and tuned without any row of the source)")
+    print(HEADER)
+    written = corpus_split("train")
+    for left_out in files:
+        others = [p for p in files if p != left_out]
+        samples = read_jsonl(left_out)
+        with tempfile.TemporaryDirectory() as out:
+            start = time.perf_counter()
+            train(Path(out), extra=others, log=lambda _m: None)
+            took = time.perf_counter() - start
+            classifier = load(out)
+            label = f"{left_out.name.split('-')[0]}, all rows ({len(samples)})"
+            print(f"{label:34s} {'pipeline':26s} {_pipeline_figures(classifier, samples)}")
+        tfidf = _tfidf(written + [s for p in others for s in read_jsonl(p, part="train")])
+        print(f"{'':34s} {'TF-IDF + LR':26s} {_baseline_figures(tfidf, samples)}")
+        print(f"{'':34s} {'(pipeline trained in':26s} {took:.0f} s)")
+
+
+def _new_word(rng: random.Random) -> str:
+    return "".join(rng.choice(string.ascii_lowercase) for _ in range(rng.randint(5, 10)))
+
+
+def costs() -> None:
+    start = time.perf_counter()
+    import spacy  # noqa: F401
+
+    imported = time.perf_counter()
+    from nlp import load_classifier
+    from nlp.classifier import shipped_model_dir
+    from nlp.training import corpus_split
+
+    classifier = load_classifier()
+    classifier.classify("Laterne kaputt")  # the lexicon is read on first use: part of loading
+    loaded = time.perf_counter()
+    test = corpus_split("test")
+    latencies = []
+    for s in test:
+        t = time.perf_counter()
+        classifier.classify(s.text)
+        latencies.append((time.perf_counter() - t) * 1000)
+    q = statistics.quantiles(latencies, n=100)
+    print(
+        f"costs: p50 {q[49]:.2f} ms, p95 {q[94]:.2f} ms per message ({len(test)} messages); "
+        f"spaCy import {imported - start:.2f} s + load {loaded - imported:.2f} s = "
+        f"{loaded - start:.2f} s; model {_dir_size_mb(shipped_model_dir()):.1f} MB on disk"
+    )
+    rng = random.Random(1)
+    texts = [s.text for s in test]
+    strings = classifier.nlp.vocab.strings
+    print(f"{'messages':>9s} {'RSS MB':>7s} {'strings':>8s}")
+    print(f"{0:9d} {_rss_mb():7.1f} {len(strings):8d}")
+    for i in range(1, 100_001):
+        words = " ".join(_new_word(rng) for _ in range(3))
+        classifier.classify(f"{rng.choice(texts)} {words}")
+        if i % 20_000 == 0:
+            print(f"{i:9d} {_rss_mb():7.1f} {len(strings):8d}")
+
+
+PARTS = {"quality": quality, "loso": loso, "costs": costs}
 
 if __name__ == "__main__":
-    main()
+    for part in sys.argv[1:] or list(PARTS):
+        PARTS[part]()

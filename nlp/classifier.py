@@ -15,6 +15,7 @@ never on the event loop.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import threading
@@ -35,8 +36,6 @@ from nlp.types import Classification
 
 META_FILE = "lotse.json"
 
-
-_RULES = KeywordRules()
 _NON_WORD = re.compile(r"\W+")
 _TOKEN = re.compile(r"\w+|[^\w\s]")
 
@@ -55,7 +54,7 @@ def features(text: str, matches: set[tuple[str, str]] | None = None) -> list[str
     tokens = _TOKEN.findall(fold(text))
     words = [t for t in tokens if len(t) > 6]
     pieces = [f"{w[:5]}_" for w in words] + [f"_{w[-5:]}" for w in words]
-    found = _RULES.matches(text) if matches is None else matches
+    found = shared_rules().matches(text) if matches is None else matches
     keywords = sorted(
         {f"kw_{cat}" for cat, _ in found}
         | {"kw_" + _NON_WORD.sub("_", match_fold(raw.strip("*$"))) for _, raw in found}
@@ -63,8 +62,24 @@ def features(text: str, matches: set[tuple[str, str]] | None = None) -> list[str
     return tokens + pieces + keywords
 
 
+@functools.cache
+def shared_rules() -> KeywordRules:
+    """The lexicon's rules, built on first use (reading the lexicon takes a tenth of a second)."""
+    return KeywordRules()
+
+
 def as_doc(nlp: Language, tokens: list[str]) -> Doc:
-    return Doc(nlp.vocab, words=tokens or [""])
+    """A `Doc` of the tokens, for training: every token goes into the vocab."""
+    return Doc(nlp.vocab, words=tokens)
+
+
+def as_known_doc(nlp: Language, tokens: list[str]) -> Doc:
+    """A `Doc` of the tokens the model was trained with, for classifying. A token training never
+    saw has no weight of its own (it would only hit another token's hashed bucket), and putting
+    it into a `Doc` would add it to the vocab's string store for good: a bot reading new words
+    for months would grow without bound. So unseen tokens are left out."""
+    strings = nlp.vocab.strings
+    return Doc(nlp.vocab, words=[t for t in tokens if t in strings])
 
 
 @dataclass(frozen=True)
@@ -90,7 +105,7 @@ class Classifier:
         self.nlp = nlp
         self.tuning = tuning
         self.gazetteer = gazetteer
-        self.rules = _RULES  # one instance: building the rules takes a tenth of a second
+        self.rules = shared_rules()
         self.categories = category_ids()
         self._textcat = nlp.get_pipe("textcat")
         self._lock = threading.Lock()  # spaCy pipelines are not documented as thread-safe
@@ -99,7 +114,9 @@ class Classifier:
         self, text: str, matches: set[tuple[str, str]] | None = None
     ) -> dict[str, float]:
         """The text classifier's own scores per category (summing to 1)."""
-        doc = as_doc(self.nlp, features(text, matches))
+        doc = as_known_doc(self.nlp, features(text, matches))
+        if not len(doc):  # nothing the model knows: it has no opinion
+            return dict.fromkeys(self.categories, 1 / len(self.categories))
         with self._lock:
             doc = self._textcat(doc)
         return {c: float(doc.cats.get(c, 0.0)) for c in self.categories}

@@ -39,17 +39,18 @@ BATCH_SIZE = 16
 # asked for 0.975.
 CONFIDENT_TARGET_ON_DEV = 0.975
 # Real messages are harder than written ones: the confident answers on the real rows tuned on (one
-# in five of each real file) must be at least this accurate too, so that "sure" still means nine
-# in ten on messages as residents really write them. (Session 5 pooled real and written dev rows
-# under the single 0.975 target instead; that tied the thresholds to the pool's mix.)
-CONFIDENT_FLOOR_ON_REAL_DEV = 0.90
+# in five of each real file) must be at least this accurate too. The goal is 0.94 on real rows
+# the tuning never saw; as with dev, the winner of many settings looks better on the rows it was
+# picked on, so they are asked for 0.95. (Until classifier v2 this floor was 0.90: held-out
+# Konstanz "sure" answers came out 0.89 right, one wrong "sure" in nine.)
+CONFIDENT_FLOOR_ON_REAL_DEV = 0.95
 
 
 @dataclass(frozen=True)
 class Sample:
     text: str
     category: str
-    lang: str = "de"
+    lang: str | None = None  # the language the row is written in, when the file says
 
 
 def read_jsonl(path: Path, part: str = "all") -> list[Sample]:
@@ -70,7 +71,7 @@ def read_jsonl(path: Path, part: str = "all") -> list[Sample]:
             continue
         if part != "all" and _real_part(row) != part:
             continue
-        samples.append(Sample(row["text"], row["category"], row.get("lang") or "de"))
+        samples.append(Sample(row["text"], row["category"], row.get("lang") or None))
     return samples
 
 
@@ -90,6 +91,7 @@ def train(
     seed: int = SEED,
     epochs: int = EPOCHS,
     train_samples: list[Sample] | None = None,
+    dev_samples: list[Sample] | None = None,
     log=print,
 ) -> Tuning:
     fix_random_seed(seed)
@@ -132,7 +134,7 @@ def train(
     out.mkdir(parents=True, exist_ok=True)
     nlp.to_disk(out)
     classifier = Classifier(nlp, Tuning(), load_gazetteer())
-    dev = corpus_split("dev")
+    dev = list(dev_samples if dev_samples is not None else corpus_split("dev"))
     real_dev = [s for path in extra for s in read_jsonl(path, part="dev")]
     tuning = tune(
         classifier,
@@ -264,6 +266,10 @@ class Report:
     latency_ms_p95: float = 0.0
     per_category: dict[str, dict[str, float]] = field(default_factory=dict)
     confusions: list[tuple[str, str, int]] = field(default_factory=list)
+    # Only when the rows say which language they are in: how often the detected language is it,
+    # and the figures per language (n, accuracy, sure_share, sure_accuracy, language_accuracy).
+    language_accuracy: float | None = None
+    per_language: dict[str, dict[str, float]] = field(default_factory=dict)
 
     def aliases(self) -> dict[str, float]:
         """The names `--json` promises besides the field names."""
@@ -281,6 +287,14 @@ class Report:
         )
         p50, p95 = self.latency_ms_p50, self.latency_ms_p95
         yield f"latency per message: p50 {p50:.3f} ms, p95 {p95:.3f} ms"
+        if self.language_accuracy is not None:
+            yield f"language_accuracy: {self.language_accuracy:.3f}"
+            yield f"{'language':8s} {'n':>6s} {'acc':>6s} {'sure':>6s} {'s-acc':>8s} {'lang':>6s}"
+            for lang, m in self.per_language.items():
+                yield (
+                    f"{lang:8s} {int(m['n']):6d} {m['accuracy']:6.3f} {m['sure_share']:6.1%} "
+                    f"{m['sure_accuracy']:8.3f} {m['language_accuracy']:6.3f}"
+                )
         yield f"{'category':20s} {'P':>6s} {'R':>6s} {'F1':>6s} {'n':>5s}"
         for cat, m in self.per_category.items():
             yield f"{cat:20s} {m['p']:6.2f} {m['r']:6.2f} {m['f1']:6.2f} {int(m['n']):5d}"
@@ -299,12 +313,20 @@ def evaluate(classifier: Classifier, samples: Sequence[Sample]) -> Report:
     confusions: defaultdict[tuple[str, str], int] = defaultdict(int)
     correct = sure = sure_correct = top3 = 0
     latencies = []
+    by_lang: defaultdict[str, Counter[str]] = defaultdict(Counter)
     for s in samples:
         start = time.perf_counter()
         result = classifier.classify(s.text)
         latencies.append((time.perf_counter() - start) * 1000)
         support[s.category] += 1
         ok = result.category == s.category
+        if s.lang:
+            counts = by_lang[s.lang]
+            counts["n"] += 1
+            counts["right"] += ok
+            counts["sure"] += result.confident
+            counts["sure_right"] += result.confident and ok
+            counts["lang_right"] += result.language == s.lang
         correct += ok
         top3 += s.category in [c for c, _ in result.top]
         if result.confident:
@@ -340,4 +362,20 @@ def evaluate(classifier: Classifier, samples: Sequence[Sample]) -> Report:
         latency_ms_p95=sorted(latencies)[int(0.95 * (len(latencies) - 1))],
         per_category=per_category,
         confusions=[(t, p, k) for (t, p), k in worst],
+        language_accuracy=(
+            sum(c["lang_right"] for c in by_lang.values()) / sum(c["n"] for c in by_lang.values())
+            if by_lang
+            else None
+        ),
+        per_language={lang: _language_figures(c) for lang, c in sorted(by_lang.items())},
     )
+
+
+def _language_figures(c: Counter[str]) -> dict[str, float]:
+    return {
+        "n": float(c["n"]),
+        "accuracy": c["right"] / c["n"],
+        "sure_share": c["sure"] / c["n"],
+        "sure_accuracy": c["sure_right"] / c["sure"] if c["sure"] else 0.0,
+        "language_accuracy": c["lang_right"] / c["n"],
+    }

@@ -22,5 +22,7 @@ class Classification:
     scores: dict[str, float]
     top: tuple[tuple[str, float], ...]
     confident: bool
-    language: str  # "de", "en" or "other"
+    # The detected language, an ISO code ("de", "en", "tr", "ar", "ru", "uk", "pl"); messages too
+    # short to tell get the caller's fallback (the resident's stored language).
+    language: str
     places: tuple[Place, ...] = field(default_factory=tuple)

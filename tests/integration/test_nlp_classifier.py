@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -11,7 +12,9 @@ from nlp import load_classifier, load_taxonomy
 from nlp.classifier import load
 from nlp.training import corpus_split, evaluate, train
 
-SHARED_DATA = Path(__file__).resolve().parents[3] / "shared" / "data"
+SHARED_DATA = Path(
+    os.environ.get("LOTSE_REAL_DATA", Path(__file__).resolve().parents[3] / "shared" / "data")
+)
 
 
 @pytest.fixture(scope="module")
@@ -58,15 +61,17 @@ def test_places_and_language_come_with_the_category(classifier) -> None:
 
 def test_quality_floor_on_the_held_out_test_split(classifier) -> None:
     """Test-split cores are never seen in training. Measured with the shipped model (`lotse nlp
-    evaluate`, 6,680 messages, session 6): accuracy 0.919, macro-F1 0.919, top-3 0.984, 84.6 %
-    confident at 0.973. The floors leave a margin for retraining but still fail a clearly worse
-    model (the session-5 model: 0.881 on this split, 63.6 % confident)."""
+    evaluate`, 6,680 messages, classifier v2): accuracy 0.918, macro-F1 0.918, top-3 0.982,
+    73.6 % confident at 0.984. The confident share is lower than in session 6 (84.6 % at 0.973)
+    because sure answers must now also be 0.95 right on real tuning rows (was 0.90). The floors
+    leave a margin for retraining but still fail a clearly worse model (the session-5 model:
+    0.881 on this split)."""
     report = evaluate(classifier, corpus_split("test"))
     assert report.accuracy >= 0.89
     assert report.macro_f1 >= 0.89
     assert report.top3_accuracy >= 0.96
     assert report.sure_accuracy >= 0.96  # "sure" must mean something
-    assert 1 - report.unsure_share >= 0.75  # and it must not be rare
+    assert 1 - report.unsure_share >= 0.68  # and it must not be rare
 
 
 @pytest.mark.skipif(not SHARED_DATA.exists(), reason="real labelled data (../shared/data) absent")
@@ -76,18 +81,28 @@ def test_real_data_held_out_from_training_is_classified_well(classifier) -> None
     report = evaluate(classifier, read_jsonl(SHARED_DATA / "konstanz-2020-2022.jsonl", "holdout"))
     assert report.accuracy >= 0.75
     assert report.top3_accuracy >= 0.9
-    assert report.sure_accuracy >= 0.85  # measured 0.891; the tuning keeps 0.90 on real rows
+    assert report.sure_accuracy >= 0.88  # measured 0.909; the tuning asks 0.95 on real tuning rows
 
 
 def test_training_is_reproducible_with_a_fixed_seed(tmp_path) -> None:
-    subset = corpus_split("train")[:400]
+    # Small training and tuning sets: what is proved is that the same data and seed give the same
+    # pipeline and tuning, which does not need the whole corpus (that took 28 s).
+    subset, dev = corpus_split("train")[:400], corpus_split("dev")[:150]
     for name in ("a", "b"):
-        train(tmp_path / name, train_samples=subset, epochs=2, seed=3, log=lambda _m: None)
+        train(
+            tmp_path / name,
+            train_samples=subset,
+            dev_samples=dev,
+            epochs=2,
+            seed=3,
+            log=lambda _m: None,
+        )
     a, b = load(str(tmp_path / "a")), load(str(tmp_path / "b"))
     for text in ("Laterne kaputt", "Müll im Wald", "Bus kommt nicht"):
         assert a.classify(text).scores == b.classify(text).scores
     meta = json.loads((tmp_path / "a" / "lotse.json").read_text())
     assert meta["seed"] == 3 and meta["train_messages"] == 400
+    assert meta == json.loads((tmp_path / "b" / "lotse.json").read_text())  # the same tuning
 
 
 def test_temperature_calibration_keeps_the_order_and_sums_to_one() -> None:

@@ -1,7 +1,8 @@
-"""The corpus overlap check that keeps near-duplicate cores out of the splits."""
+"""The corpus overlap check that keeps near-duplicate examples out of the splits."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from nlp.corpus.overlap import jaccard, main, words
@@ -14,9 +15,11 @@ def test_word_overlap_ignores_case_umlaut_spelling_and_punctuation() -> None:
 
 
 def _batch(tmp_path: Path, category: str, cores: list[str]) -> str:
-    """A batch module as the core writers make them: one upper-case dict of cores."""
-    path = tmp_path / "cores_batch.py"
-    path.write_text(f"NEW = {{{category!r}: ({cores!r}, [])}}\n", "utf-8")
+    """An example file as writers add them: nlp/data/examples/<lang>/<category>.jsonl."""
+    path = tmp_path / "de" / f"{category}.jsonl"
+    path.parent.mkdir()
+    rows = [{"text": core, "lang": "de", "source": "test"} for core in cores]
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows), "utf-8")
     return str(path)
 
 
@@ -32,7 +35,7 @@ def test_a_batch_with_a_near_copy_of_an_existing_core_is_refused(tmp_path: Path,
     assert main([batch]) == 1
     out = capsys.readouterr().out
     assert "Schlagloch so tief wie ein Eimer!" in out and "klafft" not in out
-    assert "2 new cores, 1 too close" in out
+    assert "2 new examples, 1 too close" in out
 
 
 def test_a_batch_repeating_itself_is_refused_too(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
@@ -45,4 +48,4 @@ def test_a_batch_repeating_itself_is_refused_too(tmp_path: Path, capsys) -> None
         ],
     )
     assert main([batch]) == 1
-    assert "2 new cores, 1 too close" in capsys.readouterr().out
+    assert "2 new examples, 1 too close" in capsys.readouterr().out

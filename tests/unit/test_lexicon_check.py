@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from nlp.lexicon_check import check, lexicon_of
+from nlp.lexicon import load_lexicon
+from nlp.lexicon_check import check
 
 TRAINING = [
     ("Laterne flackert seit Tagen", "street_lighting"),
@@ -32,11 +33,11 @@ def test_an_entry_that_points_elsewhere_is_a_problem() -> None:
 
 
 def test_conflicts_unknown_categories_and_known_entries(tmp_path: Path) -> None:
-    path = tmp_path / "keywords_new.py"
-    path.write_text(
-        'NEW = {"street_lighting": ("Ampel", "laterne"), "lamps": ("licht",)}\n', "utf-8"
-    )
-    lines, problems = check(lexicon_of(path), TRAINING, known=KNOWN)
+    (tmp_path / "de").mkdir()
+    (tmp_path / "de" / "street_lighting.txt").write_text("# lamps\nAmpel\nlaterne\n", "utf-8")
+    (tmp_path / "de" / "lamps.txt").write_text("licht\n", "utf-8")
+    new = load_lexicon(sorted(tmp_path.glob("*/*.txt")))
+    lines, problems = check(new, TRAINING, known=KNOWN)
     assert problems == 2
     assert "conflict [street_lighting] 'Ampel' is already listed under traffic" in lines
     assert "unknown category 'lamps'" in lines

@@ -1,0 +1,53 @@
+"""`lotse nlp evaluate`'s report: language accuracy and figures per language when rows carry one."""
+
+from __future__ import annotations
+
+from nlp.training import Sample, evaluate
+from nlp.types import Classification
+
+
+class _StandIn:
+    """Answers from a table: text → (category, confident, language)."""
+
+    def __init__(self, answers: dict[str, tuple[str, bool, str]]) -> None:
+        self.answers = answers
+
+    def classify(self, text: str) -> Classification:
+        category, confident, language = self.answers[text]
+        scores = {category: 1.0, "other": 0.0}
+        top = tuple(sorted(scores.items(), key=lambda kv: -kv[1]))
+        return Classification(category, 1.0, scores, top, confident, language)
+
+
+ANSWERS = {
+    "Laterne aus": ("street_lighting", True, "de"),
+    "lamp out": ("street_lighting", True, "de"),  # language wrong
+    "sokak lambası yanmıyor": ("street_lighting", False, "tr"),
+    "çöp var": ("street_cleaning", True, "tr"),  # category wrong
+}
+
+
+def test_language_accuracy_and_figures_per_language() -> None:
+    samples = [
+        Sample("Laterne aus", "street_lighting", "de"),
+        Sample("lamp out", "street_lighting", "en"),
+        Sample("sokak lambası yanmıyor", "street_lighting", "tr"),
+        Sample("çöp var", "illegal_dumping", "tr"),
+    ]
+    report = evaluate(_StandIn(ANSWERS), samples)  # type: ignore[arg-type]
+    assert report.language_accuracy == 0.75
+    assert report.per_language["tr"] == {
+        "n": 2.0,
+        "accuracy": 0.5,
+        "sure_share": 0.5,
+        "sure_accuracy": 0.0,
+        "language_accuracy": 1.0,
+    }
+    assert report.per_language["en"]["language_accuracy"] == 0.0
+    assert any(line.startswith("language_accuracy: 0.750") for line in report.lines())
+
+
+def test_rows_without_a_language_give_no_language_figures() -> None:
+    report = evaluate(_StandIn(ANSWERS), [Sample("Laterne aus", "street_lighting")])  # type: ignore[arg-type]
+    assert report.language_accuracy is None and report.per_language == {}
+    assert not any("language" in line for line in report.lines())
