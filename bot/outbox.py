@@ -13,8 +13,6 @@ import asyncio
 import contextlib
 import logging
 import random
-import time
-from collections import deque
 from collections.abc import Callable, Collection
 from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -114,9 +112,6 @@ class OutboxDispatcher:
         self._gates: dict[tuple[asyncio.AbstractEventLoop, str], asyncio.Semaphore] = {}
         self._event: asyncio.Event | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
-        # Seconds from a send returning to its "sent" mark being committed: the window in which
-        # a crash repeats a message on channels without idempotent sends (most recent ones).
-        self.repeat_windows: deque[float] = deque(maxlen=10_000)
 
     def open_journal(self, directory: Path) -> None:
         """Record each send the moment it returns (see bot/sent_journal.py)."""
@@ -239,7 +234,6 @@ class OutboxDispatcher:
                 failure: Exception | None = error
             else:
                 failure = None
-                returned = time.monotonic()
                 if self.journal is not None:
                     self.journal.record(message.id)
                 else:
@@ -251,7 +245,6 @@ class OutboxDispatcher:
             return await self._record_outcome(message, failure)
         if self.journal is not None:
             await self._mark(message.id)
-        self.repeat_windows.append(time.monotonic() - returned)
         return Outcome.SENT
 
     async def _mark(self, message_id: int) -> None:
