@@ -13,11 +13,9 @@ import asyncio
 import contextlib
 import logging
 import random
-import time
-from collections import deque
 from collections.abc import Callable, Collection
 from concurrent.futures import Executor, ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import Enum
 from pathlib import Path
@@ -81,6 +79,14 @@ class DeliveryReport:
     failed: int = 0
 
 
+@dataclass
+class _Later:
+    """What a delivery round leaves for later, written in one transaction at its end."""
+
+    deferrals: list[tuple[int, float]] = field(default_factory=list)  # (id, seconds to wait)
+    releases: list[int] = field(default_factory=list)  # claimed, queued behind one that waits
+
+
 class OutboxDispatcher:
     def __init__(
         self,
@@ -106,9 +112,6 @@ class OutboxDispatcher:
         self._gates: dict[tuple[asyncio.AbstractEventLoop, str], asyncio.Semaphore] = {}
         self._event: asyncio.Event | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
-        # Seconds from a send returning to its "sent" mark being committed: the window in which
-        # a crash repeats a message on channels without idempotent sends (most recent ones).
-        self.repeat_windows: deque[float] = deque(maxlen=10_000)
 
     def open_journal(self, directory: Path) -> None:
         """Record each send the moment it returns (see bot/sent_journal.py)."""
@@ -186,27 +189,28 @@ class OutboxDispatcher:
             for message in batch:
                 queues.setdefault((message.channel, message.address), []).append(message)
             gate = asyncio.Semaphore(CONCURRENT_ADDRESSES)  # queues come in delivery order
+            later = _Later()
             for outcomes in await asyncio.gather(
-                *(self._deliver_in_order(queue, gate) for queue in queues.values())
+                *(self._deliver_in_order(queue, gate, later) for queue in queues.values())
             ):
                 sent += outcomes.count(Outcome.SENT)
                 failed += len(outcomes) - outcomes.count(Outcome.SENT)
+            if later.deferrals or later.releases:
+                await self._db(self._record_later, later)
         return DeliveryReport(sent, failed)
 
     async def _deliver_in_order(
-        self, queue: list[OutMessage], gate: asyncio.Semaphore
+        self, queue: list[OutMessage], gate: asyncio.Semaphore, later: _Later
     ) -> list[Outcome]:
         async with gate:
             outcomes: list[Outcome] = []
             for index, message in enumerate(queue):
-                outcome = await self._deliver(message)
+                outcome = await self._deliver(message, later)
                 outcomes.append(outcome)
                 if outcome is Outcome.RETRY:
                     # The rest go back unclaimed; they wait behind it (claim_due leaves out
                     # what queues behind a message that is not due), so a chat keeps its order.
-                    rest = [m.id for m in queue[index + 1 :]]
-                    if rest:
-                        await self._db(self._release, rest)
+                    later.releases += [m.id for m in queue[index + 1 :]]
                     break
             return outcomes
 
@@ -221,7 +225,7 @@ class OutboxDispatcher:
             self._gates[key] = asyncio.Semaphore(limit)
         return self._gates[key]
 
-    async def _deliver(self, message: OutMessage) -> Outcome:
+    async def _deliver(self, message: OutMessage, later: _Later) -> Outcome:
         sender = self.senders[message.channel]
         async with self._gate(message.channel):
             try:
@@ -230,16 +234,17 @@ class OutboxDispatcher:
                 failure: Exception | None = error
             else:
                 failure = None
-                returned = time.monotonic()
                 if self.journal is not None:
                     self.journal.record(message.id)
                 else:
                     await self._mark(message.id)
+        if isinstance(failure, DeliveryDeferred):  # a channel's own rate limit: frequent
+            later.deferrals.append((message.id, failure.retry_after or 1.0))
+            return Outcome.RETRY
         if failure is not None:
             return await self._record_outcome(message, failure)
         if self.journal is not None:
             await self._mark(message.id)
-        self.repeat_windows.append(time.monotonic() - returned)
         return Outcome.SENT
 
     async def _mark(self, message_id: int) -> None:
@@ -250,9 +255,6 @@ class OutboxDispatcher:
         """A send that did not go through: recorded, and what it means for the message."""
         try:
             raise failure
-        except DeliveryDeferred as error:
-            await self._db(self._record_deferral, message.id, error.retry_after or 1.0)
-            return Outcome.RETRY
         except PermanentDeliveryError as error:
             log.warning(
                 "delivery failed for good id=%s channel=%s: %s", message.id, message.channel, error
@@ -316,18 +318,17 @@ class OutboxDispatcher:
             mark_sent(uow, self.services, message_id)
             uow.commit()
 
-    def _record_deferral(self, message_id: int, seconds: float) -> None:
+    def _record_later(self, later: _Later) -> None:
+        """One transaction per round for what waits: deferred messages become due after their
+        wait, the ones behind them go back unclaimed."""
         with self.uow_factory() as uow:
-            row = uow.outbox.get(message_id)
-            if row is None:
-                return
-            row.not_before = self.services.clock() + timedelta(seconds=seconds)
-            row.claimed_by = row.claimed_at = None
-            uow.commit()
-
-    def _release(self, message_ids: list[int]) -> None:
-        with self.uow_factory() as uow:
-            uow.outbox.release(message_ids, self.instance_id)
+            now = self.services.clock()
+            for message_id, seconds in later.deferrals:
+                row = uow.outbox.get(message_id)
+                if row is not None:
+                    row.not_before = now + timedelta(seconds=seconds)
+                    row.claimed_by = row.claimed_at = None
+            uow.outbox.release(later.releases, self.instance_id)
             uow.commit()
 
     def _record_failure(

@@ -216,7 +216,16 @@ class MatrixChannel:
         cancelled in the background: waiting for a hung connection to finish cancelling, as
         asyncio.wait_for does, could block the loop that called it."""
         task = asyncio.ensure_future(awaitable)
-        done, _ = await asyncio.wait({task}, timeout=seconds)
+        try:
+            done, _ = await asyncio.wait({task}, timeout=seconds)
+        except asyncio.CancelledError:
+            # Stopping: the request must end too. Left running, it outlives close(), and nio
+            # retries it on a new HTTP session nobody closes ("Unclosed client session").
+            task.cancel()
+            task.add_done_callback(lambda t: t.cancelled() or t.exception())
+            self._abandoned.add(task)
+            task.add_done_callback(self._abandoned.discard)
+            raise
         if not done:
             task.cancel()
             task.add_done_callback(lambda t: t.cancelled() or t.exception())
