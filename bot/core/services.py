@@ -14,6 +14,7 @@ from bot.i18n import Texts
 
 if TYPE_CHECKING:
     from nlp import Classification
+    from nlp.intents import IntentGuess
     from storage.models import Concern
 
 Clock = Callable[[], datetime]
@@ -25,6 +26,16 @@ def system_clock() -> datetime:
 
 class ClassifierPort(Protocol):
     def classify(self, text: str) -> Classification: ...
+
+
+class IntentPort(Protocol):
+    def recognise(self, text: str) -> IntentGuess: ...
+
+
+def shipped_intents() -> IntentPort:
+    from nlp.intents import load
+
+    return load()
 
 
 @dataclass(frozen=True)
@@ -46,6 +57,7 @@ class Services:
     categories: dict[str, CategoryName]
     clock: Clock = system_clock
     wake_dispatcher: Callable[[], None] = field(default=lambda: None)
+    intents: IntentPort = field(default_factory=shipped_intents)
 
     def ticket(self, concern: Concern) -> str:
         return format_ticket(self.settings.city.ticket_prefix, concern.created_at.year, concern.id)

@@ -1,0 +1,239 @@
+"""The conversation router: what a resident's message does, before any intake step sees it.
+
+A message is first offered to the pending question (a button, a number, an option's words, a
+category by meaning). Only when it is not an answer is its intent read (nlp/intents.py):
+greetings, thanks, status questions, "what can you do", "stop", a question to the city, "it is
+still broken", a detail for the ticket just filed, or a concern. Those are answered in their own
+right; the pending question is then put once more (kept), or dropped when the person wants to
+stop. Nothing here repeats a question blindly: a step counts answers that fit nothing and, after
+two, offers a way out (bot/core/offers.py).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.core import choices, fixed_check, followups, intake, offers, privacy
+from bot.core.concerns import Draft
+from bot.core.resident_commands import RESIDENT_COMMANDS
+from bot.core.states import State
+from bot.core.turn import Turn
+from nlp import Classification
+
+# Intents that carry no concern of their own: a message the classifier is sure is about a
+# concern ("Hallo, hier liegt Sperrmüll") is a concern, whatever greeting comes with it.
+CONTENT_FREE = {"greeting", "thanks", "wants_to_report", "asks_capabilities", "wants_to_stop"}
+# With a concern the classifier is sure of, other intents must be this sure to win.
+SURE_WITH_CONTENT = 0.8
+
+STEPS = {**intake.STEPS, **offers.STEPS}
+IN_INTAKE = set(STEPS) - {"describe"}
+
+
+@dataclass(frozen=True)
+class Reading:
+    text: str
+    intent: str
+    classification: Classification
+    understood: bool  # has words the bot knows, a place, or a category it is sure of
+
+
+def read(turn: Turn, text: str) -> Reading:
+    classification = turn.services.classifier.classify(text)
+    guess = turn.services.intents.recognise(text)
+    min_score = turn.services.settings.conversation.intent_min_score
+    intent = guess.intent
+    if classification.confident:
+        if intent in CONTENT_FREE or guess.score < max(min_score, SURE_WITH_CONTENT):
+            intent = "concern"
+    elif guess.score < min_score:
+        intent = "concern"
+    understood = bool(classification.confident or classification.places or guess.known)
+    return Reading(text, intent, classification, understood)
+
+
+def handle(turn: Turn) -> None:
+    """Route a resident's non-command message."""
+    step = turn.conversation.step
+    if step == privacy.STEP:
+        privacy.on_delete_confirm(turn)
+        return
+    if step == fixed_check.STEP:
+        if _fixed_check_answer(turn):
+            return
+        step = turn.conversation.step
+    if step in IN_INTAKE and _answers_pending(turn, step):
+        STEPS[step](turn)
+        return
+    text = (turn.incoming.text or "").strip()
+    reading = read(turn, text) if text and len(text) <= intake.MAX_TEXT else None
+    if step == "idle" and followups.on_idle(turn, reading.intent if reading else None):
+        return
+    if reading is not None and _interrupt(turn, reading, step):
+        return
+    if step in IN_INTAKE:
+        STEPS[step](turn)
+        return
+    if reading is not None and not reading.understood:
+        if step != "describe":
+            intake.start_new(turn, "intake-words-please")
+        else:
+            turn.reply("intake-words-please")
+        return
+    if step == "idle":
+        if text and followups.is_bare_answer(turn, text):
+            turn.reply("talk-nothing-pending")
+            return
+        offers.start_new_silently(turn)
+    intake.on_describe(turn, reading.classification if reading else None)
+
+
+def _answers_pending(turn: Turn, step: str) -> bool:
+    """Is this message an answer to the pending question (rather than something else)?"""
+    incoming = turn.incoming
+    if incoming.choice is not None or incoming.photo is not None or incoming.location is not None:
+        return True
+    text = (incoming.text or "").strip()
+    if not text:
+        return True
+    menus = {
+        "confirm_category": choices.CONFIRM,
+        "place": choices.PLACE,
+        "duplicate": choices.DUPLICATE,
+        "own_repeat": choices.OWN_REPEAT,
+        "several": choices.SEVERAL,
+        "stuck": choices.STUCK,
+        "city_question": choices.CITY_QUESTION,
+        "reopen": choices.REOPEN,
+    }
+    if step == "choose_category":
+        candidates = list(intake.data(turn, "candidates") or [])
+        if choices.match(text, intake.category_menu(turn, candidates)) is not None:
+            return True
+        reading = turn.services.classifier.classify(text)
+        return reading.confident
+    options = menus.get(step)
+    if options is None:
+        return False
+    params = {"ticket": _ticket_param(turn, step)}
+    if choices.match(text, intake.menu(turn, options, **params)) is not None:
+        return True
+    if step == "place":
+        return bool(turn.services.classifier.classify(text).places)
+    return False
+
+
+def _ticket_param(turn: Turn, step: str) -> str:
+    key = {"own_repeat": "repeat_of", "reopen": "reopen_of"}.get(step)
+    concern = turn.uow.concerns.get(int(intake.data(turn, key) or 0)) if key else None
+    return turn.services.ticket(concern) if concern else ""
+
+
+def _interrupt(turn: Turn, reading: Reading, step: str) -> bool:
+    """Answer a message that is not an answer to the pending question; True if answered."""
+    intent, busy = reading.intent, step in IN_INTAKE
+    if intent == "greeting":
+        if busy:
+            turn.reply("talk-greeting-pending")
+            intake.ask_pending(turn)
+        else:
+            turn.reply("talk-greeting", city=turn.services.settings.city.name)
+        return True
+    if intent == "thanks":
+        if busy:
+            turn.reply("talk-thanks-pending")
+            intake.ask_pending(turn)
+            return True
+        last = _last_ticket(turn)
+        if last is not None:
+            turn.reply("talk-thanks-ticket", ticket=turn.services.ticket(last))
+        else:
+            turn.reply("talk-thanks")
+        return True
+    if intent == "wants_to_report":
+        if busy:
+            turn.reply("talk-report-pending")
+            intake.ask_pending(turn)
+        elif step == "describe":
+            turn.reply("talk-report-start")
+        else:
+            intake.start_new(turn, "talk-report-start")
+        return True
+    if intent == "asks_status":
+        RESIDENT_COMMANDS["mine"].handler(turn, None)  # type: ignore[arg-type]
+        if busy:
+            intake.ask_pending(turn)
+        return True
+    if intent == "asks_capabilities":
+        turn.reply("talk-capabilities")
+        if busy:
+            intake.ask_pending(turn)
+        return True
+    if intent == "wants_to_stop":
+        if busy or step == "describe":
+            offers._to_idle(turn)
+            turn.reply("cancelled")
+        else:
+            turn.reply("talk-stop-idle")
+        return True
+    if busy:
+        return _new_concern_midway(turn, reading, step)
+    if intent == "city_question":
+        offers.offer_city_question(turn, reading.text)
+        return True
+    if intent == "still_broken":
+        fixed = _last_fixed(turn)
+        if fixed is not None:
+            offers.offer_reopen(turn, fixed, reading.text)
+            return True
+    return False
+
+
+def _new_concern_midway(turn: Turn, reading: Reading, step: str) -> bool:
+    """A different concern while one is pending: offer both as separate tickets."""
+    draft = intake.draft_of(turn)
+    result = reading.classification
+    if (
+        step not in ("confirm_category", "place")
+        or reading.intent != "concern"
+        or not result.confident
+        or draft.category in (None, result.category)
+        or len(reading.text.split()) < 3
+    ):
+        return False
+    found = [
+        {"category": draft.category, "score": draft.score, "text": draft.text},
+        {"category": result.category, "score": result.score, "text": reading.text},
+    ]
+    intake.save(turn, "several", draft, parts=[], found=found, misses=0)
+    offers.ask_several(turn)
+    return True
+
+
+def _last_ticket(turn: Turn):  # type: ignore[no-untyped-def]
+    last_id = (turn.conversation.data or {}).get("last_concern_id")
+    concern = turn.uow.concerns.get(int(last_id)) if last_id else None
+    if concern is None or turn.resident is None or concern.resident_id != turn.resident.id:
+        return None
+    return concern
+
+
+def _last_fixed(turn: Turn):  # type: ignore[no-untyped-def]
+    assert turn.resident is not None
+    for concern in turn.uow.concerns.of_resident(turn.resident.id):
+        if concern.resident_id == turn.resident.id and concern.state == State.FIXED.value:
+            return concern
+    return None
+
+
+def _fixed_check_answer(turn: Turn) -> bool:
+    """The "is it really fixed?" question takes its own words too; anything else leaves it."""
+    concern_id = int(intake.data(turn, "fixed_check") or 0)
+    answer = choices.match(turn.incoming.text or "", intake.menu(turn, choices.FIXED_CHECK))
+    if answer is None:
+        return fixed_check.on_step(turn)
+    fixed_check.answer(turn, concern_id, fixed=answer == "fixed-yes")
+    return True
+
+
+__all__ = ["Draft", "handle", "read"]

@@ -1,0 +1,172 @@
+"""Follow-ups: what a resident sends shortly after a ticket belongs to that ticket.
+
+Within `[conversation] follow_up_minutes` of a ticket, a photo, a shared location or a detail
+("ach ja, und …") is attached to it (the department is told) with a short confirmation. An
+answer to a question that was already answered — a second "ja", the location sent again after a
+restart — gets "Schon notiert unter AC-…" instead of starting a new intake.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from bot.core import choices, photos
+from bot.core.concerns import Draft
+from bot.core.duplicates import _metres, similarity
+from bot.core.outbound import payload
+from bot.core.turn import Turn
+from storage.models import Concern, Photo, Update
+
+# The answers the intake's questions take: typed again with nothing pending, they repeat one.
+ANSWER_WORDS = ("words-yes", "words-no", "words-skip")
+
+
+def recent_ticket(turn: Turn) -> Concern | None:
+    """The resident's ticket filed within the follow-up window, if any."""
+    data = turn.conversation.data or {}
+    if "last_concern_id" not in data or "last_submitted_at" not in data:
+        return None
+    minutes = turn.services.settings.conversation.follow_up_minutes
+    submitted = datetime.fromisoformat(str(data["last_submitted_at"]))
+    if turn.now - submitted > timedelta(minutes=minutes):
+        return None
+    concern = turn.uow.concerns.get(int(data["last_concern_id"]))
+    if concern is None or turn.resident is None or concern.resident_id != turn.resident.id:
+        return None
+    return concern
+
+
+def is_bare_answer(turn: Turn, text: str) -> bool:
+    """ "ja", "1", "überspringen": an answer to a question, said when none is pending."""
+    said = choices.normalise(text)
+    if said.isdecimal() and len(said) <= 2:
+        return True
+    from bot.i18n import LANGUAGES
+
+    texts = turn.services.texts
+    words = {
+        choices.normalise(w)
+        for lang in LANGUAGES
+        for words_id in ANSWER_WORDS
+        for w in texts(lang, words_id).split("|")
+    }
+    return said in words
+
+
+def on_idle(turn: Turn, intent: str | None) -> bool:
+    """Attach what belongs to the ticket just filed; True if the message was taken."""
+    concern = recent_ticket(turn)
+    if concern is None:
+        return False
+    incoming = turn.incoming
+    text = (incoming.text or "").strip()
+    ticket = turn.services.ticket(concern)
+    if not text and incoming.photo is not None:
+        _add_photo(turn, concern)
+        return True
+    if not text and incoming.location is not None:
+        _add_location(turn, concern)
+        return True
+    if not text:
+        return False
+    if is_bare_answer(turn, text) or similarity(text, concern.text) >= 0.7:
+        turn.reply("followup-already-noted", ticket=ticket)
+        return True
+    if intent == "adds_detail":
+        add_to(turn, concern, Draft(text=text))
+        return True
+    return False
+
+
+def add_to(turn: Turn, concern: Concern, draft: Draft) -> None:
+    """Add a detail (and the draft's photos and place) to an existing ticket; tell staff."""
+    ticket = turn.services.ticket(concern)
+    assert turn.resident is not None
+    if draft.text:
+        turn.uow.concerns.add_update(
+            Update(
+                concern_id=concern.id,
+                created_at=turn.now,
+                author=f"resident:{turn.resident.pseudonym}",
+                kind="detail",
+                text=draft.text,
+                visible_to_resident=False,
+            )
+        )
+    turn.uow.concerns.attach_photos(draft.photo_ids, concern.id)
+    if concern.address is None and draft.address:
+        concern.address = draft.address
+    if concern.lat is None and draft.lat is not None:
+        concern.lat, concern.lon = draft.lat, draft.lon
+    if concern.quarter_id is None and draft.quarter_id:
+        concern.quarter_id = draft.quarter_id
+    staff_text = turn.services.texts(
+        turn.services.staff_language, "forward-detail-added", ticket=ticket, text=draft.text
+    )
+    _tell_staff(turn, concern, f"detail:{concern.id}:{turn.now.isoformat()}", staff_text)
+    turn.reply("followup-detail-added", ticket=ticket)
+
+
+def _add_location(turn: Turn, concern: Concern) -> None:
+    location = turn.incoming.location
+    assert location is not None
+    ticket = turn.services.ticket(concern)
+    if (
+        concern.lat is not None
+        and concern.lon is not None
+        and _metres(location.lat, location.lon, concern.lat, concern.lon) <= 50
+    ):
+        turn.reply("followup-already-noted", ticket=ticket)
+        return
+    concern.lat, concern.lon = location.lat, location.lon
+    quarter = turn.services.directory.quarter_at(location.lat, location.lon)
+    if concern.quarter_id is None and quarter is not None:
+        concern.quarter_id = quarter.id
+    place = f"{location.lat:.5f}, {location.lon:.5f}"
+    staff_text = turn.services.texts(
+        turn.services.staff_language, "forward-place-added", ticket=ticket, place=place
+    )
+    _tell_staff(turn, concern, f"place:{concern.id}:{turn.now.isoformat()}", staff_text)
+    turn.reply("followup-place-added", ticket=ticket)
+
+
+def _add_photo(turn: Turn, concern: Concern) -> None:
+    """A photo sent shortly after the ticket belongs to that concern; staff get it too."""
+    incoming = turn.incoming
+    assert incoming.photo is not None
+    mime, refusal = photos.check(incoming.photo.data)
+    if refusal is not None:
+        turn.reply(refusal, limit_mb=photos.MAX_BYTES // (1024 * 1024))
+        return
+    photo = turn.uow.concerns.add_photo(
+        Photo(
+            concern_id=concern.id,
+            resident_id=concern.resident_id,
+            created_at=turn.now,
+            mime=mime or incoming.photo.mime,
+            data=incoming.photo.data,
+        )
+    )
+    ticket = turn.services.ticket(concern)
+    staff_text = turn.services.texts(
+        turn.services.staff_language, "forward-photo-added", ticket=ticket
+    )
+    _tell_staff(turn, concern, f"photo:{photo.id}", staff_text, photo_id=photo.id)
+    turn.reply("intake-photo-added", ticket=ticket)
+
+
+def _tell_staff(
+    turn: Turn, concern: Concern, key: str, text: str, photo_id: int | None = None
+) -> None:
+    ticket = turn.services.ticket(concern)
+    for target in turn.services.directory.forward_targets(
+        concern.department_id, concern.quarter_id
+    ):
+        turn.out.to_address(
+            target,
+            f"{key}:{target.key}",
+            payload(text, photo_id=photo_id, ticket=ticket),
+            kind="forward",
+            concern=concern,
+            destination=target.key,
+        )
