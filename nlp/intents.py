@@ -102,6 +102,7 @@ class IntentGuess:
     score: float
     scores: dict[str, float]
     known: int = 0  # how many of the message's words the training data has
+    words: int = 0  # how many words the message has
 
 
 WORDS_FILE = "words.txt"
@@ -126,8 +127,9 @@ class IntentModel:
             doc = self._textcat(doc)
         scores = {i: float(doc.cats.get(i, 0.0)) for i in INTENTS}
         best = max(scores, key=lambda i: scores[i])
-        known = sum(w in self.known for w in words(text))
-        return IntentGuess(best, scores[best], scores, known)
+        found = words(text)
+        known = sum(w in self.known for w in found)
+        return IntentGuess(best, scores[best], scores, known, len(found))
 
 
 @cache

@@ -11,6 +11,7 @@ two, offers a way out (bot/core/offers.py).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from bot.core import choices, fixed_check, followups, intake, offers, privacy
@@ -25,6 +26,14 @@ from nlp import Classification
 CONTENT_FREE = {"greeting", "thanks", "wants_to_report", "asks_capabilities", "wants_to_stop"}
 # With a concern the classifier is sure of, other intents must be this sure to win.
 SURE_WITH_CONTENT = 0.8
+# Dropping an intake in progress needs a clear "stop" ("weiß nicht" is not one).
+SURE_TO_DROP = 0.85
+OTHER = "other"
+# Code pasted as a message (SQL, markup): never a description of a concern.
+CODE = re.compile(
+    r"\b(?:DROP|SELECT|INSERT|DELETE|UPDATE|UNION)\b.*\b(?:TABLE|FROM|INTO|SET|SELECT)\b"
+    r"|</?[a-zA-Z]+[^>]*>|;\s*--|/\*",
+)
 
 STEPS = {**intake.STEPS, **offers.STEPS}
 IN_INTAKE = set(STEPS) - {"describe"}
@@ -34,8 +43,10 @@ IN_INTAKE = set(STEPS) - {"describe"}
 class Reading:
     text: str
     intent: str
+    score: float  # the intent model's own score
     classification: Classification
     understood: bool  # has words the bot knows, a place, or a category it is sure of
+    content: bool  # the classifier is sure of a specific category
 
 
 def read(turn: Turn, text: str) -> Reading:
@@ -43,13 +54,18 @@ def read(turn: Turn, text: str) -> Reading:
     guess = turn.services.intents.recognise(text)
     min_score = turn.services.settings.conversation.intent_min_score
     intent = guess.intent
-    if classification.confident:
+    # The classifier is sure of "other" for much that is no concern at all (greetings,
+    # keyboard mash): only a sure *specific* category counts as content.
+    content = classification.confident and classification.category != OTHER
+    if content:
         if intent in CONTENT_FREE or guess.score < max(min_score, SURE_WITH_CONTENT):
             intent = "concern"
     elif guess.score < min_score:
         intent = "concern"
-    understood = bool(classification.confident or classification.places or guess.known)
-    return Reading(text, intent, classification, understood)
+    # At least half of its words known (a lone "drop" in "'; DROP TABLE …" is not enough).
+    known_words = guess.known > 0 and 2 * guess.known >= guess.words
+    understood = bool(content or classification.places or known_words) and not CODE.search(text)
+    return Reading(text, intent, guess.score, classification, understood, content)
 
 
 def handle(turn: Turn) -> None:
@@ -111,7 +127,7 @@ def _answers_pending(turn: Turn, step: str) -> bool:
         if choices.match(text, intake.category_menu(turn, candidates)) is not None:
             return True
         reading = turn.services.classifier.classify(text)
-        return reading.confident
+        return reading.confident and reading.category != OTHER
     options = menus.get(step)
     if options is None:
         return False
@@ -169,7 +185,7 @@ def _interrupt(turn: Turn, reading: Reading, step: str) -> bool:
         if busy:
             intake.ask_pending(turn)
         return True
-    if intent == "wants_to_stop":
+    if intent == "wants_to_stop" and not (busy and reading.score < SURE_TO_DROP):
         if busy or step == "describe":
             offers._to_idle(turn)
             turn.reply("cancelled")
@@ -196,7 +212,7 @@ def _new_concern_midway(turn: Turn, reading: Reading, step: str) -> bool:
     if (
         step not in ("confirm_category", "place")
         or reading.intent != "concern"
-        or not result.confident
+        or not reading.content
         or draft.category in (None, result.category)
         or len(reading.text.split()) < 3
     ):

@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 
 from bot.core import choices, photos
 from bot.core.concerns import Draft
-from bot.core.duplicates import _metres, similarity
+from bot.core.duplicates import _metres
 from bot.core.outbound import payload
 from bot.core.turn import Turn
 from storage.models import Concern, Photo, Update
@@ -34,6 +34,12 @@ def recent_ticket(turn: Turn) -> Concern | None:
     if concern is None or turn.resident is None or concern.resident_id != turn.resident.id:
         return None
     return concern
+
+
+def repeats(text: str, earlier: str) -> bool:
+    """Nearly the same message again (every word counts, numbers too: "Ecke 7" is not "Ecke 14")."""
+    a, b = set(choices.normalise(text).split()), set(choices.normalise(earlier).split())
+    return bool(a and b) and len(a & b) / len(a | b) >= 0.8
 
 
 def is_bare_answer(turn: Turn, text: str) -> bool:
@@ -69,7 +75,7 @@ def on_idle(turn: Turn, intent: str | None) -> bool:
         return True
     if not text:
         return False
-    if is_bare_answer(turn, text) or similarity(text, concern.text) >= 0.7:
+    if is_bare_answer(turn, text) or repeats(text, concern.text):
         turn.reply("followup-already-noted", ticket=ticket)
         return True
     if intent == "adds_detail":

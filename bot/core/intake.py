@@ -116,6 +116,13 @@ def take_places(turn: Turn, draft: Draft, reading: Classification) -> None:
 def on_confirm_category(turn: Turn) -> None:
     draft = draft_of(turn)
     answer = picked(turn, menu(turn, choices.CONFIRM))
+    if answer != "yes" and len((turn.incoming.text or "").split()) >= 3:
+        # "Nein, es geht um ein Schlagloch": the answer names another category.
+        named = _category_by_meaning(turn, turn.services.categories)
+        if named is not None and named != draft.category:
+            draft.category, draft.score = named, None
+            after_category(turn, draft)
+            return
     if answer == "yes":
         after_category(turn, draft)
     elif answer == "other":
@@ -126,11 +133,6 @@ def on_confirm_category(turn: Turn) -> None:
         turn.reply("intake-media-noted")
         ask_confirm(turn, draft)
     else:
-        category = _category_by_meaning(turn, turn.services.categories)
-        if category is not None:  # "nein, es ist Müll": the answer names another category
-            draft.category, draft.score = category, None
-            after_category(turn, draft)
-            return
         missed(turn, draft, lambda: ask_confirm(turn, draft, again=True))
 
 
@@ -168,7 +170,8 @@ def _category_by_meaning(turn: Turn, allowed: object) -> str | None:
     if not text or text.isdecimal():
         return None
     reading = turn.services.classifier.classify(text)
-    return reading.category if reading.confident and reading.category in allowed else None  # type: ignore[operator]
+    sure = reading.confident and reading.category != "other"  # "other" is the catch-all
+    return reading.category if sure and reading.category in allowed else None  # type: ignore[operator]
 
 
 def on_place(turn: Turn) -> None:

@@ -28,7 +28,9 @@ def split(classifier: ClassifierPort, text: str) -> list[dict[str, Any]]:
     for clause in clauses:
         reading = classifier.classify(clause)
         known = {p["category"] for p in parts}
-        if reading.confident and len(clause.split()) >= 2 and reading.category not in known:
+        # "other" is no category a clause can be sure of (the classifier's catch-all).
+        specific = reading.confident and reading.category != "other"
+        if specific and len(clause.split()) >= 2 and reading.category not in known:
             parts.append({"category": reading.category, "score": reading.score})
     if not 2 <= len(parts) <= MAX_PARTS:
         return []
