@@ -27,7 +27,7 @@ CONTENT_FREE = {"greeting", "thanks", "wants_to_report", "asks_capabilities", "w
 # With a concern the classifier is sure of, other intents must be this sure to win.
 SURE_WITH_CONTENT = 0.8
 # Dropping an intake in progress needs a clear "stop" ("weiß nicht" is not one).
-SURE_TO_DROP = 0.85
+SURE_TO_DROP = 0.9
 OTHER = "other"
 # Code pasted as a message (SQL, markup): never a description of a concern.
 CODE = re.compile(

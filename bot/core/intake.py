@@ -181,6 +181,10 @@ def on_place(turn: Turn) -> None:
         submit(turn, draft)
         return
     text = (incoming.text or "").strip()
+    if text.endswith("?"):  # a question is no address: ask again (twice: a way out)
+        save(turn, "place", draft)
+        missed(turn, draft, lambda: ask_place(turn))
+        return
     if text:
         draft.address = text[:200]
         for place in turn.services.classifier.classify(text).places:

@@ -2,11 +2,11 @@
 channel against the core with the real classifier, the real intent model and SQLite.
 
 A dialogue is a list of turns; a turn says something (`say`, a button `choice`, a `location`, a
-`photo`; `who` another resident), may move the clock (`minutes`) or let staff act (`staff`, "{ticket}" is the resident's
-newest ticket), and names what must come back: `reply` (the message id of the last answer, or a
-list of ids for every answer in order), `contains` (words in the answers), `no_menu` (no
-numbered choices offered). At the end `tickets` is the number of the resident's own concerns.
-Every dialogue also checks that no question is asked three times.
+`photo`; `who` for another resident), may move the clock (`minutes`) or let staff act (`staff`;
+"{ticket}" is the resident's newest ticket), and names what must come back: `reply` (the
+message id of the last answer, or a list of ids for every answer in order), `contains` (words
+in the answers), `no_menu` (no numbered choices offered). At the end `tickets` is the number of
+the resident's own concerns. Every dialogue also checks that no question is asked three times.
 """
 
 from __future__ import annotations
@@ -87,7 +87,8 @@ def _run(harness: Harness, clock: FakeClock, lang: str, dialogue: dict) -> None:
         )
         texts = [a.text for a in answers]
         for answer in answers:
-            tickets += [t for t in TICKET.findall(answer.text) if t not in tickets]
+            if turn.get("who", who) == who:
+                tickets += [t for t in TICKET.findall(answer.text) if t not in tickets]
             if answer.choices:
                 questions[answer.text] += 1
                 assert questions[answer.text] < 3, f"{where}: asked three times: {answer.text}"
