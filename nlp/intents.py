@@ -158,9 +158,10 @@ def train(rows: list[Row], out: Path | None = None, epochs: int = 20, seed: int 
     import spacy
     from spacy.tokens import Doc
     from spacy.training import Example
+    from spacy.util import fix_random_seed  # type: ignore[attr-defined]
 
     random.seed(seed)
-    spacy.util.fix_random_seed(seed)
+    fix_random_seed(seed)
     nlp = spacy.blank("xx")
     textcat = nlp.add_pipe(
         "textcat",
@@ -175,7 +176,7 @@ def train(rows: list[Row], out: Path | None = None, epochs: int = 20, seed: int 
         },
     )
     for intent in INTENTS:
-        textcat.add_label(intent)
+        textcat.add_label(intent)  # type: ignore[attr-defined]
     examples = [
         Example.from_dict(
             Doc(nlp.vocab, words=features(r.text) or [""]),

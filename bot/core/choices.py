@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from bot.core.messages import Choice
+from bot.i18n import Texts
 
 _NOT_WORD = re.compile(r"[^\w ]+")
 _SPACE = re.compile(r"\s+")
@@ -155,8 +156,8 @@ MENUS = {
 
 
 def candidates(
-    texts, languages: Sequence[str], first: str, options: Sequence[Option], **params: object
-) -> list[Candidate]:  # type: ignore[no-untyped-def]
+    texts: Texts, languages: Sequence[str], first: str, options: Sequence[Option], **params: object
+) -> list[Candidate]:
     """Options with their labels and words in every language, the chat's language first."""
     order = [first, *(lang for lang in languages if lang != first)]
     found = []

@@ -187,7 +187,7 @@ def _interrupt(turn: Turn, reading: Reading, step: str) -> bool:
         return True
     if intent == "wants_to_stop" and not (busy and reading.score < SURE_TO_DROP):
         if busy or step == "describe":
-            offers._to_idle(turn)
+            offers.to_idle(turn)
             turn.reply("cancelled")
         else:
             turn.reply("talk-stop-idle")

@@ -44,10 +44,15 @@ def data(turn: Turn, key: str, default: Any = None) -> Any:
     return (turn.conversation.data or {}).get(key, default)
 
 
-def start_new(turn: Turn, message_id: str = "intake-describe") -> None:
+def last_ticket_keys(turn: Turn) -> dict[str, Any]:
+    """What the conversation remembers of the last ticket (for follow-ups), without a draft."""
     data = turn.conversation.data or {}
-    kept = {k: data[k] for k in ("last_concern_id", "last_submitted_at") if k in data}
-    turn.set_step("describe", {**kept, **dataclasses.asdict(Draft(language=turn.language))})
+    return {k: data[k] for k in ("last_concern_id", "last_submitted_at") if k in data}
+
+
+def start_new(turn: Turn, message_id: str = "intake-describe") -> None:
+    draft = dataclasses.asdict(Draft(language=turn.language))
+    turn.set_step("describe", {**last_ticket_keys(turn), **draft})
     turn.reply(message_id)
 
 

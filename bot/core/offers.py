@@ -15,6 +15,7 @@ from bot.core.intake import (
     ask_pending,
     data,
     draft_of,
+    last_ticket_keys,
     menu,
     missed,
     on_describe,
@@ -77,7 +78,7 @@ def on_several(turn: Turn) -> None:
             save(turn, "choose_category", draft, candidates=candidates, misses=0)
             ask_choose(turn, candidates)
     else:
-        missed(turn, draft, ask_several)
+        missed(turn, draft, lambda: ask_several(turn))
 
 
 # --- one's own concern again (a repeat, e.g. after a crash) -------------------------------------
@@ -194,9 +195,7 @@ def on_stuck(turn: Turn) -> None:
 
 
 def start_new_silently(turn: Turn) -> None:
-    data_ = turn.conversation.data or {}
-    kept = {k: data_[k] for k in ("last_concern_id", "last_submitted_at") if k in data_}
-    turn.set_step("describe", {**kept, "language": turn.language})
+    turn.set_step("describe", {**last_ticket_keys(turn), "language": turn.language})
 
 
 # --- a general question to the city ------------------------------------------------------------
@@ -215,10 +214,10 @@ def on_city_question(turn: Turn) -> None:
         draft.category = "other"
         submit(turn, draft, checked=True)
     elif answer == "no":
-        _to_idle(turn)
+        to_idle(turn)
         turn.reply("talk-ok")
     else:  # they went on with something else: read it afresh
-        _to_idle(turn)
+        to_idle(turn)
         from bot.core import conversation
 
         conversation.handle(turn)
@@ -248,7 +247,7 @@ def on_reopen(turn: Turn) -> None:
     concern = turn.uow.concerns.get(int(data(turn, "reopen_of") or 0))
     answer = picked(turn, menu(turn, choices.REOPEN))
     if answer == "reopen" and concern is not None:
-        _to_idle(turn)
+        to_idle(turn)
         fixed_check.answer(turn, concern.id, fixed=False)
         turn.reply("reopen-done", ticket=turn.services.ticket(concern))
     elif answer == "new" or concern is None:
@@ -270,10 +269,8 @@ def _describe_text(turn: Turn, text: str) -> None:
         turn.incoming = original
 
 
-def _to_idle(turn: Turn) -> None:
-    data_ = turn.conversation.data or {}
-    kept = {k: data_[k] for k in ("last_concern_id", "last_submitted_at") if k in data_}
-    turn.set_step("idle", kept)
+def to_idle(turn: Turn) -> None:
+    turn.set_step("idle", last_ticket_keys(turn))
 
 
 STEPS: dict[str, Callable[[Turn], None]] = {
