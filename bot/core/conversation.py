@@ -58,7 +58,10 @@ def read(turn: Turn, text: str) -> Reading:
     # keyboard mash): only a sure *specific* category counts as content.
     content = classification.confident and classification.category != OTHER
     if content:
-        if intent in CONTENT_FREE or guess.score < max(min_score, SURE_WITH_CONTENT):
+        # A detail or "still broken" names the thing it is about; a status question must be
+        # surer, or "Wann wird das Schlagloch repariert" would never become a concern.
+        need = min_score if intent in ("adds_detail", "still_broken") else SURE_WITH_CONTENT
+        if intent in CONTENT_FREE or guess.score < max(min_score, need):
             intent = "concern"
     elif guess.score < min_score:
         intent = "concern"
@@ -83,7 +86,11 @@ def handle(turn: Turn) -> None:
         return
     text = (turn.incoming.text or "").strip()
     reading = read(turn, text) if text and len(text) <= intake.MAX_TEXT else None
-    if step == "idle" and followups.on_idle(turn, reading.intent if reading else None):
+    if step == "idle" and followups.on_idle(
+        turn,
+        reading.intent if reading else None,
+        reading.classification.category if reading and reading.content else None,
+    ):
         return
     if reading is not None and _interrupt(turn, reading, step):
         return

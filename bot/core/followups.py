@@ -59,8 +59,10 @@ def is_bare_answer(turn: Turn, text: str) -> bool:
     return said in words
 
 
-def on_idle(turn: Turn, intent: str | None) -> bool:
-    """Attach what belongs to the ticket just filed; True if the message was taken."""
+def on_idle(turn: Turn, intent: str | None, category: str | None = None) -> bool:
+    """Attach what belongs to the ticket just filed; True if the message was taken. A detail
+    about another category than the last ticket's goes to a ticket of that category filed in
+    the same window (a message with several concerns gave several tickets)."""
     concern = recent_ticket(turn)
     if concern is None:
         return False
@@ -79,9 +81,22 @@ def on_idle(turn: Turn, intent: str | None) -> bool:
         turn.reply("followup-already-noted", ticket=ticket)
         return True
     if intent == "adds_detail":
-        add_to(turn, concern, Draft(text=text))
+        add_to(turn, _sibling(turn, concern, category) or concern, Draft(text=text))
         return True
     return False
+
+
+def _sibling(turn: Turn, last: Concern, category: str | None) -> Concern | None:
+    if category is None or category == last.category or turn.resident is None:
+        return None
+    for concern in turn.uow.concerns.of_resident(turn.resident.id, limit=5):
+        if (
+            concern.resident_id == turn.resident.id
+            and concern.category == category
+            and last.created_at - concern.created_at <= timedelta(minutes=1)
+        ):
+            return concern
+    return None
 
 
 def add_to(turn: Turn, concern: Concern, draft: Draft) -> None:
