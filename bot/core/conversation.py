@@ -19,6 +19,7 @@ from bot.core.concerns import Draft
 from bot.core.resident_commands import RESIDENT_COMMANDS
 from bot.core.states import State
 from bot.core.turn import Turn
+from bot.i18n import LANGUAGES
 from nlp import Classification
 
 # Intents that carry no concern of their own: a message the classifier is sure is about a
@@ -26,8 +27,6 @@ from nlp import Classification
 CONTENT_FREE = {"greeting", "thanks", "wants_to_report", "asks_capabilities", "wants_to_stop"}
 # With a concern the classifier is sure of, other intents must be this sure to win.
 SURE_WITH_CONTENT = 0.8
-# Dropping an intake in progress needs a clear "stop" ("weiß nicht" is not one).
-SURE_TO_DROP = 0.9
 OTHER = "other"
 # Code pasted as a message (SQL, markup): never a description of a concern.
 CODE = re.compile(
@@ -192,7 +191,7 @@ def _interrupt(turn: Turn, reading: Reading, step: str) -> bool:
         if busy:
             intake.ask_pending(turn)
         return True
-    if intent == "wants_to_stop" and not (busy and reading.score < SURE_TO_DROP):
+    if intent == "wants_to_stop" and not (busy and not _says_stop(turn, reading.text)):
         if busy or step == "describe":
             offers.to_idle(turn)
             turn.reply("cancelled")
@@ -210,6 +209,17 @@ def _interrupt(turn: Turn, reading: Reading, step: str) -> bool:
             offers.offer_reopen(turn, fixed, reading.text)
             return True
     return False
+
+
+def _says_stop(turn: Turn, text: str) -> bool:
+    """Dropping an intake in progress needs a stop word ("weiß nicht" is no stop)."""
+    said = f" {choices.normalise(text)} "
+    texts = turn.services.texts
+    return any(
+        f" {choices.normalise(word)} " in said
+        for lang in LANGUAGES
+        for word in texts(lang, "words-stop").split("|")
+    )
 
 
 def _new_concern_midway(turn: Turn, reading: Reading, step: str) -> bool:

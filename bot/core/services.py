@@ -32,10 +32,18 @@ class IntentPort(Protocol):
     def recognise(self, text: str) -> IntentGuess: ...
 
 
-def shipped_intents() -> IntentPort:
-    from nlp.intents import load
+class ShippedIntents:
+    """The intent model shipped with the package, loaded on first use (commands such as
+    `lotse digest` never need it)."""
 
-    return load()
+    def recognise(self, text: str) -> IntentGuess:
+        from nlp.intents import load
+
+        return load().recognise(text)
+
+
+def shipped_intents() -> IntentPort:
+    return ShippedIntents()
 
 
 @dataclass(frozen=True)
