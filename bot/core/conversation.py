@@ -157,14 +157,14 @@ def _interrupt(turn: Turn, reading: Reading, step: str) -> bool:
     if intent == "greeting":
         if busy:
             turn.reply("talk-greeting-pending")
-            intake.ask_pending(turn)
+            _ask_pending_once(turn)
         else:
             turn.reply("talk-greeting", city=turn.services.settings.city.name)
         return True
     if intent == "thanks":
         if busy:
             turn.reply("talk-thanks-pending")
-            intake.ask_pending(turn)
+            _ask_pending_once(turn)
             return True
         last = _last_ticket(turn)
         if last is not None:
@@ -175,7 +175,7 @@ def _interrupt(turn: Turn, reading: Reading, step: str) -> bool:
     if intent == "wants_to_report":
         if busy:
             turn.reply("talk-report-pending")
-            intake.ask_pending(turn)
+            _ask_pending_once(turn)
         elif step == "describe":
             turn.reply("talk-report-start")
         else:
@@ -184,12 +184,12 @@ def _interrupt(turn: Turn, reading: Reading, step: str) -> bool:
     if intent == "asks_status":
         RESIDENT_COMMANDS["mine"].handler(turn, None)  # type: ignore[arg-type]
         if busy:
-            intake.ask_pending(turn)
+            _ask_pending_once(turn)
         return True
     if intent == "asks_capabilities":
         turn.reply("talk-capabilities")
         if busy:
-            intake.ask_pending(turn)
+            _ask_pending_once(turn)
         return True
     if intent == "wants_to_stop" and not (busy and not _says_stop(turn, reading.text)):
         if busy or step == "describe":
@@ -209,6 +209,16 @@ def _interrupt(turn: Turn, reading: Reading, step: str) -> bool:
             offers.offer_reopen(turn, fixed, reading.text)
             return True
     return False
+
+
+def _ask_pending_once(turn: Turn) -> None:
+    """Put the pending question again after an interruption, but only once in a row: a second
+    greeting or status question is answered without the question coming back each time."""
+    conversation = turn.conversation
+    if (conversation.data or {}).get("reasked"):
+        return
+    intake.ask_pending(turn)
+    conversation.data = {**(conversation.data or {}), "reasked": True}
 
 
 def _says_stop(turn: Turn, text: str) -> bool:
