@@ -103,7 +103,9 @@ def handle(turn: Turn) -> None:
             turn.reply("intake-words-please")
         return
     if step == "idle":
-        if text and followups.is_bare_answer(turn, text):
+        if (text and followups.is_bare_answer(turn, text)) or (
+            not text and turn.incoming.choice is not None
+        ):  # an answer (typed or a button) with no question pending
             turn.reply("talk-nothing-pending")
             return
         offers.start_new_silently(turn)

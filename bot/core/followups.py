@@ -75,6 +75,9 @@ def on_idle(turn: Turn, intent: str | None, category: str | None = None) -> bool
     if not text and incoming.location is not None:
         _add_location(turn, concern)
         return True
+    if not text and incoming.choice is not None:  # a button of a question already answered
+        turn.reply("followup-already-noted", ticket=ticket)
+        return True
     if not text:
         return False
     if is_bare_answer(turn, text) or repeats(text, concern.text):
