@@ -194,11 +194,10 @@ def _interrupt(turn: Turn, reading: Reading, step: str) -> bool:
             _ask_pending_once(turn)
         return True
     if intent == "wants_to_stop" and not (busy and not _says_stop(turn, reading.text)):
-        if busy or step == "describe":
-            offers.to_idle(turn)
-            turn.reply("cancelled")
-        else:
-            turn.reply("talk-stop-idle")
+        draft = intake.draft_of(turn)
+        started = busy or bool(draft.text or draft.photo_ids or draft.has_place)
+        offers.to_idle(turn)
+        turn.reply("cancelled" if started else "talk-stop-idle")  # never "dropped" when nothing was
         return True
     if busy:
         return _new_concern_midway(turn, reading, step)
