@@ -66,7 +66,9 @@ def read(turn: Turn, text: str) -> Reading:
         intent = "concern"
     # At least half of its words known (a lone "drop" in "'; DROP TABLE …" is not enough).
     known_words = guess.known > 0 and 2 * guess.known >= guess.words
-    understood = bool(content or classification.places or known_words) and not CODE.search(text)
+    # Markup around a real concern is still a concern; code alone is not.
+    prose = known_words and not CODE.search(text)
+    understood = bool(content or classification.places or prose)
     return Reading(text, intent, guess.score, classification, understood, content)
 
 
