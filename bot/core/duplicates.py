@@ -105,7 +105,19 @@ def find_own_repeat(turn: Turn, draft: Draft) -> Concern | None:
             <= turn.services.settings.duplicates.distance_m
         )
         same_place = near or (street is not None and street == _street(concern.address))
+        if _other_house(draft.address, concern.address) or (
+            draft.lat is not None and concern.lat is not None and not near
+        ):
+            continue  # "Adalbertsteinweg 1" and "… 2", or two locations apart: two places
         same_category = draft.category is not None and draft.category == concern.category
         if (same_category and (same_place or words >= 0.35)) or words >= 0.7:
             return concern
     return None
+
+
+def _other_house(a: str | None, b: str | None) -> bool:
+    """Both addresses name a house number on the same street, and the numbers differ."""
+    if not a or not b or _street(a) != _street(b):
+        return False
+    na, nb = (re.search(r"(\d+\s*[a-z]?)\s*$", match_fold(x)) for x in (a, b))
+    return bool(na and nb and na.group(1).replace(" ", "") != nb.group(1).replace(" ", ""))
