@@ -186,7 +186,8 @@ def on_stuck(turn: Turn) -> None:
     if answer == "restart":
         start_new(turn, "intake-start-over")
     elif answer == "person":
-        draft.category = draft.category or "other"
+        # "other" has no department: it goes to the quarter management / triage, who read it.
+        draft.category = "other"
         save(turn, "stuck", draft, parts=[])
         submit(turn, draft, checked=True)
     else:  # something new: read it as a fresh description
