@@ -34,6 +34,8 @@ CODE = re.compile(
     r"|</?[a-zA-Z]+[^>]*>|;\s*--|/\*",
 )
 
+# The dialogue's own steps with a pending question; other modules may register further steps
+# in intake.STEPS (looked up when a message comes), which then take every message themselves.
 STEPS = {**intake.STEPS, **offers.STEPS}
 IN_INTAKE = set(STEPS) - {"describe"}
 
@@ -82,6 +84,10 @@ def handle(turn: Turn) -> None:
         if _fixed_check_answer(turn):
             return
         step = turn.conversation.step
+    registered = intake.STEPS.get(step)
+    if registered is not None and step not in STEPS:
+        registered(turn)
+        return
     if step in IN_INTAKE and _answers_pending(turn, step):
         STEPS[step](turn)
         return

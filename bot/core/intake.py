@@ -44,6 +44,13 @@ def data(turn: Turn, key: str, default: Any = None) -> Any:
     return (turn.conversation.data or {}).get(key, default)
 
 
+def handle(turn: Turn) -> None:
+    """Route a resident's message (kept for callers of the former entry point)."""
+    from bot.core import conversation
+
+    conversation.handle(turn)
+
+
 def last_ticket_keys(turn: Turn) -> dict[str, Any]:
     """What the conversation remembers of the last ticket (for follow-ups), without a draft."""
     data = turn.conversation.data or {}
