@@ -309,6 +309,14 @@ class DuplicateSettings(_Model):
     min_similarity: float = Field(default=0.35, ge=0, le=2)
 
 
+class ConversationSettings(_Model):
+    """How the dialogue reads messages that are not answers to its question."""
+
+    follow_up_minutes: int = Field(default=30, ge=0)  # detail/photo/place then joins the ticket
+    own_repeat_hours: int = Field(default=24, ge=0)  # own open concerns a new one is matched to
+    intent_min_score: float = Field(default=0.6, ge=0, le=1)  # below: read as a concern
+
+
 class EmailSettings(_Model):
     """The SMTP server that e-mail destinations are sent through."""
 
@@ -401,6 +409,7 @@ class Settings(_Model):
     admins: Admins = Admins()
     routes: list[RouteRule] = Field(default_factory=list)
     duplicates: DuplicateSettings = DuplicateSettings()
+    conversation: ConversationSettings = ConversationSettings()
     limits: LimitsSettings = LimitsSettings()
     privacy: PrivacySettings = PrivacySettings()
     email: EmailSettings = EmailSettings()

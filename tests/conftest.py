@@ -108,11 +108,14 @@ class Harness:
         return self.console.to(chat)[before:]
 
     def report(self, who: str, text: str) -> str:
-        """Report a concern as a new one, confirming the proposal, declining "me too", skipping
-        the place when asked; returns the ticket number."""
+        """Report a concern as a new one, confirming the proposal, declining "me too" (and "add it
+        to your own ticket"), skipping the place when asked; returns the ticket number."""
         answers = self.say(who, text)
         for _ in range(4):
             last = answers[-1].text if answers else ""
+            if answers and any(c.id == "new" for c in answers[-1].choices):
+                answers = self.say(who, choice="new")
+                continue
             match = re.search(r"[A-Z]{2}-\d{4}-\d{5}", last)
             if match and "folgen" not in last and "follow" not in last:
                 return match.group(0)

@@ -77,3 +77,47 @@ def find_similar(turn: Turn, draft: Draft) -> Concern | None:
         if score >= settings.min_similarity and score > best_score:
             best, best_score = concern, score
     return best
+
+
+def find_own_repeat(turn: Turn, draft: Draft) -> Concern | None:
+    """The resident's own open concern of the last hours that this draft repeats: the same
+    category at the same place or in similar words, or nearly the same words."""
+    resident = turn.resident
+    if resident is None or not draft.text:
+        return None
+    since = turn.now - timedelta(hours=turn.services.settings.conversation.own_repeat_hours)
+    open_states = {s.value for s in OPEN_STATES}
+    street = _street(draft.address)
+    for concern in turn.uow.concerns.of_resident(resident.id):
+        if (
+            concern.resident_id != resident.id
+            or concern.hidden
+            or concern.state not in open_states
+            or concern.created_at < since
+        ):
+            continue
+        words = similarity(draft.text, concern.text)
+        near = (
+            draft.lat is not None
+            and concern.lat is not None
+            and concern.lon is not None
+            and _metres(draft.lat, draft.lon or 0.0, concern.lat, concern.lon)
+            <= turn.services.settings.duplicates.distance_m
+        )
+        same_place = near or (street is not None and street == _street(concern.address))
+        if _other_house(draft.address, concern.address) or (
+            draft.lat is not None and concern.lat is not None and not near
+        ):
+            continue  # "Adalbertsteinweg 1" and "… 2", or two locations apart: two places
+        same_category = draft.category is not None and draft.category == concern.category
+        if (same_category and (same_place or words >= 0.35)) or words >= 0.7:
+            return concern
+    return None
+
+
+def _other_house(a: str | None, b: str | None) -> bool:
+    """Both addresses name a house number on the same street, and the numbers differ."""
+    if not a or not b or _street(a) != _street(b):
+        return False
+    na, nb = (re.search(r"(\d+\s*[a-z]?)\s*$", match_fold(x)) for x in (a, b))
+    return bool(na and nb and na.group(1).replace(" ", "") != nb.group(1).replace(" ", ""))

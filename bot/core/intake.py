@@ -1,26 +1,30 @@
 """The resident's intake dialogue: describe -> confirm or choose the category -> place -> ticket.
 
-The conversation's step and draft live in the database, so an intake survives a restart.
+The conversation's step and draft live in the database, so an intake survives a restart. What a
+message that is *not* an answer to the pending question means is decided before a step runs
+(bot/core/conversation.py); a step sees answers, and counts those that fit nothing: after two,
+it offers to start over or to write to a person (bot/core/offers.py).
 """
 
 from __future__ import annotations
 
 import dataclasses
-import re
 from collections.abc import Callable
 from datetime import timedelta
+from typing import Any
 
-from bot.core import concerns, duplicates, fixed_check, photos, privacy
+from bot.core import choices, concerns, duplicates, photos
+from bot.core.choices import Candidate
 from bot.core.concerns import Draft
-from bot.core.messages import Choice
 from bot.core.turn import Turn
+from bot.i18n import LANGUAGES
+from nlp import Classification
 from storage.models import Concern, Photo
 
 MAX_TEXT = 4000
-PHOTO_AFTER_SUBMIT = timedelta(minutes=30)
-
-YES, OTHER, SKIP, MORE = "yes", "other", "skip", "more"
-FOLLOW, NEW = "follow", "new"
+MORE = "more"
+# Kept across the steps of an intake: what the conversation knows beside the draft.
+CARRIED = ("last_concern_id", "last_submitted_at", "parts", "repeat_declined")
 
 
 def draft_of(turn: Turn) -> Draft:
@@ -29,40 +33,54 @@ def draft_of(turn: Turn) -> Draft:
 
 
 def save(turn: Turn, step: str, draft: Draft, **extra: object) -> None:
-    turn.set_step(step, {**dataclasses.asdict(draft), **extra})
+    data = turn.conversation.data or {}
+    carried = {k: data[k] for k in CARRIED if k in data}
+    if step == turn.conversation.step and "misses" not in extra:
+        extra["misses"] = data.get("misses", 0)
+    turn.set_step(step, {**carried, **dataclasses.asdict(draft), **extra})
 
 
-# --- entry points called by the service ---------------------------------------------------------
+def data(turn: Turn, key: str, default: Any = None) -> Any:
+    return (turn.conversation.data or {}).get(key, default)
 
 
 def handle(turn: Turn) -> None:
-    """Route a non-command message by the conversation's current step."""
-    if turn.conversation.step == fixed_check.STEP and fixed_check.on_step(turn):
-        return
-    step = STEPS.get(turn.conversation.step, on_idle)
-    step(turn)
+    """Route a resident's message (kept for callers of the former entry point)."""
+    from bot.core import conversation
+
+    conversation.handle(turn)
 
 
-def start_new(turn: Turn) -> None:
-    save(turn, "describe", Draft(language=turn.language))
-    turn.reply("intake-describe")
+def last_ticket_keys(turn: Turn) -> dict[str, Any]:
+    """What the conversation remembers of the last ticket (for follow-ups), without a draft."""
+    data = turn.conversation.data or {}
+    return {k: data[k] for k in ("last_concern_id", "last_submitted_at") if k in data}
+
+
+def start_new(turn: Turn, message_id: str = "intake-describe") -> None:
+    draft = dataclasses.asdict(Draft(language=turn.language))
+    turn.set_step("describe", {**last_ticket_keys(turn), **draft})
+    turn.reply(message_id)
+
+
+def menu(turn: Turn, options: tuple[choices.Option, ...], **params: object) -> list[Candidate]:
+    return choices.candidates(turn.services.texts, LANGUAGES, turn.language, options, **params)
+
+
+def picked(turn: Turn, cands: list[Candidate]) -> str | None:
+    """A pressed button, or the option a typed answer names."""
+    ids = [c.id for c in cands]
+    if turn.incoming.choice in ids:
+        return turn.incoming.choice
+    return choices.match(turn.incoming.text or "", cands)
 
 
 # --- steps ------------------------------------------------------------------------------------
 
 
-def on_idle(turn: Turn) -> None:
-    incoming = turn.incoming
-    data = turn.conversation.data
-    if incoming.photo and not incoming.text and _recently_submitted(turn):
-        _add_photo_to_last(turn, int(data["last_concern_id"]))
-        return
-    on_describe(turn)
-
-
-def on_describe(turn: Turn) -> None:
+def on_describe(turn: Turn, reading: Classification | None = None) -> None:
     incoming, draft = turn.incoming, draft_of(turn)
-    _collect_media(turn, draft)
+    collect_media(turn, draft)
     text = (incoming.text or "").strip()
     if not text:
         save(turn, "describe", draft)
@@ -76,8 +94,27 @@ def on_describe(turn: Turn) -> None:
         turn.reply("intake-too-long", limit=MAX_TEXT)
         return
     draft.text = f"{draft.text}\n{text}".strip() if draft.text else text
-    result = turn.services.classifier.classify(draft.text)
-    for place in result.places:
+    if reading is None or draft.text != text:
+        reading = turn.services.classifier.classify(draft.text)
+    take_places(turn, draft, reading)
+    from bot.core import offers
+
+    if offers.offer_several(turn, draft, reading):
+        return
+    if reading.confident:
+        draft.category, draft.score = reading.category, reading.score
+        if offers.offer_own_repeat(turn, draft):
+            return
+        save(turn, "confirm_category", draft)
+        ask_confirm(turn, draft)
+    else:
+        candidates = [cat for cat, _ in reading.top[:3]]
+        save(turn, "choose_category", draft, candidates=candidates)
+        ask_choose(turn, candidates)
+
+
+def take_places(turn: Turn, draft: Draft, reading: Classification) -> None:
+    for place in reading.places:
         if place.street and draft.address is None:
             draft.address = " ".join(p for p in (place.street, place.house_number) if p)
         if (
@@ -86,57 +123,80 @@ def on_describe(turn: Turn) -> None:
             and place.quarter in turn.services.directory.quarters
         ):
             draft.quarter_id = place.quarter
-    if result.confident:
-        draft.category, draft.score = result.category, result.score
-        save(turn, "confirm_category", draft)
-        _ask_confirm(turn, draft)
-    else:
-        candidates = [cat for cat, _ in result.top[:3]]
-        save(turn, "choose_category", draft, candidates=candidates)
-        _ask_choose(turn, candidates)
 
 
 def on_confirm_category(turn: Turn) -> None:
     draft = draft_of(turn)
-    answer = _answer(turn, {YES: ("1", "words-yes"), OTHER: ("2", "words-no")})
-    if answer == YES:
-        _after_category(turn, draft)
-    elif answer == OTHER:
-        save(turn, "choose_category", draft, candidates=[])
-        _ask_choose(turn, [])
-    elif _collect_media(turn, draft):
+    answer = picked(turn, menu(turn, choices.CONFIRM))
+    if answer != "yes" and len((turn.incoming.text or "").split()) >= 3:
+        # "Nein, es geht um ein Schlagloch": the answer names another category.
+        named = _category_by_meaning(turn, turn.services.categories)
+        if named is not None and named != draft.category:
+            draft.category, draft.score = named, None
+            after_category(turn, draft)
+            return
+    if answer == "yes":
+        after_category(turn, draft)
+    elif answer == "other":
+        save(turn, "choose_category", draft, candidates=[], misses=0)
+        ask_choose(turn, [])
+    elif collect_media(turn, draft):
         save(turn, "confirm_category", draft)
         turn.reply("intake-media-noted")
-        _ask_confirm(turn, draft)
+        ask_confirm(turn, draft)
     else:
-        _ask_confirm(turn, draft, again=True)
+        missed(turn, draft, lambda: ask_confirm(turn, draft, again=True))
+
+
+def category_menu(turn: Turn, candidates: list[str]) -> list[Candidate]:
+    services = turn.services
+    ids = candidates or list(services.categories)
+    order = [turn.language, *(lang for lang in LANGUAGES if lang != turn.language)]
+    found = [Candidate(c, tuple(services.category_name(c, lang) for lang in order)) for c in ids]
+    if candidates:
+        found += menu(turn, (choices.Option(MORE, "choice-something-else"),))
+    return found
 
 
 def on_choose_category(turn: Turn) -> None:
     draft = draft_of(turn)
-    candidates = list(turn.conversation.data.get("candidates") or [])
-    options = _category_options(turn, candidates)
-    picked = _pick(turn, options)
-    if picked == MORE:
-        save(turn, "choose_category", draft, candidates=[])
-        _ask_choose(turn, [])
-    elif picked is not None:
-        draft.category = picked
+    candidates = list(data(turn, "candidates") or [])
+    options = category_menu(turn, candidates)
+    answer = picked(turn, options) or _category_by_meaning(turn, turn.services.categories)
+    if answer == MORE:
+        save(turn, "choose_category", draft, candidates=[], misses=0)
+        ask_choose(turn, [])
+    elif answer is not None:
+        draft.category = answer
         draft.score = None
-        _after_category(turn, draft)
+        after_category(turn, draft)
     else:
-        _collect_media(turn, draft)
+        collect_media(turn, draft)
         save(turn, "choose_category", draft, candidates=candidates)
-        _ask_choose(turn, candidates, again=True)
+        missed(turn, draft, lambda: ask_choose(turn, candidates, again=True))
+
+
+def _category_by_meaning(turn: Turn, allowed: object) -> str | None:
+    """The category a typed answer means, if the classifier is sure of it."""
+    text = (turn.incoming.text or "").strip()
+    if not text or text.isdecimal():
+        return None
+    reading = turn.services.classifier.classify(text)
+    sure = reading.confident and reading.category != "other"  # "other" is the catch-all
+    return reading.category if sure and reading.category in allowed else None  # type: ignore[operator]
 
 
 def on_place(turn: Turn) -> None:
     incoming, draft = turn.incoming, draft_of(turn)
-    got_photo = _collect_media(turn, draft)
-    if draft.has_place or _answer(turn, {SKIP: ("1", "words-skip")}) == SKIP:
-        _submit(turn, draft)
+    got_media = collect_media(turn, draft)
+    if draft.has_place or picked(turn, menu(turn, choices.PLACE)) == "skip":
+        submit(turn, draft)
         return
     text = (incoming.text or "").strip()
+    if text.endswith("?"):  # a question is no address: ask again (twice: a way out)
+        save(turn, "place", draft)
+        missed(turn, draft, lambda: ask_place(turn))
+        return
     if text:
         draft.address = text[:200]
         for place in turn.services.classifier.classify(text).places:
@@ -145,16 +205,28 @@ def on_place(turn: Turn) -> None:
             if place.quarter in turn.services.directory.quarters:
                 draft.quarter_id = place.quarter
                 break
-        _submit(turn, draft)
+        submit(turn, draft)
         return
     save(turn, "place", draft)
-    if got_photo:
+    if got_media:
         turn.reply("intake-media-noted")
-    _ask_place(turn)
+    ask_place(turn)
+
+
+def missed(turn: Turn, draft: Draft, ask_again: Callable[[], None]) -> None:
+    """An answer that fits nothing: ask once more with a hint; after two, offer a way out."""
+    misses = int(data(turn, "misses", 0)) + 1
+    if misses >= 2:
+        from bot.core import offers
+
+        offers.offer_stuck(turn, draft)
+        return
+    conversation = turn.conversation
+    conversation.data = {**(conversation.data or {}), "misses": misses}
+    ask_again()
 
 
 STEPS: dict[str, Callable[[Turn], None]] = {
-    "idle": on_idle,
     "describe": on_describe,
     "confirm_category": on_confirm_category,
     "choose_category": on_choose_category,
@@ -162,106 +234,109 @@ STEPS: dict[str, Callable[[Turn], None]] = {
 }
 
 
-# --- helpers ----------------------------------------------------------------------------------
+# --- after the category -----------------------------------------------------------------------
 
 
-def _after_category(turn: Turn, draft: Draft) -> None:
+def after_category(turn: Turn, draft: Draft) -> None:
     if draft.has_place:
-        _submit(turn, draft)
+        submit(turn, draft)
     else:
-        save(turn, "place", draft)
-        _ask_place(turn)
+        save(turn, "place", draft, misses=0)
+        ask_place(turn)
 
 
-def _submit(turn: Turn, draft: Draft, *, checked: bool = False) -> None:
+def submit(turn: Turn, draft: Draft, *, checked: bool = False) -> None:
+    """File the draft (and the other concerns found in the same message) as tickets."""
+    from bot.core import offers
+
     assert turn.resident is not None
+    parts = list(data(turn, "parts") or [])
     limit = turn.services.settings.limits.new_concerns_per_hour
     recent = turn.uow.concerns.count_since(turn.resident.id, turn.now - timedelta(hours=1))
-    if recent >= limit:
-        save(turn, turn.conversation.step, draft)  # kept: they can send it later
+    if recent + max(len(parts), 1) > limit:
+        save(turn, turn.conversation.step, draft, parts=parts)  # kept: they can send it later
         turn.reply("flood-too-many", limit=limit)
         return
-    similar = None if checked else duplicates.find_similar(turn, draft)
-    if similar is not None:
-        save(turn, "duplicate", draft, duplicate_of=similar.id)
-        _offer_duplicate(turn, similar)
-        return
-    concern = concerns.submit(turn.uow, turn.services, turn.resident, draft)
+    if not parts and not checked:
+        if offers.offer_own_repeat(turn, draft):
+            return
+        similar = duplicates.find_similar(turn, draft)
+        if similar is not None:
+            save(turn, "duplicate", draft, duplicate_of=similar.id)
+            offers.ask_duplicate(turn, similar)
+            return
+    filed = [_file(turn, draft, part, i > 0) for i, part in enumerate(parts)] or [
+        _file(turn, draft, None, False)
+    ]
     turn.set_step(
-        "idle", {"last_concern_id": concern.id, "last_submitted_at": turn.now.isoformat()}
+        "idle", {"last_concern_id": filed[-1].id, "last_submitted_at": turn.now.isoformat()}
     )
 
 
-def _offer_duplicate(turn: Turn, similar: Concern) -> None:
-    services = turn.services
-    turn.reply(
-        "duplicate-offer",
-        [Choice(FOLLOW, turn.text("duplicate-follow")), Choice(NEW, turn.text("duplicate-new"))],
-        ticket=services.ticket(similar),
-        category=services.category_name(similar.category, turn.language),
-        place=similar.address or turn.text("place-unknown"),
-        reported=_days_ago(turn, (turn.now - similar.created_at).days),
-        state=concerns.status_words(services, similar, turn.language),
+def _file(turn: Turn, draft: Draft, part: dict[str, Any] | None, copy_photos: bool) -> Concern:
+    """One ticket; each part of a message with several concerns shares its place and photos."""
+    assert turn.resident is not None
+    if part is None:
+        return concerns.submit(turn.uow, turn.services, turn.resident, draft)
+    own = dataclasses.replace(
+        draft, text=part["text"], category=part["category"], score=part.get("score")
     )
+    if copy_photos:  # a photo row belongs to one concern: the others get their own copy
+        own.photo_ids = [_copy_photo(turn, pid) for pid in draft.photo_ids]
+    return concerns.submit(turn.uow, turn.services, turn.resident, own)
 
 
-def _days_ago(turn: Turn, days: int) -> str:
-    if days <= 1:
-        return turn.text("ago-today" if days <= 0 else "ago-yesterday")
-    return turn.text("ago-days", days=days)
+def _copy_photo(turn: Turn, photo_id: int) -> int:
+    original = turn.uow.concerns.photo(photo_id)
+    assert original is not None
+    return turn.uow.concerns.add_photo(
+        Photo(
+            resident_id=original.resident_id,
+            created_at=turn.now,
+            mime=original.mime,
+            data=original.data,
+        )
+    ).id
 
 
-def on_duplicate(turn: Turn) -> None:
-    """Follow the similar concern ("me too"), or report a new one after all."""
-    draft = draft_of(turn)
-    similar_id = int(turn.conversation.data.get("duplicate_of") or 0)
-    answer = _answer(turn, {FOLLOW: ("1", "words-yes"), NEW: ("2", "words-no")})
-    similar = turn.uow.concerns.get(similar_id) if similar_id else None
-    if answer == NEW or (answer == FOLLOW and similar is None):
-        _submit(turn, draft, checked=True)
-    elif answer == FOLLOW and similar is not None:
-        assert turn.resident is not None
-        concerns.follow(turn.uow, turn.services, similar, turn.resident)
-        turn.uow.concerns.attach_photos(draft.photo_ids, similar.id)
-        turn.set_step("idle", {})
-        turn.reply("duplicate-followed", ticket=turn.services.ticket(similar))
-    elif similar is not None:
-        save(turn, "duplicate", draft, duplicate_of=similar_id)
-        _offer_duplicate(turn, similar)
-    else:
-        _submit(turn, draft, checked=True)
+# --- questions --------------------------------------------------------------------------------
 
 
-STEPS["duplicate"] = on_duplicate
-STEPS[privacy.STEP] = privacy.on_delete_confirm
-
-
-def _ask_confirm(turn: Turn, draft: Draft, again: bool = False) -> None:
+def ask_confirm(turn: Turn, draft: Draft, again: bool = False) -> None:
     assert draft.category is not None
-    choices = [Choice(YES, turn.text("choice-yes")), Choice(OTHER, turn.text("choice-other"))]
     turn.reply(
         "intake-confirm-again" if again else "intake-confirm",
-        choices,
+        choices.as_choices(menu(turn, choices.CONFIRM)),
         category=turn.services.category_name(draft.category, turn.language),
         place=_place_hint(turn, draft),
     )
 
 
-def _ask_choose(turn: Turn, candidates: list[str], again: bool = False) -> None:
-    choices = [Choice(cid, label) for cid, label in _category_options(turn, candidates)]
+def ask_choose(turn: Turn, candidates: list[str], again: bool = False) -> None:
+    offered = choices.as_choices(category_menu(turn, candidates))
     message = "intake-choose-unsure" if candidates else "intake-choose-all"
-    turn.reply("intake-choose-again" if again else message, choices)
+    turn.reply("intake-choose-again" if again else message, offered)
 
 
-def _ask_place(turn: Turn) -> None:
-    turn.reply("intake-place", [Choice(SKIP, turn.text("choice-skip"))])
+def ask_place(turn: Turn) -> None:
+    turn.reply("intake-place", choices.as_choices(menu(turn, choices.PLACE)))
 
 
-def _category_options(turn: Turn, candidates: list[str]) -> list[tuple[str, str]]:
-    if candidates:
-        options = [(c, turn.services.category_name(c, turn.language)) for c in candidates]
-        return [*options, (MORE, turn.text("choice-something-else"))]
-    return [(c, turn.services.category_name(c, turn.language)) for c in turn.services.categories]
+def ask_pending(turn: Turn) -> None:
+    """Put the pending question again, after answering something else in between."""
+    step, draft = turn.conversation.step, draft_of(turn)
+    if step == "describe":
+        turn.reply("intake-describe")
+    elif step == "confirm_category" and draft.category:
+        ask_confirm(turn, draft)
+    elif step == "choose_category":
+        ask_choose(turn, list(data(turn, "candidates") or []))
+    elif step == "place":
+        ask_place(turn)
+    else:
+        from bot.core import offers
+
+        offers.ask_again(turn)
 
 
 def _place_hint(turn: Turn, draft: Draft) -> str:
@@ -272,41 +347,10 @@ def _place_hint(turn: Turn, draft: Draft) -> str:
     return turn.text("intake-place-hint", place=where)
 
 
-def _normalise(text: str) -> str:
-    return re.sub(r"[^\w ]+", "", text.casefold()).strip()
+# --- media ------------------------------------------------------------------------------------
 
 
-def _answer(turn: Turn, options: dict[str, tuple[str, str]]) -> str | None:
-    """A button press, its number, or one of the option's words in either language."""
-    incoming = turn.incoming
-    if incoming.choice in options:
-        return incoming.choice
-    said = _normalise(incoming.text or "")
-    if not said:
-        return None
-    for option, (number, words_id) in options.items():
-        langs = {"de", "en", turn.language}  # the resident's own words too (tr: "evet")
-        words = {w for lang in langs for w in turn.services.texts(lang, words_id).split("|")}
-        if said == number or said in words or said == _normalise(turn.text(f"choice-{option}")):
-            return option
-    return None
-
-
-def _pick(turn: Turn, options: list[tuple[str, str]]) -> str | None:
-    incoming = turn.incoming
-    ids = [cid for cid, _ in options]
-    if incoming.choice in ids:
-        return incoming.choice
-    said = _normalise(incoming.text or "")
-    if said.isdecimal() and 1 <= int(said) <= len(options):
-        return ids[int(said) - 1]
-    for cid, label in options:
-        if said and (said == _normalise(label) or said == cid):
-            return cid
-    return None
-
-
-def _collect_media(turn: Turn, draft: Draft) -> bool:
+def collect_media(turn: Turn, draft: Draft) -> bool:
     """Keep a photo or shared location that came with this message; True if there was one."""
     incoming, got = turn.incoming, False
     if incoming.photo is not None:
@@ -332,39 +376,3 @@ def _collect_media(turn: Turn, draft: Draft) -> bool:
             draft.quarter_id = quarter.id
         got = True
     return got
-
-
-def _recently_submitted(turn: Turn) -> bool:
-    from datetime import datetime
-
-    data = turn.conversation.data
-    if "last_concern_id" not in data or "last_submitted_at" not in data:
-        return False
-    submitted = datetime.fromisoformat(str(data["last_submitted_at"]))
-    return bool(turn.now - submitted <= PHOTO_AFTER_SUBMIT)
-
-
-def _add_photo_to_last(turn: Turn, concern_id: int) -> None:
-    """A photo sent shortly after the ticket belongs to that concern; staff get it too."""
-    concern = turn.uow.concerns.get(concern_id)
-    if (
-        concern is None
-        or turn.incoming.photo is None
-        or concern.resident_id != (turn.resident and turn.resident.id)
-    ):
-        turn.reply("intake-describe-after-media")
-        return
-    mime, refusal = photos.check(turn.incoming.photo.data)
-    if refusal is not None:
-        turn.reply(refusal, limit_mb=photos.MAX_BYTES // (1024 * 1024))
-        return
-    photo = turn.uow.concerns.add_photo(
-        Photo(
-            concern_id=concern.id,
-            resident_id=concern.resident_id,
-            created_at=turn.now,
-            mime=mime or turn.incoming.photo.mime,
-            data=turn.incoming.photo.data,
-        )
-    )
-    photos.send_after_ticket(turn, concern, photo)

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from sqlalchemy.exc import OperationalError
 
 from bot.config import StaffMember
-from bot.core import fixed_check, intake, language
+from bot.core import conversation, fixed_check, language
 from bot.core.commands import ParsedCommand, parse_command
 from bot.core.errors import LotseError, UnknownCommand
 from bot.core.flood import FloodGuard
@@ -196,7 +196,7 @@ class Lotse:
                         raise UnknownCommand(command.name)
                     spec.handler(turn, command)
                 else:
-                    intake.handle(turn)
+                    conversation.handle(turn)
         except LotseError as error:
             turn.reply_error(error)
         if noted:

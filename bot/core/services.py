@@ -14,6 +14,7 @@ from bot.i18n import Texts
 
 if TYPE_CHECKING:
     from nlp import Classification
+    from nlp.intents import IntentGuess
     from storage.models import Concern
 
 Clock = Callable[[], datetime]
@@ -25,6 +26,24 @@ def system_clock() -> datetime:
 
 class ClassifierPort(Protocol):
     def classify(self, text: str) -> Classification: ...
+
+
+class IntentPort(Protocol):
+    def recognise(self, text: str) -> IntentGuess: ...
+
+
+class ShippedIntents:
+    """The intent model shipped with the package, loaded on first use (commands such as
+    `lotse digest` never need it)."""
+
+    def recognise(self, text: str) -> IntentGuess:
+        from nlp.intents import load
+
+        return load().recognise(text)
+
+
+def shipped_intents() -> IntentPort:
+    return ShippedIntents()
 
 
 @dataclass(frozen=True)
@@ -53,6 +72,7 @@ class Services:
     # The language of a text, or the fallback given when the text does not tell (nlp.language);
     # None: the classifier's `language` field decides.
     detect_language: Callable[[str, str | None], str] | None = None
+    intents: IntentPort = field(default_factory=shipped_intents)
 
     def ticket(self, concern: Concern) -> str:
         return format_ticket(self.settings.city.ticket_prefix, concern.created_at.year, concern.id)

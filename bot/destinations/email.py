@@ -100,6 +100,8 @@ class EmailSender:
         category = message.extra.get("category_name")
         if message.extra.get("addition") == "photo" and ticket:
             return self._t("email-subject-photo", ticket=ticket)
+        if message.extra.get("addition") and ticket:
+            return self._t("email-subject-addition", ticket=ticket)
         if message.kind == "reply" and not ticket:
             # The core's answer to a department's e-mail reply ("AC-… ist jetzt: erledigt").
             named = _TICKET.search(message.text)

@@ -3,9 +3,15 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
+import pytest
 from sqlalchemy import select
 
+from bot.bootstrap import category_names
+from bot.core import choices
+from bot.core.choices import Candidate
+from bot.i18n import LANGUAGES, Texts
 from storage.models import Concern, Photo
 from tests.conftest import Harness
 
@@ -218,3 +224,108 @@ def test_a_superscript_digit_as_an_answer_is_just_not_understood(harness: Harnes
     harness.say("lou", "Wann hat das Bürgerbüro auf?")  # unsure: the choice step
     answer = harness.say("lou", "²")
     assert answer and all("schiefgegangen" not in m.text for m in answer)
+
+
+# --- every numbered choice takes its own words (#18.1), generically over all menus -------------
+
+
+def _menus(lang: str) -> list[tuple[str, list[Candidate]]]:
+    texts = Texts()
+    found = [
+        (name, choices.candidates(texts, LANGUAGES, lang, options, ticket="AC-2026-00042"))
+        for name, options in choices.MENUS.items()
+    ]
+    categories = [
+        Candidate(c.id, (c.name(lang), c.name("en" if lang == "de" else "de")))
+        for c in category_names().values()
+    ]
+    return [*found, ("categories", categories)]
+
+
+@pytest.mark.parametrize("lang", ["de", "en"])
+def test_every_menu_takes_its_number_its_label_and_its_own_words(lang: str) -> None:
+    for name, cands in _menus(lang):
+        for number, cand in enumerate(cands, 1):
+            where = f"{name}/{cand.id}"
+            assert choices.match(str(number), cands) == cand.id, where
+            for label in cand.labels:  # the label in either language, as typed
+                assert choices.match(label, cands) == cand.id, f"{where}: {label!r}"
+                assert choices.match(label.upper() + "!", cands) == cand.id, f"{where}: {label!r}"
+                for word in set(choices.normalise(label).split()) - {"ja", "yes", "nein", "no"}:
+                    # A word of its own label that no other option's label has picks it.
+                    others = [
+                        c
+                        for c in cands
+                        if c is not cand and word in choices.normalise(" ".join(c.labels)).split()
+                    ]
+                    if not others and word not in choices._FILLER and not word.isdecimal():
+                        assert choices.match(word, cands) == cand.id, f"{where}: {word!r}"
+            for word in cand.words:
+                owners = [
+                    c.id
+                    for c in cands
+                    if choices.normalise(word) in map(choices.normalise, c.words)
+                ]
+                if owners == [cand.id]:
+                    assert choices.match(word, cands) == cand.id, f"{where}: {word!r}"
+
+
+def test_the_me_too_offer_takes_the_words_the_issue_tried() -> None:
+    cands = dict(_menus("de"))["duplicate"]
+    for said in ("Ich auch – folgen", "ich auch", "folgen", "Ich auch - folgen", "1", "ja"):
+        assert choices.match(said, cands) == "follow", said
+    for said in ("Nein, etwas anderes", "etwas anderes", "2", "nein"):
+        assert choices.match(said, cands) == "new", said
+    assert choices.match("vielleicht", cands) is None
+
+
+# --- follow-ups and several concerns (#16.3, #16.4, #13.4) -------------------------------------
+
+
+def test_a_detail_after_the_ticket_is_stored_and_told_to_the_department(
+    harness: Harness, clock
+) -> None:  # type: ignore[no-untyped-def]
+    ticket = harness.report("lea", "Sperrmüll am Adalbertsteinweg 12")
+    clock.advance(minutes=2)
+    said = harness.say("lea", "Ach ja, und es sind auch noch drei Matratzen dabei")
+    assert said[-1].text.startswith("Danke, das ist bei " + ticket)
+    assert "drei Matratzen" in harness.room("abfall")[-1].text
+    with harness.app.uow_factory() as uow:
+        concern = uow.concerns.get(int(ticket[-5:]))
+        assert concern is not None
+        assert [u.text for u in concern.updates if u.kind == "detail"] == [
+            "Ach ja, und es sind auch noch drei Matratzen dabei"
+        ]
+        assert uow.concerns.count_since(concern.resident_id, clock() - timedelta(hours=1)) == 1
+
+
+def test_a_location_after_the_ticket_gives_it_a_place_and_once_only(
+    harness: Harness, clock
+) -> None:  # type: ignore[no-untyped-def]
+    harness.say("max", "Die Schaukel ist kaputt")
+    harness.say("max", "ja")
+    ticket = _ticket(harness.say("max", "überspringen"))
+    added = harness.say("max", location=(50.7705, 6.1120))
+    assert added[-1].text == f"Danke, der Ort ist bei {ticket} ergänzt."
+    again = harness.say("max", location=(50.7705, 6.1120))
+    assert again[-1].text.startswith(f"Schon notiert unter {ticket}")
+    with harness.app.uow_factory() as uow:
+        concern = uow.concerns.get(int(ticket[-5:]))
+        assert concern is not None and concern.lat == 50.7705
+        assert concern.quarter_id == "ost-rothe-erde"
+
+
+def test_several_concerns_become_separate_tickets_sharing_place_and_photo(
+    harness: Harness,
+) -> None:
+    harness.say("nele", photo=JPEG)
+    offer = harness.say("nele", "Sperrmüll am Adalbertsteinweg 12. Außerdem ist die Laterne kaputt")
+    assert offer[-1].text.startswith("Ich habe 2 Anliegen erkannt")
+    answers = harness.say("nele", "getrennt")
+    tickets = [TICKET.search(a.text).group(0) for a in answers]  # type: ignore[union-attr]
+    assert len(set(tickets)) == 2
+    with harness.app.uow_factory() as uow:
+        filed = [uow.concerns.get(int(t[-5:])) for t in tickets]
+        assert {c.category for c in filed if c} == {"illegal_dumping", "street_lighting"}
+        assert all(c and c.address == "Adalbertsteinweg 12" for c in filed)
+        assert all(c and len(uow.concerns.photos_of(c.id)) == 1 for c in filed)

@@ -96,3 +96,46 @@ def test_the_command_parser_never_raises(text: str) -> None:
     parsed = parse_command(text)
     if parsed is not None:
         assert parsed.name and parsed.name == parsed.name.lower()
+
+
+RESIDENT_SAYS = st.one_of(
+    ANY_TEXT,
+    st.sampled_from(
+        [
+            "Sperrmüll am Adalbertsteinweg 12",
+            "Die Schaukel ist kaputt",
+            "Irgendwas ist komisch",
+            "ja",
+            "nein",
+            "1",
+            "2",
+            "3",
+            "überspringen",
+            "Hallo",
+            "Danke!",
+            "Was ist aus meiner Meldung geworden?",
+            "weiß nicht",
+            "vielleicht",
+            "stopp",
+        ]
+    ),
+)
+_people = iter(range(10**9))
+
+
+@settings(
+    max_examples=80,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(messages=st.lists(RESIDENT_SAYS, min_size=2, max_size=8))
+def test_no_question_is_put_three_times_in_a_row(sqlite_harness: Harness, messages) -> None:  # type: ignore[no-untyped-def]
+    """Never trapped: whatever comes, the same numbered question never comes thrice running."""
+    who, run, last = f"trap{next(_people)}", 0, None
+    for text in messages:
+        for reply in sqlite_harness.say(who, text):
+            if not reply.choices:
+                continue
+            run = run + 1 if reply.text == last else 1
+            last = reply.text
+            assert run < 3, (messages, reply.text)
