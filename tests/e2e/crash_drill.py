@@ -26,7 +26,7 @@ import sys
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass, field
 from email import policy
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -36,6 +36,22 @@ from urllib.parse import parse_qs
 
 REPO = Path(__file__).resolve().parents[2]
 TICKET = re.compile(r"Nummer ([A-Z]{2}-\d{4}-\d{5})")
+# "Ist das Ihre Meldung AC-…? [1] Ja, bei AC-… ergänzen": the resident reads the number offered
+OWN_OFFER = re.compile(r"\[1\] Ja, bei ([A-Z]{2}-\d{4}-\d{5}) ergänzen")
+# what the bot says when a repeat lands on the ticket already issued
+NOTED = re.compile(r"bei ([A-Z]{2}-\d{4}-\d{5}) ergänzt|notiert unter ([A-Z]{2}-\d{4}-\d{5})")
+
+
+def ticket_named(answer: str) -> str | None:
+    """The resident's ticket number, if this answer gives it (an offer to add to one does not)."""
+    if OWN_OFFER.search(answer):
+        return None
+    found = TICKET.search(answer) or NOTED.search(answer)
+    if not found:
+        return None
+    return next(group for group in found.groups() if group)
+
+
 HEADER = re.compile(r"^(🤖|📨) Lotse → (.+):$")
 AACHEN = (50.7705, 6.1120)
 
@@ -119,8 +135,14 @@ class Mailbox:
         return Counter(m.group(1) for m in found if m)
 
     def distinct_per_ticket(self) -> Counter[str]:
-        """Mails a receiving system counts as different (by Message-ID)."""
-        ids = {str(m["Message-ID"]): str(m["Subject"]) for m in self.mails}
+        """Forwards of a new concern that a receiving system counts as different (by Message-ID).
+        Additions to a ticket (a detail the resident added: "Nachtrag zum Anliegen") are mails of
+        their own and not counted here."""
+        ids = {
+            str(m["Message-ID"]): str(m["Subject"])
+            for m in self.mails
+            if "Neues Anliegen" in str(m["Subject"])
+        }
         found = (re.search(r"\[([A-Z]{2}-\d{4}-\d{5})\]", s) for s in ids.values())
         return Counter(m.group(1) for m in found if m)
 
@@ -357,8 +379,13 @@ class BotProcess:
 # --- residents ------------------------------------------------------------------------------------
 
 
-def next_answer(concern_text: str, location: str, last: str) -> str:
-    """What a resident says to the bot's last message in an intake."""
+def next_answer(concern_text: str, location: str, last: str, others: Collection[str] = ()) -> str:
+    """What a resident says to the bot's last message in an intake. Offered to add it to a ticket
+    of theirs: no if that number is another concern of theirs (`others`), yes otherwise (the number
+    they never saw is the ticket of this concern, its confirmation lost in a crash)."""
+    offer = OWN_OFFER.search(last)
+    if offer:
+        return "2" if offer.group(1) in others else "1"
     if "Stimmt das" in last or "„ja“" in last:
         return "ja"
     offered = re.search(r"\[(\d+)\] Wilder Müll", last)
@@ -448,13 +475,14 @@ def console_drill(tmp_path: Path, seed: int, concerns: int = 10, kills: int = 3)
             location = f"!location {AACHEN[0] + i / 1000:.4f} {AACHEN[1]:.4f}"
             line = text
             for _step in range(10):
-                answer = say(line, lambda a: TICKET.search(a) is not None, lambda a: True)
-                found = TICKET.search(answer)
+                answer = say(line, lambda a: ticket_named(a) is not None, lambda a: True)
+                found = ticket_named(answer)
                 if found:
-                    tickets[i].add(found.group(1))
+                    tickets[i].add(found)
                     ticket_times[i] = time.monotonic()
                     break
-                line = next_answer(text, location, answer)
+                others = {t for j, ts in tickets.items() if j != i for t in ts}
+                line = next_answer(text, location, answer, others)
             else:
                 transcript = "\n---\n".join(a for _w, a in bot.blocks("admin")[-12:])
                 raise AssertionError(f"concern {i}: no ticket; last answers:\n{transcript}")
@@ -575,9 +603,9 @@ def telegram_drill(
             messages = by_chat.get(person.user.id, [])
             fresh, person.seen = messages[person.seen :], len(messages)
             for text in fresh:
-                found = TICKET.search(text)
+                found = ticket_named(text)
                 if found:
-                    person.tickets.add(found.group(1))
+                    person.tickets.add(found)
                     person.ticket_at = person.ticket_at or time.monotonic()
             if person.tickets:
                 continue  # they have their number: done
