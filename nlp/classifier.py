@@ -38,6 +38,13 @@ META_FILE = "lotse.json"
 
 _NON_WORD = re.compile(r"\W+")
 _TOKEN = re.compile(r"\w+|[^\w\s]")
+# Arabic writes the article and some particles onto the word ("الشارع" the street, "والإنارة" and
+# the lighting, "بالحديقة" in the park): the word without them is a token too, so that all the
+# forms of a word meet.
+_ARABIC_CLITIC = re.compile(r"^(?:وال|بال|فال|كال|لل|ال)(?=[\u0621-\u064a]{2})")
+# Russian and Ukrainian words change their endings a lot ("фонарь", "фонаря", "фонари"): their
+# first four letters stand for the stem in words of five letters or more.
+_CYRILLIC_WORD = re.compile(r"[\u0400-\u04ff]{5,}")
 
 
 def features(text: str, matches: set[tuple[str, str]] | None = None) -> list[str]:
@@ -54,6 +61,8 @@ def features(text: str, matches: set[tuple[str, str]] | None = None) -> list[str
     tokens = _TOKEN.findall(fold(text))
     words = [t for t in tokens if len(t) > 6]
     pieces = [f"{w[:5]}_" for w in words] + [f"_{w[-5:]}" for w in words]
+    pieces += [f"{t[:4]}_" for t in tokens if _CYRILLIC_WORD.fullmatch(t)]
+    pieces += [bare for t in tokens if (bare := _ARABIC_CLITIC.sub("", t)) != t]
     found = shared_rules().matches(text) if matches is None else matches
     keywords = sorted(
         {f"kw_{cat}" for cat, _ in found}

@@ -59,19 +59,55 @@ def test_places_and_language_come_with_the_category(classifier) -> None:
     assert classifier.classify("there is broken glass on the cycle path").language == "en"
 
 
+@pytest.mark.parametrize(
+    ("text", "language", "category"),
+    [
+        ("Sokak lambası iki haftadır yanmıyor, akşamları çok karanlık", "tr", "street_lighting"),
+        ("عمود الإنارة في شارعنا لا يعمل منذ أسبوع", "ar", "street_lighting"),
+        ("Фонарь возле остановки не горит уже неделю", "ru", "street_lighting"),
+        ("Ліхтар біля зупинки вже тиждень не світить", "uk", "street_lighting"),
+        ("Latarnia przy przystanku nie świeci od tygodnia", "pl", "street_lighting"),
+    ],
+)
+def test_the_language_comes_from_the_detector_with_the_category(
+    classifier, text, language, category
+) -> None:
+    from nlp.language import detect_language
+
+    result = classifier.classify(text, fallback_language="de")
+    assert result.language == language == detect_language(text, "de")
+    assert result.category == category
+
+
+def test_a_very_short_message_keeps_the_residents_language(classifier) -> None:
+    assert classifier.classify("ja", fallback_language="tr").language == "tr"
+
+
 def test_quality_floor_on_the_held_out_test_split(classifier) -> None:
-    """Test-split cores are never seen in training. Measured with the shipped model (`lotse nlp
-    evaluate`, 6,680 messages, classifier v2): accuracy 0.918, macro-F1 0.918, top-3 0.982,
-    73.6 % confident at 0.984. The confident share is lower than in session 6 (84.6 % at 0.973)
-    because sure answers must now also be 0.95 right on real tuning rows (was 0.90). The floors
-    leave a margin for retraining but still fail a clearly worse model (the session-5 model:
-    0.881 on this split)."""
-    report = evaluate(classifier, corpus_split("test"))
+    """Test-split cores are never seen in training. German and English rows of the test split,
+    measured with the shipped model (`lotse nlp evaluate`, #20): de 0.912 (5,119 rows, 75.6 %
+    sure at 0.981), en 0.921 (1,561, 76.5 % at 0.978); classifier v2 before the five languages:
+    de 0.916, en 0.922. The floors leave a margin for retraining but still fail a clearly worse
+    model (the session-5 model: 0.881 on the split of then)."""
+    report = evaluate(classifier, [s for s in corpus_split("test") if s.lang in ("de", "en")])
     assert report.accuracy >= 0.89
     assert report.macro_f1 >= 0.89
     assert report.top3_accuracy >= 0.96
     assert report.sure_accuracy >= 0.96  # "sure" must mean something
     assert 1 - report.unsure_share >= 0.68  # and it must not be rare
+
+
+def test_quality_floor_in_the_five_other_languages(classifier) -> None:
+    """Measured with the shipped model (#20) on the test split: accuracy ar 0.755, pl 0.751,
+    ru 0.856, tr 0.779, uk 0.846 (the #20 target of 0.85 is met by ru only); sure answers
+    0.954-0.983 right; language 0.984-1.000. The model before them: 0.31-0.43. A sure answer
+    must be right at least 0.92 of the time (#20) in every language."""
+    report = evaluate(classifier, corpus_split("test"))
+    for lang in ("tr", "ar", "ru", "uk", "pl"):
+        figures = report.per_language[lang]
+        assert figures["accuracy"] >= 0.72, lang
+        assert figures["sure_accuracy"] >= 0.92, lang
+        assert figures["language_accuracy"] >= 0.97, lang
 
 
 @pytest.mark.skipif(not SHARED_DATA.exists(), reason="real labelled data (../shared/data) absent")
