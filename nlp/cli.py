@@ -87,8 +87,24 @@ def evaluate_command(
         typer.echo("no labelled messages found", err=True)
         raise typer.Exit(2)
     report = evaluate(load_classifier(model_dir), samples)
+    # What a message does (greeting, thanks, status question, …) is scored beside its category:
+    # on the held-out intent rows, whenever the corpus is evaluated (not for a given FILE).
+    intents = None
+    if not data:
+        from nlp import intents as intent_model
+
+        intents = intent_model.evaluate()
     if as_json:
-        typer.echo(json.dumps(asdict(report) | report.aliases(), indent=2))
+        extra = {"intent_accuracy": intents} if intents is not None else {}
+        typer.echo(json.dumps(asdict(report) | report.aliases() | extra, indent=2))
     else:
         for line in report.lines():
             typer.echo(line)
+        if intents is not None:
+            overall = intents.get("all/all", {})
+            typer.echo("")
+            typer.echo(
+                f"intent accuracy (held-out intent rows): {overall.get('accuracy', 0):.3f} "
+                f"(n={overall.get('n', 0)})"
+            )
+            typer.echo(intent_model.format_report(intents))

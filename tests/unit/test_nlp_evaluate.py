@@ -51,3 +51,27 @@ def test_rows_without_a_language_give_no_language_figures() -> None:
     report = evaluate(_StandIn(ANSWERS), [Sample("Laterne aus", "street_lighting")])  # type: ignore[arg-type]
     assert report.language_accuracy is None and report.per_language == {}
     assert not any("language" in line for line in report.lines())
+
+
+def test_evaluate_on_the_corpus_reports_intent_accuracy_beside_the_categories(
+    monkeypatch,  # type: ignore[no-untyped-def]
+) -> None:
+    import json
+
+    from typer.testing import CliRunner
+
+    import nlp
+    import nlp.intents
+    import nlp.training
+    from nlp.cli import app
+
+    monkeypatch.setattr(
+        nlp.training, "corpus_split", lambda split: [Sample("Laterne aus", "street_lighting", "de")]
+    )
+    monkeypatch.setattr(nlp, "load_classifier", lambda model_dir=None: _StandIn(ANSWERS))
+    monkeypatch.setattr(nlp.intents, "evaluate", lambda: {"all/all": {"accuracy": 0.5, "n": 2}})
+    result = CliRunner().invoke(app, ["evaluate", "--json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["intent_accuracy"]["all/all"] == {"accuracy": 0.5, "n": 2}
+    text = CliRunner().invoke(app, ["evaluate"]).output
+    assert "intent accuracy (held-out intent rows): 0.500 (n=2)" in text
