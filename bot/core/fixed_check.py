@@ -23,7 +23,11 @@ STEP = "fixed_check"
 YES, NO = "fixed-yes", "fixed-no"
 
 
-def ask_fixed_check(uow: UnitOfWork, services: Services, concern: Concern) -> None:
+def ask_fixed_check(
+    uow: UnitOfWork, services: Services, concern: Concern, question: str = "job-fixed-question"
+) -> None:
+    """Ask once per fix (the key holds the fix's time): a scheduled check and a city system's
+    "closed" (`question` worded for it) share the key, so the resident is asked once."""
     resident = concern.resident
     if resident is None:
         return
@@ -35,7 +39,7 @@ def ask_fixed_check(uow: UnitOfWork, services: Services, concern: Concern) -> No
     sent = Outbound(uow, services).to_resident(
         resident,
         f"fixedcheck:{concern.id}:{concern.solved_at.isoformat() if concern.solved_at else ''}",
-        "job-fixed-question",
+        question,
         kind="question",
         concern=concern,
         choices=choices,

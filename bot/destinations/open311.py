@@ -27,7 +27,7 @@ from sqlalchemy import select
 from bot.config import Open311Destination
 from bot.core import fixed_check
 from bot.core.concerns import change_status
-from bot.core.messages import Choice, OutMessage
+from bot.core.messages import OutMessage
 from bot.core.outbound import Outbound
 from bot.core.photos import public_url
 from bot.core.states import OPEN_STATES, Actor, CloseReason, State
@@ -327,34 +327,5 @@ def _close(
         note=notes,
         words="status-closed-by-department",
     )
-    _ask_fixed_now(uow, services, concern)
-
-
-def _ask_fixed_now(uow, services, concern: Concern) -> None:  # type: ignore[no-untyped-def]
-    """The fixed-check question at once, under the same key the scheduled check uses (so it is
-    asked once), with the same answers."""
-    resident = concern.resident
-    if resident is None:
-        return
-    lang = resident.language
-    sent = Outbound(uow, services).to_resident(
-        resident,
-        f"fixedcheck:{concern.id}:{concern.solved_at.isoformat() if concern.solved_at else ''}",
-        "open311-fixed-question",
-        kind="question",
-        concern=concern,
-        choices=[
-            Choice(f"{fixed_check.YES}:{concern.id}", services.texts(lang, "job-fixed-yes")),
-            Choice(f"{fixed_check.NO}:{concern.id}", services.texts(lang, "job-fixed-no")),
-        ],
-        quiet=True,
-        ticket=services.ticket(concern),
-    )
-    if not sent:
-        return
-    conversation = uow.conversations.get_or_create(
-        resident.channel, resident.address, services.clock()
-    )
-    if conversation.step == "idle":
-        conversation.step = fixed_check.STEP
-        conversation.data = {**(conversation.data or {}), "fixed_check": concern.id}
+    # asked at once, under the scheduled check's key (so once), with its answers
+    fixed_check.ask_fixed_check(uow, services, concern, "open311-fixed-question")

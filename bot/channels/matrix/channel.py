@@ -460,13 +460,23 @@ class MatrixSender:
         assert message.photo is not None
         mime = message.photo_mime or "image/jpeg"
         data = message.photo
-        room = self.client.rooms.get(message.address)
+        image: dict[str, Any] = {
+            "msgtype": "m.image",
+            "body": "foto",
+            "info": {"mimetype": mime, "size": len(data)},
+            **await self._upload(message.address, data, mime, "foto"),
+        }
+        await self._send(message.address, image, f"lotse-{message.key}-photo")
+
+    async def _upload(self, address: str, data: bytes, mime: str, name: str) -> dict[str, Any]:
+        """Upload a file for a room; the content's "url", or "file" with keys in encrypted rooms."""
+        room = self.client.rooms.get(address)
         encrypt = bool(room and room.encrypted)
         try:
             upload, keys = await self.client.upload(
                 lambda *_: data,
                 content_type=mime,
-                filename="foto",
+                filename=name,
                 filesize=len(data),
                 encrypt=encrypt,
             )
@@ -474,46 +484,22 @@ class MatrixSender:
             raise DeliveryError(f"matrix upload failed: {error.__class__.__name__}") from None
         if isinstance(upload, UploadError):
             _raise(upload)
-        image: dict[str, Any] = {
-            "msgtype": "m.image",
-            "body": "foto",
-            "info": {"mimetype": mime, "size": len(data)},
-        }
         if encrypt and keys:
-            image["file"] = {"url": upload.content_uri, **keys}
-        else:
-            image["url"] = upload.content_uri
-        await self._send(message.address, image, f"lotse-{message.key}-photo")
+            return {"file": {"url": upload.content_uri, **keys}}
+        return {"url": upload.content_uri}
 
     async def _send_document(self, message: OutMessage) -> None:
         """A file (m.file), encrypted in encrypted rooms, like photos."""
         document = message.document
         assert document is not None
         data = document.data
-        room = self.client.rooms.get(message.address)
-        encrypt = bool(room and room.encrypted)
-        try:
-            upload, keys = await self.client.upload(
-                lambda *_: data,
-                content_type=document.mime,
-                filename=document.name,
-                filesize=len(data),
-                encrypt=encrypt,
-            )
-        except (TimeoutError, OSError, aiohttp.ClientError) as error:
-            raise DeliveryError(f"matrix upload failed: {error.__class__.__name__}") from None
-        if isinstance(upload, UploadError):
-            _raise(upload)
         content: dict[str, Any] = {
             "msgtype": "m.file",
             "body": document.name,
             "filename": document.name,
             "info": {"mimetype": document.mime, "size": len(data)},
+            **await self._upload(message.address, data, document.mime, document.name),
         }
-        if encrypt and keys:
-            content["file"] = {"url": upload.content_uri, **keys}
-        else:
-            content["url"] = upload.content_uri
         await self._send(message.address, content, f"lotse-{message.id}-file")
 
 
