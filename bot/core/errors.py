@@ -1,4 +1,5 @@
-"""Typed errors of the core; each channel turns them into words in one place (see core.replies)."""
+"""Typed errors of the core. Each names its catalog msgid; they become words in one place,
+`Turn.reply_error` (bot.core.turn), where `Lotse.handle` catches them."""
 
 from __future__ import annotations
 
