@@ -1,7 +1,17 @@
-"""The `lotse` command as a user runs it: console chat by stdin, run, db upgrade, config check."""
+"""The `lotse` command as a user runs it: console chat, staff chat, digests, jobs, db, config.
+
+Starting `lotse` as a process costs 15–20 s on this machine, most of it importing spaCy and
+loading the classifier; `lotse run` is started as a real process in tests/e2e/test_lotse_run.py.
+Here the console sessions run in this process through the same runner (`run_chat`) on a real
+SQLite file, one App per session as `lotse chat` builds it, sharing one loaded shipped
+classifier; `digest`, `jobs` and `chat`'s argument checks go through the Typer app itself.
+`config check` and `db upgrade` load no model and still start a process each.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import io
 import os
 import re
 import subprocess
@@ -9,9 +19,16 @@ import sys
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
+
+from bot.bootstrap import build_app
+from bot.cli import app as lotse
+from bot.config import Settings, load_settings
+from bot.runner import run_chat
 
 LOTSE = [sys.executable, "-m", "bot"]
 DEMO = "Hier liegt seit Tagen Sperrmüll am Adalbertsteinweg 12\nja\n"
+REPO = Path(__file__).resolve().parents[2]
 
 
 def _run(
@@ -35,47 +52,97 @@ def _run(
     )
 
 
-def test_the_demo_transcript_gets_a_ticket_number_in_the_console_chat(tmp_path: Path) -> None:
-    result = _run(["chat", "--as", "anna"], tmp_path, DEMO)
-    assert result.returncode == 0, result.stderr
-    assert "Wilder Müll" in result.stdout
-    assert re.search(r"AC-\d{4}-00001", result.stdout), result.stdout
-    assert "Traceback" not in result.stderr
+@pytest.fixture(scope="module")
+def shipped_classifier():  # type: ignore[no-untyped-def]
+    """The shipped classifier, loaded once for every session of this module."""
+    from bot.bootstrap import load_shipped_classifier
+
+    return load_shipped_classifier(load_settings())
 
 
-def test_lotse_run_chats_on_the_console_and_shows_the_department_room(tmp_path: Path) -> None:
-    result = _run(["run"], tmp_path, DEMO)
-    assert result.returncode == 0, result.stderr
-    assert re.search(r"AC-\d{4}-00001", result.stdout)
-    assert "📨 Lotse → abfall" in result.stdout
-    assert "📨 Lotse → qm-ost" in result.stdout
-
-
-def test_a_staff_member_sees_the_concern_and_changes_its_status(tmp_path: Path) -> None:
-    # Status news waits for the end of quiet hours; this test may run at night, so its city
-    # has none (quiet hours themselves are tested in tests/unit/test_quiet_hours.py).
-    example = (Path(__file__).resolve().parents[2] / "config.example.toml").read_text()
+@pytest.fixture
+def city(tmp_path: Path, shipped_classifier, monkeypatch: pytest.MonkeyPatch) -> Settings:  # type: ignore[no-untyped-def]
+    """The example config with its database in tmp_path and no quiet hours (this test may run at
+    night; quiet hours themselves are tested in tests/unit/test_quiet_hours.py)."""
+    text = (REPO / "config.example.toml").read_text()
+    text = re.sub(
+        r"(?m)^quiet_hours = .*$", "quiet_hours = { start = 00:00:00, end = 00:00:00 }", text
+    )
+    text = re.sub(r"(?m)^journal_dir = .*$", f'journal_dir = "{tmp_path}/journal"', text)
     config = tmp_path / "lotse.toml"
-    config.write_text(
-        re.sub(
-            r"(?m)^quiet_hours = .*$", "quiet_hours = { start = 00:00:00, end = 00:00:00 }", example
+    config.write_text(text)
+    config.chmod(0o600)
+    monkeypatch.setenv("LOTSE_CONFIG", str(config))
+    monkeypatch.setenv("LOTSE_DATABASE_URL", f"sqlite:///{tmp_path}/lotse.sqlite3")
+    # Commands that build their own App (digest, jobs) get the classifier already loaded.
+    monkeypatch.setattr("bot.bootstrap.load_shipped_classifier", lambda _s: shipped_classifier)
+    return load_settings(config)
+
+
+def _chat(settings: Settings, name: str, text: str, classifier, staff: bool = False) -> str:  # type: ignore[no-untyped-def]
+    """One `lotse chat` session: a fresh App on the same database, lines from stdin, replies out."""
+    out = io.StringIO()
+    session = build_app(settings, classifier=classifier)
+    asyncio.run(
+        run_chat(
+            settings, name, staff=staff, prompt=False, stdin=io.StringIO(text), out=out, app=session
         )
     )
-    with_config = ["--config", str(config)]
-    _run(["chat", "--as", "anna", *with_config], tmp_path, DEMO)
-    mine = _run(["chat", "--as", "anna", *with_config], tmp_path, "/meine\n").stdout
+    return out.getvalue()
+
+
+def test_the_demo_transcript_gets_a_ticket_number_in_the_console_chat(
+    city: Settings, shipped_classifier
+) -> None:  # type: ignore[no-untyped-def]
+    out = _chat(city, "anna", DEMO, shipped_classifier)
+    assert "Wilder Müll" in out
+    assert re.search(r"AC-\d{4}-00001", out), out
+
+
+def test_a_staff_member_sees_the_concern_and_changes_its_status(
+    city: Settings, shipped_classifier
+) -> None:  # type: ignore[no-untyped-def]
+    _chat(city, "anna", DEMO, shipped_classifier)
+    mine = _chat(city, "anna", "/meine\n", shipped_classifier)
     year = re.search(r"AC-(\d{4})", mine)
-    assert year
+    assert year, mine
     ticket = f"AC-{year.group(1)}-00001"
-    staff = _run(
-        ["chat", "--staff", "mueller", *with_config],
-        tmp_path,
+    staff = _chat(
+        city,
+        "mueller",
         f"/liste\n/status {ticket} in_arbeit Kommt Freitag weg\n",
+        shipped_classifier,
+        staff=True,
     )
-    assert staff.returncode == 0, staff.stderr
-    assert ticket in staff.stdout and "in Bearbeitung" in staff.stdout
-    resident = _run(["chat", "--as", "anna", *with_config], tmp_path, "")
-    assert "Kommt Freitag weg" in resident.stdout  # delivered when anna comes back
+    assert ticket in staff and "in Bearbeitung" in staff
+    resident = _chat(city, "anna", "", shipped_classifier)
+    assert "Kommt Freitag weg" in resident  # delivered when anna comes back
+
+
+def test_digest_preview_and_jobs_listing(city: Settings, shipped_classifier) -> None:  # type: ignore[no-untyped-def]
+    _chat(city, "anna", DEMO, shipped_classifier)
+    cli = CliRunner()
+    preview = cli.invoke(lotse, ["digest", "--preview", "--department", "abfall"])
+    assert preview.exit_code == 0, preview.output
+    assert "Wochenbericht" in preview.stdout and "Neu: 1" in preview.stdout
+    city_wide = cli.invoke(lotse, ["digest", "--preview"])
+    assert "stadtweit" in city_wide.stdout
+    unknown = cli.invoke(lotse, ["digest", "--preview", "--quarter", "atlantis"])
+    assert unknown.exit_code == 2 and "atlantis" in unknown.stderr
+    assert unknown.exception is None or isinstance(unknown.exception, SystemExit)
+    jobs = cli.invoke(lotse, ["jobs"])
+    assert jobs.exit_code == 0, jobs.output
+    for job in ("status-replies", "weekly-digests", "expire-intakes"):
+        assert job in jobs.stdout
+    assert re.search(r"weekly-digests\s+next \d{4}-\d\d-\d\d 08:00", jobs.stdout)
+
+
+def test_chat_refuses_two_identities_and_an_unknown_staff_member(city: Settings) -> None:
+    cli = CliRunner()
+    both = cli.invoke(lotse, ["chat", "--as", "anna", "--staff", "mueller"])
+    assert both.exit_code == 2 and "either --as or --staff" in both.stderr
+    nobody = cli.invoke(lotse, ["chat", "--staff", "nobody"])
+    assert nobody.exit_code == 2 and "nobody" in nobody.stderr
 
 
 def test_config_check_accepts_the_example_and_names_the_key_of_an_error(tmp_path: Path) -> None:
@@ -104,20 +171,3 @@ def test_db_upgrade_works_on_postgresql(tmp_path: Path) -> None:
     for url in _postgres_schema_url(POSTGRES_URL or ""):
         result = _run(["db", "upgrade"], tmp_path, LOTSE_DATABASE_URL=url)
         assert result.returncode == 0, result.stderr
-
-
-def test_digest_preview_and_jobs_listing(tmp_path: Path) -> None:
-    _run(["chat", "--as", "anna", "--no-prompt"], tmp_path, stdin=DEMO)
-    preview = _run(["digest", "--preview", "--department", "abfall"], tmp_path)
-    assert preview.returncode == 0, preview.stderr
-    assert "Wochenbericht" in preview.stdout and "Neu: 1" in preview.stdout
-    city = _run(["digest", "--preview"], tmp_path)
-    assert "stadtweit" in city.stdout
-    unknown = _run(["digest", "--preview", "--quarter", "atlantis"], tmp_path)
-    assert unknown.returncode == 2 and "atlantis" in unknown.stderr
-    assert "Traceback" not in unknown.stderr
-    jobs = _run(["jobs"], tmp_path)
-    assert jobs.returncode == 0, jobs.stderr
-    for job in ("status-replies", "weekly-digests", "expire-intakes"):
-        assert job in jobs.stdout
-    assert re.search(r"weekly-digests\s+next \d{4}-\d\d-\d\d 08:00", jobs.stdout)
