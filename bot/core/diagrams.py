@@ -119,7 +119,7 @@ def _local_imports(tree: ast.AST) -> dict[str, Any]:
             module = importlib.import_module(node.module)
             for alias in node.names:
                 value = getattr(module, alias.name, None)
-                if value is None:
+                if value is None and alias.name != "*":
                     value = importlib.import_module(f"{node.module}.{alias.name}")
                 names[alias.asname or alias.name] = value
     return names
