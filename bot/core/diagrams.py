@@ -188,8 +188,11 @@ def _shared_helpers(
 def conversation_transitions() -> Transitions:
     sources = _sources()
     helpers = _shared_helpers(sources)
-    handlers = {_qualname(f): state for state, acts in sources.items() for f, _ in acts}
-    del handlers[_qualname(sources[IDLE][0][0])]  # the router acts in every state
+    # A step's handler reached from elsewhere is that step, at once (the router and the commands
+    # act in idle and are no step's handler).
+    handlers = {
+        _qualname(f): state for state, acts in sources.items() if state != IDLE for f, _ in acts
+    }
     reader = _StepsSet(frozenset(helpers), handlers)
     moves: Transitions = {}
 
