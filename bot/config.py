@@ -65,11 +65,16 @@ def _destination(value: Any) -> Any:
         return value  # an instance already, or not a table: BaseDestination says what is wrong
     kind = value.get("type")
     if kind is None:
-        raise _error(("type",), "missing", value)
+        error = InitErrorDetails(type="missing", loc=("type",), input=value)
+        raise ValidationError.from_exception_data("destination", [error])
     info = registry.channel(kind) if isinstance(kind, str) else None
     if info is None or info.destination is None:
         known = ", ".join(c.name for c in registry.channels() if c.destination is not None)
-        raise _error(("type",), f"unknown destination type {kind!r} (known: {known})", kind)
+        message = f"unknown destination type {kind!r} (known: {known})"
+        error = InitErrorDetails(
+            type=PydanticCustomError("value_error", message), loc=("type",), input=kind
+        )
+        raise ValidationError.from_exception_data("destination", [error])
     return info.destination.model_validate(value)
 
 
@@ -270,16 +275,6 @@ class ChannelSections(_Model):
     if TYPE_CHECKING:
 
         def __getattr__(self, name: str) -> Any: ...
-
-
-def _error(loc: tuple[str | int, ...], message: str, given: Any) -> ValidationError:
-    if message == "missing":
-        detail = InitErrorDetails(type="missing", loc=loc, input=given)
-    else:
-        detail = InitErrorDetails(
-            type=PydanticCustomError("value_error", message), loc=loc, input=given
-        )
-    return ValidationError.from_exception_data("config", [detail])
 
 
 def _unknown_key(name: str, given: Any) -> InitErrorDetails:
