@@ -1,4 +1,4 @@
-"""A toy channel: everything a new chat network needs, in one package (tests/unit/...toy...).
+"""A toy channel: all a new chat network needs, in one package (test_toy_channel.py uses it).
 
 Its network is a spool directory: people post numbered messages to `in/<n>.json` ({"sender",
 "chat", "text" or "choice"}); the bot's messages are appended to `out/<address>.jsonl`. The
