@@ -11,10 +11,23 @@ import stat
 import tomllib
 from datetime import time
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    SerializeAsAny,
+    TypeAdapter,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+from pydantic_core import InitErrorDetails, PydanticCustomError
+
+from bot.channels import registry
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE_CONFIG = REPO_ROOT / "config.example.toml"
@@ -31,32 +44,45 @@ class _Model(BaseModel):
 # --- destinations: where a concern (or a staff notice) is delivered -------------------------
 
 
-class ConsoleDestination(_Model):
-    type: Literal["console"]
-    room: str
+class BaseDestination(_Model):
+    """A destination: `type` names the channel (bot.channels.registry) that declares its model."""
+
+    type: str
+
+    def address(self) -> str:
+        """The address on its channel that the outbox delivers to."""
+        raise NotImplementedError
+
+    def acting_accounts(self) -> set[str]:
+        """Accounts on this channel whose messages act for the destination's owner (e-mail
+        replies of a department); none for a chat room, where staff write as themselves."""
+        return set()
 
 
-class TelegramDestination(_Model):
-    type: Literal["telegram"]
-    chat_id: int
+def _destination(value: Any) -> Any:
+    """Validate a destination with the model its channel declares (chosen by `type`)."""
+    if isinstance(value, BaseDestination) or not isinstance(value, dict):
+        return value  # an instance already, or not a table: BaseDestination says what is wrong
+    kind = value.get("type")
+    if kind is None:
+        error = InitErrorDetails(type="missing", loc=("type",), input=value)
+        raise ValidationError.from_exception_data("destination", [error])
+    info = registry.channel(kind) if isinstance(kind, str) else None
+    if info is None or info.destination is None:
+        known = ", ".join(c.name for c in registry.channels() if c.destination is not None)
+        message = f"unknown destination type {kind!r} (known: {known})"
+        error = InitErrorDetails(
+            type=PydanticCustomError("value_error", message), loc=("type",), input=kind
+        )
+        raise ValidationError.from_exception_data("destination", [error])
+    return info.destination.model_validate(value)
 
 
-class MatrixDestination(_Model):
-    type: Literal["matrix"]
-    room_id: str
-
-    @field_validator("room_id")
-    @classmethod
-    def _room_id(cls, value: str) -> str:
-        # Room ids are "!opaque:server", or just "!opaque" since room version 12.
-        if not (value.startswith("!") and len(value) > 1) and not (
-            value.startswith("#") and ":" in value
-        ):
-            raise ValueError("must look like !roomid[:server] or #alias:server")
-        return value
+# One of the destination models the channels declare (console, telegram, matrix, email, open311).
+Destination = Annotated[SerializeAsAny[BaseDestination], BeforeValidator(_destination)]
 
 
-class EmailDestination(_Model):
+class EmailDestination(BaseDestination):
     type: Literal["email"]
     to: str
     # Who may answer a forward by e-mail for the department (besides `to` itself): replies from
@@ -78,15 +104,21 @@ class EmailDestination(_Model):
                 raise ValueError(f"{item!r} is not an e-mail address")
         return [item.strip().lower() for item in value]
 
+    def address(self) -> str:
+        return self.to
+
     def replying_addresses(self) -> set[str]:
         return {self.to.lower(), *self.reply_from}
+
+    def acting_accounts(self) -> set[str]:
+        return self.replying_addresses()
 
 
 # What an Open311 endpoint's "closed" means, where its status_notes tell (see Open311Destination).
 ClosedOutcome = Literal["fixed", "not_responsible", "duplicate", "rejected", "no_action"]
 
 
-class Open311Destination(_Model):
+class Open311Destination(BaseDestination):
     type: Literal["open311"]
     endpoint: str
     api_key_env: str | None = None
@@ -98,15 +130,9 @@ class Open311Destination(_Model):
     # fixed-check question.
     closed_notes: dict[str, ClosedOutcome] = Field(default_factory=dict)
 
+    def address(self) -> str:
+        return self.endpoint
 
-Destination = Annotated[
-    ConsoleDestination
-    | TelegramDestination
-    | MatrixDestination
-    | EmailDestination
-    | Open311Destination,
-    Field(discriminator="type"),
-]
 
 # --- the city's organisation ---------------------------------------------------------------
 
@@ -145,9 +171,38 @@ class Quarter(_Model):
 
 
 class StaffAccounts(_Model):
-    console: str | None = None
-    telegram: int | None = None
-    matrix: str | None = None
+    """A staff member's verified ids: `<channel> = id`, of the type the channel declares
+    (bot.channels.registry: e.g. a Telegram user id is a number, a Matrix id a string)."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _per_channel(cls, data: Any) -> Any:
+        if not isinstance(data, dict):
+            return data
+        accounts: dict[str, Any] = {}
+        errors: list[InitErrorDetails] = []
+        for name, account in data.items():
+            info = registry.channel(name)
+            if info is None or info.account is None:
+                errors.append(_unknown_key(name, account))
+                continue
+            try:
+                accounts[name] = TypeAdapter(info.account).validate_python(account)
+            except ValidationError as error:
+                errors += _nested(name, error)
+        if errors:
+            raise ValidationError.from_exception_data(cls.__name__, errors)
+        return accounts
+
+    def items(self) -> list[tuple[str, str]]:
+        """(channel, account id as the channel's Incoming.sender has it) for each account."""
+        return [(name, str(v)) for name, v in (self.model_extra or {}).items() if v is not None]
+
+    if TYPE_CHECKING:
+
+        def __getattr__(self, name: str) -> Any: ...
 
 
 class StaffMember(_Model):
@@ -155,7 +210,7 @@ class StaffMember(_Model):
     name: str
     role: Literal["staff", "admin"] = "staff"
     departments: list[str] = Field(default_factory=list)
-    accounts: StaffAccounts = StaffAccounts()
+    accounts: StaffAccounts = Field(default_factory=StaffAccounts)
     # Languages a quarter manager speaks beside German (e.g. ["tr", "ar"]): concerns written in
     # one of them get a copy to the rooms of the quarters this person manages.
     languages: list[str] = Field(default_factory=list)
@@ -170,53 +225,72 @@ class Admins(_Model):
 # --- channels -------------------------------------------------------------------------------
 
 
-class ConsoleChannel(_Model):
-    enabled: bool = True
-    resident: str = "console-resident"
+class ChannelSettings(_Model):
+    """A `[channels.<name>]` section: each channel's settings class (bot.channels.registry)
+    extends this one."""
 
-
-class TelegramChannel(_Model):
     enabled: bool = False
-    token: str | None = None
-    token_env: str = "LOTSE_TELEGRAM_TOKEN"
-    base_url: str = "https://api.telegram.org/bot"
-    base_file_url: str = "https://api.telegram.org/file/bot"
-    mode: Literal["polling", "webhook"] = "polling"
-    webhook_listen: str = "127.0.0.1"
-    webhook_port: int = 8443
-    webhook_path: str = "/telegram"
-    webhook_url: str | None = None
-    webhook_secret_env: str = "LOTSE_TELEGRAM_WEBHOOK_SECRET"
-    poll_timeout: int = Field(default=30, ge=0, le=50)  # seconds a long poll is held open
-    request_timeout: float = Field(default=15.0, gt=0)  # seconds for any other Bot API call
-
-    @model_validator(mode="after")
-    def _webhook_needs_url(self) -> TelegramChannel:
-        if self.enabled and self.mode == "webhook" and not self.webhook_url:
-            raise ValueError("mode = 'webhook' needs webhook_url (the public https URL)")
-        return self
-
-    def resolved_token(self) -> str | None:
-        return self.token or os.environ.get(self.token_env)
 
 
-class MatrixChannel(_Model):
-    enabled: bool = False
-    homeserver: str = "https://matrix.example.org"
-    user_id: str = "@lotse:example.org"
-    device_id: str = "QUARTIERSLOTSE"
-    password_env: str = "LOTSE_MATRIX_PASSWORD"
-    access_token_env: str = "LOTSE_MATRIX_ACCESS_TOKEN"
-    # Device keys for encrypted rooms; keep the directory across restarts.
-    store_path: str = "data/matrix-store"
-    invite_policy: Literal["anyone", "listed_homeservers"] = "anyone"
-    allowed_homeservers: list[str] = Field(default_factory=list)
+class ChannelSections(_Model):
+    """`[channels]`: a section per known channel, validated by the settings class the channel
+    declares; a channel without a section has its defaults. `settings.channels.telegram`."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _per_channel(cls, data: Any) -> Any:
+        if not isinstance(data, dict):
+            return data
+        sections: dict[str, Any] = {}
+        errors: list[InitErrorDetails] = []
+        for name, section in data.items():
+            info = registry.channel(name)
+            if info is None or info.settings is None:
+                errors.append(_unknown_key(name, section))
+            elif isinstance(section, info.settings):
+                sections[name] = section
+            else:
+                try:
+                    sections[name] = info.settings.model_validate(section)
+                except ValidationError as error:
+                    errors += _nested(name, error)
+        if errors:
+            raise ValidationError.from_exception_data(cls.__name__, errors)
+        for info in registry.channels():
+            if info.settings is not None and info.name not in sections:
+                sections[info.name] = info.settings()
+        return sections
+
+    def section(self, name: str) -> ChannelSettings | None:
+        """The channel's section; None for a channel registered after this config was read."""
+        section = (self.model_extra or {}).get(name)
+        return section if isinstance(section, ChannelSettings) else None
+
+    def enabled(self, name: str) -> bool:
+        section = self.section(name)
+        return section is not None and section.enabled
+
+    if TYPE_CHECKING:
+
+        def __getattr__(self, name: str) -> Any: ...
 
 
-class Channels(_Model):
-    console: ConsoleChannel = ConsoleChannel()
-    telegram: TelegramChannel = TelegramChannel()
-    matrix: MatrixChannel = MatrixChannel()
+def _unknown_key(name: str, given: Any) -> InitErrorDetails:
+    return InitErrorDetails(type="extra_forbidden", loc=(name,), input=given)
+
+
+def _nested(name: str, error: ValidationError) -> list[InitErrorDetails]:
+    """A section's errors, located under its name."""
+    return [
+        InitErrorDetails(
+            type=PydanticCustomError(item["type"], item["msg"]),
+            loc=(name, *item["loc"]),
+            input=item["input"],
+        )
+        for item in error.errors()
+    ]
 
 
 # --- operations -------------------------------------------------------------------------------
@@ -402,7 +476,7 @@ class Settings(_Model):
     schedule: ScheduleSettings = ScheduleSettings()
     outbox: OutboxSettings = OutboxSettings()
     instances: InstanceSettings = InstanceSettings()
-    channels: Channels = Channels()
+    channels: ChannelSections = Field(default_factory=ChannelSections)
     departments: list[Department]
     quarters: list[Quarter] = Field(default_factory=list)
     staff: list[StaffMember] = Field(default_factory=list)

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import TextIO
 
 from bot.bootstrap import App, build_app
-from bot.channels import console
+from bot.channels import console, registry
 from bot.channels.base import NetworkChannel, close_channel
 from bot.config import Admins, Department, Quarter, Settings
 from bot.core.directory import destination_address
@@ -101,17 +101,13 @@ async def stop_instance(app: App, stop: asyncio.Event, heartbeat: asyncio.Task[N
 
 
 def network_channels(app: App) -> list[NetworkChannel]:
-    """The enabled network channels; each module is imported only when it is used."""
-    channels: list[NetworkChannel] = []
-    if app.settings.channels.telegram.enabled:
-        from bot.channels.telegram import TelegramChannel
-
-        channels.append(TelegramChannel(app))
-    if app.settings.channels.matrix.enabled:
-        from bot.channels.matrix import MatrixChannel
-
-        channels.append(MatrixChannel(app))
-    return channels
+    """The enabled network channels (bot.channels.registry), in the order they are registered;
+    an adapter's module, and its chat library, is imported only when its channel is enabled."""
+    return [
+        info.load_adapter()(app)
+        for info in registry.channels()
+        if info.adapter is not None and app.settings.channels.enabled(info.name)
+    ]
 
 
 async def run_bot(settings: Settings, stdin: TextIO = sys.stdin, out: TextIO = sys.stdout) -> None:

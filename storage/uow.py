@@ -7,6 +7,7 @@ from types import TracebackType
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from storage.cursors import CursorRepository
 from storage.repositories import (
     ConcernRepository,
     ConversationRepository,
@@ -34,6 +35,7 @@ class UnitOfWork:
         self.jobs = JobRepository(self.session)
         self.instances = InstanceRepository(self.session)
         self.subscriptions = SubscriptionRepository(self.session)
+        self.cursors = CursorRepository(self.session)
         return self
 
     def __exit__(

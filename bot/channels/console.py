@@ -2,6 +2,8 @@
 
 Lines are read from standard input (so a transcript can be piped in); replies are printed.
 Console-only conveniences: `!photo PATH` sends a picture, `!location LAT LON` a location.
+`lotse run` and `lotse chat` start it themselves (it has no network adapter); CONSOLE declares
+its config section, its rooms as destinations and what a terminal can show.
 """
 
 from __future__ import annotations
@@ -15,11 +17,40 @@ import threading
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TextIO
+from typing import Literal, TextIO
 
+from bot.channels.registry import ChannelInfo, ChannelTraits
+from bot.config import BaseDestination, ChannelSettings
 from bot.core.messages import ChatKind, GeoPoint, Incoming, OutMessage, PhotoIn
 
 CHANNEL = "console"
+
+
+class ConsoleSettings(ChannelSettings):
+    """[channels.console]"""
+
+    enabled: bool = True
+    resident: str = "console-resident"  # who `lotse run` reads from the terminal
+
+
+class ConsoleDestination(BaseDestination):
+    """`{ type = "console", room = "abfall" }`: a room shown in staff members' terminals."""
+
+    type: Literal["console"]
+    room: str
+
+    def address(self) -> str:
+        return f"room:{self.room}"
+
+
+CONSOLE = ChannelInfo(
+    name=CHANNEL,
+    # Photos are shown as a note with their size; text files are printed.
+    traits=ChannelTraits(files=True),
+    settings=ConsoleSettings,
+    destination=ConsoleDestination,
+    account=str,
+)
 
 
 def resident_address(name: str) -> str:

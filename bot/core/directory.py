@@ -5,19 +5,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from bot.config import (
-    Admins,
-    ConsoleDestination,
-    Department,
-    Destination,
-    EmailDestination,
-    MatrixDestination,
-    Open311Destination,
-    Quarter,
-    Settings,
-    StaffMember,
-    TelegramDestination,
-)
+from bot.config import Admins, BaseDestination, Department, Quarter, Settings, StaffMember
 
 
 @dataclass(frozen=True)
@@ -32,19 +20,9 @@ class Address:
         return f"{self.channel}:{self.address}"
 
 
-def destination_address(destination: Destination) -> Address:
-    match destination:
-        case ConsoleDestination(room=room):
-            return Address("console", f"room:{room}")
-        case TelegramDestination(chat_id=chat_id):
-            return Address("telegram", str(chat_id))
-        case MatrixDestination(room_id=room_id):
-            return Address("matrix", room_id)
-        case EmailDestination(to=to):
-            return Address("email", to)
-        case Open311Destination(endpoint=endpoint):
-            return Address("open311", endpoint)
-    raise AssertionError(f"unhandled destination {destination!r}")
+def destination_address(destination: BaseDestination) -> Address:
+    """A destination's type names its channel; the destination forms its address there."""
+    return Address(destination.type, destination.address())
 
 
 class Directory:
@@ -56,26 +34,20 @@ class Directory:
         self._by_category = {cat: d for d in settings.departments for cat in d.categories}
         self._accounts: dict[tuple[str, str], StaffMember] = {}
         for member in settings.staff:
-            accounts = member.accounts
-            for channel, account in (
-                ("console", accounts.console),
-                ("telegram", accounts.telegram),
-                ("matrix", accounts.matrix),
-            ):
-                if account is not None:
-                    self._accounts[(channel, str(account))] = member
+            for channel, account in member.accounts.items():
+                self._accounts[(channel, account)] = member
         # A department reached by e-mail answers by replying (bot.destinations.email_replies):
         # its configured addresses act as staff of that department, through the same commands.
         for dept in settings.departments:
             for dest in dept.destinations:
-                if isinstance(dest, EmailDestination):
-                    for mail in dest.replying_addresses():
-                        known = self._accounts.get(("email", mail))
-                        self._accounts[("email", mail)] = StaffMember(
-                            id=known.id if known else f"email.{dept.id}",
-                            name=known.name if known else dept.name,
-                            departments=[*(known.departments if known else []), dept.id],
-                        )
+                for account in dest.acting_accounts():
+                    key = (dest.type, account)
+                    known = self._accounts.get(key)
+                    self._accounts[key] = StaffMember(
+                        id=known.id if known else f"{dest.type}.{dept.id}",
+                        name=known.name if known else dept.name,
+                        departments=[*(known.departments if known else []), dept.id],
+                    )
         owners: list[Department | Quarter | Admins] = [
             *settings.departments,
             *settings.quarters,

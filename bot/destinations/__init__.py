@@ -8,9 +8,25 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from bot.channels.registry import ChannelInfo, ChannelTraits
+from bot.config import EmailDestination, Open311Destination
+
 if TYPE_CHECKING:
     from bot.bootstrap import App
     from bot.outbox import Sender
+
+# Their settings are the top-level [email] and [open311] sections; their senders come from
+# destination_senders, not from a network adapter.
+EMAIL = ChannelInfo(
+    name="email",
+    traits=ChannelTraits(images=True),  # photos and charts as attachments
+    destination=EmailDestination,
+)
+OPEN311 = ChannelInfo(
+    name="open311",
+    traits=ChannelTraits(),  # a service request; its photo travels as a URL (media_url)
+    destination=Open311Destination,
+)
 
 
 def destination_senders(app: App) -> list[Sender]:

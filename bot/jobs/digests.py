@@ -12,6 +12,7 @@ import logging
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from bot.channels.registry import traits
 from bot.core.directory import Address
 from bot.core.outbound import Outbound, payload
 from bot.core.services import Services
@@ -23,7 +24,6 @@ from storage.uow import UnitOfWork, UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
 
-IMAGE_CHANNELS = {"telegram", "matrix", "email"}
 __all__ = ["Scope", "figures", "preview", "render", "send_weekly_digests"]
 
 
@@ -162,12 +162,12 @@ def send_weekly_digests(services: Services, uow_factory: UnitOfWorkFactory) -> i
             text = render(services, scope, fig, lang)
             chart_id = (
                 _chart(uow, services, fig, lang)
-                if any(t.channel in IMAGE_CHANNELS for t in targets)
+                if any(traits(t.channel).images for t in targets)
                 else None
             )
             out = Outbound(uow, services)
             for target in targets:
-                photo = chart_id if target.channel in IMAGE_CHANNELS else None
+                photo = chart_id if traits(target.channel).images else None
                 out.to_address(
                     target,
                     f"digest:{scope.kind}:{scope.id}:{week}:{target.key}",

@@ -391,7 +391,8 @@ def test_one_concern_to_four_destinations_each_exactly_once_despite_an_outage(  
 ) -> None:
     """Chat channels are recording senders here (their adapters have their own e2e tests);
     e-mail and Open311 are the real loopback peers."""
-    from bot.config import MatrixDestination, TelegramDestination
+    from bot.channels.matrix import MatrixDestination
+    from bot.channels.telegram import TelegramDestination
     from tests.fakes import RecordingSender
 
     port, cert, received, _logins = smtp_server

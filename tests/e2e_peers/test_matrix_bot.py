@@ -17,8 +17,8 @@ import pytest
 import pytest_asyncio
 
 from bot.bootstrap import build_app
-from bot.channels.matrix import MatrixChannel
-from bot.config import MatrixDestination, Settings
+from bot.channels.matrix import MatrixChannel, MatrixDestination
+from bot.config import Settings
 from tests.e2e_peers.running import RunningBot
 from tests.e2e_peers.settings import on_channel
 from tests.fakes import FakeClock, KeywordClassifier

@@ -22,8 +22,8 @@ import pytest
 import pytest_asyncio
 
 from bot.bootstrap import build_app
-from bot.channels.telegram import TelegramChannel
-from bot.config import Settings, TelegramDestination
+from bot.channels.telegram import TelegramChannel, TelegramDestination
+from bot.config import Settings
 from tests.e2e_peers.running import RunningBot
 from tests.e2e_peers.settings import on_channel
 from tests.fakes import KeywordClassifier

@@ -102,7 +102,8 @@ def test_the_chart_is_a_png() -> None:
 
 def test_staff_on_image_channels_get_the_chart(settings, database_url, clock: FakeClock) -> None:  # type: ignore[no-untyped-def]
     from bot.bootstrap import build_app
-    from bot.config import ConsoleDestination, TelegramDestination
+    from bot.channels.console import ConsoleDestination
+    from bot.channels.telegram import TelegramDestination
     from tests.fakes import KeywordClassifier
 
     departments = [

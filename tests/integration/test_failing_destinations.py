@@ -7,7 +7,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from bot.config import Settings, TelegramDestination
+from bot.channels.telegram import TelegramDestination
+from bot.config import Settings
 from bot.jobs.digests import send_weekly_digests
 from bot.jobs.status import run_status_jobs
 from tests.conftest import Harness

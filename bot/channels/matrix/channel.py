@@ -1,8 +1,9 @@
 """MatrixChannel: login, the sync loop, events → Incoming; MatrixSender: outbox → rooms.
 
-The sync token (next_batch) lives in the project's database (channel_state) and is stored only
-after the events of a sync were handed to the core, so a crash means the events come again —
-and the core's message-id dedupe makes that harmless — while a restart never skips any.
+The sync token (next_batch, the receive cursor: base.ReceiveCursor) lives in the project's
+database and is stored only after the events of a sync were handed to the core, so a crash means
+the events come again — and the core's message-id dedupe makes that harmless — while a restart
+never skips any.
 """
 
 from __future__ import annotations
@@ -33,7 +34,8 @@ from nio import (
 from nio.crypto import ENCRYPTION_ENABLED
 from nio.crypto.attachments import decrypt_attachment
 
-from bot.channels.base import cancel_and_wait, hand_to_core
+from bot.channels.base import ReceiveCursor, cancel_and_wait, hand_to_core
+from bot.channels.matrix.declaration import MATRIX
 from bot.channels.matrix.format import (
     KEYCAPS,
     content,
@@ -51,7 +53,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 CHANNEL = "matrix"
-TOKEN_STATE = "matrix:next_batch"
 MAX_PHOTO_BYTES = 10 * 1024 * 1024
 LONG_POLL_MS = 15_000
 
@@ -94,6 +95,7 @@ class MatrixChannel:
         # restart fail with "No such room".
         self._state_loaded = False
         self.sender = MatrixSender(self.client)
+        self._sync_token = ReceiveCursor(app, MATRIX)
         staff_rooms = app.services.directory.staff_rooms
         self.staff_rooms = {a.address for a in staff_rooms if a.channel == CHANNEL}
 
@@ -146,7 +148,7 @@ class MatrixChannel:
     # --- receiving ------------------------------------------------------------------------------
 
     async def _sync_loop(self) -> None:
-        token = await self._db(self._load_token)
+        token = await self._sync_token.load()
         delay = 1.0
         while not self._stop.is_set():
             try:
@@ -177,7 +179,7 @@ class MatrixChannel:
             log.debug("matrix sync ok first=%s joined=%d", first, len(response.rooms.join))
             await self._handle_sync(response, skip_timeline=first)
             token = response.next_batch
-            await self._db(self._save_token, token)
+            await self._sync_token.save(token)
             self.connected.set()
 
     async def _sync_once(self, token: str | None) -> Any:
@@ -384,20 +386,6 @@ class MatrixChannel:
                 log.warning("matrix: cannot decrypt a photo: %s", error)
                 return None
         return PhotoIn(data, str(info.get("mimetype") or response.content_type or "image/jpeg"))
-
-    # --- database side --------------------------------------------------------------------------
-
-    async def _db(self, function, *args):  # type: ignore[no-untyped-def]
-        return await asyncio.get_running_loop().run_in_executor(self.app.executor, function, *args)
-
-    def _load_token(self) -> str | None:
-        with self.app.uow_factory() as uow:
-            return uow.conversations.get_state(TOKEN_STATE)
-
-    def _save_token(self, token: str) -> None:
-        with self.app.uow_factory() as uow:
-            uow.conversations.set_state(TOKEN_STATE, token, self.app.services.clock())
-            uow.commit()
 
 
 class MatrixSender:

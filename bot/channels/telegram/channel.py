@@ -3,9 +3,9 @@
 python-telegram-bot is used as the Bot API client (its `Bot`, types and errors), with our own
 update loop instead of PTB's Application/Updater: the Updater confirms updates to Telegram as
 soon as it has fetched them, so a crash would lose what was fetched but not yet handled. Here
-the offset is stored in the database (channel_state) after each update was handed to the core,
-and a webhook POST is answered only after that — a crash means the update comes again, and the
-core's message-id dedupe makes that harmless.
+the offset (the receive cursor, base.ReceiveCursor) is stored in the database after each update
+was handed to the core, and a webhook POST is answered only after that — a crash means the
+update comes again, and the core's message-id dedupe makes that harmless.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import json
 import logging
 import os
 import secrets
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from aiohttp import web
 from telegram import (
@@ -35,7 +35,8 @@ from telegram import (
 from telegram.error import RetryAfter, TelegramError
 from telegram.request import HTTPXRequest
 
-from bot.channels.base import cancel_and_wait, hand_to_core
+from bot.channels.base import ReceiveCursor, cancel_and_wait, hand_to_core
+from bot.channels.telegram.declaration import TELEGRAM
 from bot.channels.telegram.sender import CHANNEL, TelegramSender, _seconds
 from bot.core.directory import Address
 from bot.core.menu import menu
@@ -47,7 +48,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-OFFSET_STATE = "telegram:offset"
 ALLOWED_UPDATES = ["message", "edited_message", "callback_query", "my_chat_member"]
 MAX_PHOTO_BYTES = 10 * 1024 * 1024
 IMAGE_DOCUMENTS = ("image/jpeg", "image/png", "image/webp")
@@ -80,6 +80,7 @@ class TelegramChannel:
             ),
         )
         self._sender = TelegramSender(self.bot)
+        self._offset = ReceiveCursor(app, TELEGRAM)
         self._task: asyncio.Task[None] | None = None
         self._web: web.AppRunner | None = None
         self._stop = asyncio.Event()
@@ -131,7 +132,8 @@ class TelegramChannel:
     # --- receiving: long polling ----------------------------------------------------------------
 
     async def _poll_loop(self) -> None:
-        offset = await self._db(self._load_offset)
+        stored = await self._offset.load()
+        offset = int(stored) if stored else None
         delay = 1.0
         while not self._stop.is_set():
             try:
@@ -157,7 +159,7 @@ class TelegramChannel:
                 # Once per batch: after a crash mid-batch the batch comes again, and the core
                 # ignores the messages it has already handled (by their message ids).
                 offset = updates[-1].update_id + 1
-                await self._db(self._save_offset, offset)
+                await self._offset.save(str(offset))
 
     # --- receiving: webhook ---------------------------------------------------------------------
 
@@ -360,21 +362,6 @@ class TelegramChannel:
         if len(data) > MAX_PHOTO_BYTES:
             return None
         return PhotoIn(data, mime)
-
-    # --- database side --------------------------------------------------------------------------
-
-    async def _db(self, function: Any, *args: Any) -> Any:
-        return await asyncio.get_running_loop().run_in_executor(self.app.executor, function, *args)
-
-    def _load_offset(self) -> int | None:
-        with self.app.uow_factory() as uow:
-            value = uow.conversations.get_state(OFFSET_STATE)
-            return int(value) if value else None
-
-    def _save_offset(self, offset: int) -> None:
-        with self.app.uow_factory() as uow:
-            uow.conversations.set_state(OFFSET_STATE, str(offset), self.app.services.clock())
-            uow.commit()
 
 
 def _message_key(message: Message) -> str:
