@@ -261,7 +261,7 @@ def change_status(
         visible_to_resident=True,
     )
     uow.concerns.add_update(update)
-    uow.session.flush()
+    uow.flush()
     if actor is Actor.STAFF:
         uow.log.add(
             actor=author,
@@ -340,7 +340,7 @@ def staff_reply(
         visible_to_resident=True,
     )
     uow.concerns.add_update(update)
-    uow.session.flush()
+    uow.flush()
     concern.last_visible_update_at = concern.updated_at = now
     concern.reminded_at = None
     out = Outbound(uow, services)
@@ -374,7 +374,7 @@ def reassign(
         visible_to_resident=True,
     )
     uow.concerns.add_update(update)
-    uow.session.flush()
+    uow.flush()
     out = Outbound(uow, services)
     body = forward_body(uow, services, concern, ticket=services.ticket(concern))
     for target in services.directory.forward_targets(department_id, None):

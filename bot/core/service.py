@@ -169,7 +169,7 @@ class Lotse:
             spec = STAFF_COMMANDS.get(command.name)
             if spec is None:
                 raise UnknownCommand(command.name)
-            with turn.uow.session.begin_nested():
+            with turn.uow.savepoint():
                 spec.handler(StaffTurn(turn, member), command)
         except LotseError as error:
             turn.reply_error(error)
@@ -185,7 +185,7 @@ class Lotse:
         command = parse_command(turn.incoming.text)
         fixed_answer = fixed_check.button_answer(turn.incoming.choice)
         try:
-            with uow.session.begin_nested():
+            with uow.savepoint():
                 if turn.incoming.unsupported is not None:
                     turn.reply(f"unsupported-{turn.incoming.unsupported.value}")
                 elif fixed_answer is not None:
