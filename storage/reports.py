@@ -8,7 +8,7 @@ from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Protocol
 
-from sqlalchemy import ColumnElement, and_, false, func, or_, select
+from sqlalchemy import ColumnElement, Row, and_, false, func, or_, select
 from sqlalchemy.orm import Session
 
 from storage.models import Concern, OutboxMessage, Update
@@ -84,17 +84,13 @@ class ReportRepository:
 
     def solve_durations(
         self, scope: Scope, state: str, since: datetime, until: datetime
-    ) -> Sequence[tuple[datetime, datetime | None]]:
+    ) -> Sequence[Row[datetime, datetime | None]]:
         """(created_at, solved_at) of the concerns in `state` solved in [since, until)."""
-        return (
-            self.session.execute(
-                select(Concern.created_at, Concern.solved_at).where(
-                    *_where(scope), *_solved(state, since, until)
-                )
+        return self.session.execute(
+            select(Concern.created_at, Concern.solved_at).where(
+                *_where(scope), *_solved(state, since, until)
             )
-            .tuples()
-            .all()
-        )
+        ).all()
 
     def oldest_in_states(
         self, scope: Scope, states: Collection[str], limit: int
@@ -119,64 +115,52 @@ class ReportRepository:
 
     def last_staff_actions(
         self, scope: Scope, states: Collection[str]
-    ) -> Sequence[tuple[int, str, str | None, datetime, datetime | None]]:
+    ) -> Sequence[Row[int, str, str | None, datetime, datetime | None]]:
         """Per concern in `states`: id, category, department, created_at and when staff last
         acted on it (None: never; see `staff_action`)."""
-        return (
-            self.session.execute(
-                select(
-                    Concern.id,
-                    Concern.category,
-                    Concern.department_id,
-                    Concern.created_at,
-                    func.max(Update.created_at),
-                )
-                .outerjoin(Update, and_(Update.concern_id == Concern.id, staff_action()))
-                .where(*_where(scope), Concern.state.in_(states))
-                .group_by(Concern.id, Concern.category, Concern.department_id, Concern.created_at)
+        return self.session.execute(
+            select(
+                Concern.id,
+                Concern.category,
+                Concern.department_id,
+                Concern.created_at,
+                func.max(Update.created_at),
             )
-            .tuples()
-            .all()
-        )
+            .outerjoin(Update, and_(Update.concern_id == Concern.id, staff_action()))
+            .where(*_where(scope), Concern.state.in_(states))
+            .group_by(Concern.id, Concern.category, Concern.department_id, Concern.created_at)
+        ).all()
 
     def created_or_solved_between(
         self, scope: Scope, done_states: Collection[str], since: datetime, until: datetime
-    ) -> Sequence[tuple[datetime, datetime | None, str]]:
+    ) -> Sequence[Row[datetime, datetime | None, str]]:
         """(created_at, solved_at, state) of concerns created in [since, until) or in
         `done_states` and solved then."""
         done = Concern.state.in_(done_states)
-        return (
-            self.session.execute(
-                select(Concern.created_at, Concern.solved_at, Concern.state).where(
-                    *_where(scope),
-                    or_(
-                        and_(Concern.created_at >= since, Concern.created_at < until),
-                        and_(done, Concern.solved_at >= since, Concern.solved_at < until),
-                    ),
-                )
+        return self.session.execute(
+            select(Concern.created_at, Concern.solved_at, Concern.state).where(
+                *_where(scope),
+                or_(
+                    and_(Concern.created_at >= since, Concern.created_at < until),
+                    and_(done, Concern.solved_at >= since, Concern.solved_at < until),
+                ),
             )
-            .tuples()
-            .all()
-        )
+        ).all()
 
     def undelivered_forwards(
         self, scope: Scope, limit: int
-    ) -> Sequence[tuple[OutboxMessage, Concern]]:
+    ) -> Sequence[Row[OutboxMessage, Concern]]:
         """Forwards of the scope's concerns that did not arrive: given up, or failing and
         retried; oldest first, each with its concern."""
-        return (
-            self.session.execute(
-                select(OutboxMessage, Concern)
-                .join(Concern, Concern.id == OutboxMessage.concern_id)
-                .where(
-                    *_where(scope),
-                    OutboxMessage.kind == "forward",
-                    OutboxMessage.sent_at.is_(None),
-                    or_(OutboxMessage.failed_at.is_not(None), OutboxMessage.attempts > 0),
-                )
-                .order_by(OutboxMessage.created_at, OutboxMessage.id)
-                .limit(limit)
+        return self.session.execute(
+            select(OutboxMessage, Concern)
+            .join(Concern, Concern.id == OutboxMessage.concern_id)
+            .where(
+                *_where(scope),
+                OutboxMessage.kind == "forward",
+                OutboxMessage.sent_at.is_(None),
+                or_(OutboxMessage.failed_at.is_not(None), OutboxMessage.attempts > 0),
             )
-            .tuples()
-            .all()
-        )
+            .order_by(OutboxMessage.created_at, OutboxMessage.id)
+            .limit(limit)
+        ).all()
