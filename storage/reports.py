@@ -14,14 +14,14 @@ from sqlalchemy.orm import Session
 from storage.models import Concern, OutboxMessage, Update
 
 
-class Scope(Protocol):
+class ConcernScope(Protocol):
     """Which concerns: kind "department" or "quarter" with that id, or "city" (all)."""
 
     kind: str
     id: str
 
 
-def _where(scope: Scope) -> list[ColumnElement[bool]]:
+def _where(scope: ConcernScope) -> list[ColumnElement[bool]]:
     clauses: list[ColumnElement[bool]] = [Concern.hidden.is_(false())]
     if scope.kind == "department":
         clauses.append(Concern.department_id == scope.id)
@@ -48,31 +48,33 @@ class ReportRepository:
     def __init__(self, session: Session) -> None:
         self.session = session
 
-    def _count(self, scope: Scope, *extra: ColumnElement[bool]) -> int:
+    def _count(self, scope: ConcernScope, *extra: ColumnElement[bool]) -> int:
         query = select(func.count(Concern.id)).where(*_where(scope), *extra)
         return int(self.session.scalar(query) or 0)
 
-    def created_between(self, scope: Scope, since: datetime, until: datetime) -> int:
+    def created_between(self, scope: ConcernScope, since: datetime, until: datetime) -> int:
         return self._count(scope, Concern.created_at >= since, Concern.created_at < until)
 
-    def created_before(self, scope: Scope, before: datetime) -> int:
+    def created_before(self, scope: ConcernScope, before: datetime) -> int:
         return self._count(scope, Concern.created_at < before)
 
-    def in_states(self, scope: Scope, states: Collection[str]) -> int:
+    def in_states(self, scope: ConcernScope, states: Collection[str]) -> int:
         return self._count(scope, Concern.state.in_(states))
 
-    def in_state(self, scope: Scope, state: str) -> int:
+    def in_state(self, scope: ConcernScope, state: str) -> int:
         return self._count(scope, Concern.state == state)
 
-    def solved_between(self, scope: Scope, state: str, since: datetime, until: datetime) -> int:
+    def solved_between(
+        self, scope: ConcernScope, state: str, since: datetime, until: datetime
+    ) -> int:
         """Concerns in `state` now that were solved (fixed or closed) in [since, until)."""
         return self._count(scope, *_solved(state, since, until))
 
-    def solved_before(self, scope: Scope, states: Collection[str], before: datetime) -> int:
+    def solved_before(self, scope: ConcernScope, states: Collection[str], before: datetime) -> int:
         return self._count(scope, Concern.state.in_(states), Concern.solved_at < before)
 
     def closed_by_reason(
-        self, scope: Scope, state: str, since: datetime, until: datetime
+        self, scope: ConcernScope, state: str, since: datetime, until: datetime
     ) -> dict[str | None, int]:
         """Concerns closed (`state`) in [since, until), counted by their close reason."""
         rows = self.session.execute(
@@ -83,7 +85,7 @@ class ReportRepository:
         return {reason: int(n) for reason, n in rows}
 
     def solve_durations(
-        self, scope: Scope, state: str, since: datetime, until: datetime
+        self, scope: ConcernScope, state: str, since: datetime, until: datetime
     ) -> Sequence[Row[datetime, datetime | None]]:
         """(created_at, solved_at) of the concerns in `state` solved in [since, until)."""
         return self.session.execute(
@@ -93,7 +95,7 @@ class ReportRepository:
         ).all()
 
     def oldest_in_states(
-        self, scope: Scope, states: Collection[str], limit: int
+        self, scope: ConcernScope, states: Collection[str], limit: int
     ) -> Sequence[Concern]:
         return self.session.scalars(
             select(Concern)
@@ -103,7 +105,7 @@ class ReportRepository:
         ).all()
 
     def latest_solved(
-        self, scope: Scope, state: str, since: datetime, until: datetime, limit: int
+        self, scope: ConcernScope, state: str, since: datetime, until: datetime, limit: int
     ) -> Sequence[Concern]:
         """Concerns in `state` solved in [since, until), the latest first."""
         return self.session.scalars(
@@ -114,7 +116,7 @@ class ReportRepository:
         ).all()
 
     def last_staff_actions(
-        self, scope: Scope, states: Collection[str]
+        self, scope: ConcernScope, states: Collection[str]
     ) -> Sequence[Row[int, str, str | None, datetime, datetime | None]]:
         """Per concern in `states`: id, category, department, created_at and when staff last
         acted on it (None: never; see `staff_action`)."""
@@ -132,7 +134,7 @@ class ReportRepository:
         ).all()
 
     def created_or_solved_between(
-        self, scope: Scope, done_states: Collection[str], since: datetime, until: datetime
+        self, scope: ConcernScope, done_states: Collection[str], since: datetime, until: datetime
     ) -> Sequence[Row[datetime, datetime | None, str]]:
         """(created_at, solved_at, state) of concerns created in [since, until) or in
         `done_states` and solved then."""
@@ -148,7 +150,7 @@ class ReportRepository:
         ).all()
 
     def undelivered_forwards(
-        self, scope: Scope, limit: int
+        self, scope: ConcernScope, limit: int
     ) -> Sequence[Row[OutboxMessage, Concern]]:
         """Forwards of the scope's concerns that did not arrive: given up, or failing and
         retried; oldest first, each with its concern."""

@@ -1,5 +1,5 @@
-"""The figures of a weekly digest, from SQL over the concern table (a digest's scope is one
-department, one quarter or the city).
+"""The figures of a weekly digest, from the concern table (a digest's scope is one department,
+one quarter or the city; the queries are in storage/reports.py).
 
 What the words mean, so the numbers add up with the lists under them:
 - fixed: concerns that are fixed now and were fixed in the week (a fixed-then-reopened one is
