@@ -18,11 +18,9 @@ from prometheus_client import CollectorRegistry, Counter, Histogram
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.exposition import CONTENT_TYPE_LATEST, generate_latest
 from prometheus_client.registry import Collector
-from sqlalchemy import func, select
 
 from bot.core.messages import OutMessage
 from bot.outbox import DeliveryDeferred
-from storage.models import OutboxMessage
 from storage.uow import UnitOfWorkFactory
 
 if TYPE_CHECKING:
@@ -154,21 +152,9 @@ class OutboxProbe:
 
     def read(self) -> OutboxState:
         now = self.clock()
-        unsent = (OutboxMessage.sent_at.is_(None), OutboxMessage.failed_at.is_(None))
         with self.uow_factory() as uow:
-            session = uow.session
-            depth = session.scalar(select(func.count()).select_from(OutboxMessage).where(*unsent))
-            due, oldest = session.execute(
-                select(func.count(), func.min(OutboxMessage.not_before)).where(
-                    *unsent, OutboxMessage.not_before <= now
-                )
-            ).one()
-            failed = session.scalar(
-                select(func.count())
-                .select_from(OutboxMessage)
-                .where(OutboxMessage.sent_at.is_(None), OutboxMessage.failed_at.is_not(None))
-            )
-        return OutboxState(int(depth or 0), int(due or 0), _age(now, oldest), int(failed or 0))
+            depth, due, oldest, failed = uow.outbox.depth_figures(now)
+        return OutboxState(depth, due, _age(now, oldest), failed)
 
 
 def _age(now: datetime, since: datetime | None) -> float:

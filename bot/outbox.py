@@ -402,7 +402,7 @@ def journal_releaser(
         )
         if marked:
             log.warning("marked %d messages sent that gone instances had delivered", marked)
-        uow.session.flush()
+        uow.flush()
         sent_journal.forget(directory, recorded)
         return 0  # nothing to claim again
 

@@ -9,7 +9,7 @@ from datetime import datetime
 from sqlalchemy import false, select
 from sqlalchemy.orm import Session
 
-from storage.models import Concern, ExternalRef, Photo, Update
+from storage.models import Concern, ExternalRef, OutboxMessage, Photo, Update
 
 
 class CitySystems:
@@ -95,3 +95,42 @@ class CitySystems:
                 ExternalRef.concern_id == concern_id, ExternalRef.system == system
             )
         )
+
+    def external_ref_by_id(self, ref_id: int) -> ExternalRef | None:
+        return self.session.get(ExternalRef, ref_id)
+
+    def add_external_ref(
+        self, concern_id: int, system: str, external_id: str, now: datetime
+    ) -> ExternalRef:
+        """Record the id another system gave a concern (a request it created), status open."""
+        ref = ExternalRef(
+            concern_id=concern_id,
+            system=system,
+            external_id=external_id,
+            status="open",
+            created_at=now,
+            updated_at=now,
+        )
+        self.session.add(ref)
+        self.session.flush()
+        return ref
+
+    def open_external_ids(self, system: str) -> dict[str, int]:
+        """The other system's ids of requests still open there, each with its ExternalRef id."""
+        rows = self.session.execute(
+            select(ExternalRef.external_id, ExternalRef.id).where(
+                ExternalRef.system == system, ExternalRef.status == "open"
+            )
+        ).all()
+        return {external_id: ref_id for external_id, ref_id in rows}
+
+    # --- departments' e-mail replies ------------------------------------------------------------
+
+    def outbox_keys_of(self, concern_id: int, channel: str) -> Sequence[str]:
+        """The outbox keys of what was sent about a concern on a channel (a reply's References
+        name one of them, digested)."""
+        return self.session.scalars(
+            select(OutboxMessage.key).where(
+                OutboxMessage.concern_id == concern_id, OutboxMessage.channel == channel
+            )
+        ).all()

@@ -22,6 +22,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
 
 from storage.models import (
@@ -267,6 +268,21 @@ class ConversationRepository(_Repository):
         else:
             row.value, row.updated_at = value, now
 
+    def state_once(self, name: str, value: str, now: datetime) -> str:
+        """The stored value of `name`, storing `value` first when there is none. When another
+        process stores it at the same moment, theirs counts (and is returned)."""
+        row = self.session.get(ChannelState, name)
+        if row is not None:
+            return row.value
+        try:
+            with self.session.begin_nested():
+                self.session.add(ChannelState(name=name, value=value, updated_at=now))
+        except IntegrityError:
+            row = self.session.get(ChannelState, name)
+            assert row is not None
+            return row.value
+        return value
+
 
 class OutboxRepository(_Repository):
     def add(
@@ -435,6 +451,23 @@ class OutboxRepository(_Repository):
             .where(OutboxMessage.sent_at.is_(None), OutboxMessage.failed_at.is_(None))
         )
         return int(count or 0)
+
+    def depth_figures(self, now: datetime) -> tuple[int, int, datetime | None, int]:
+        """For monitoring: how many messages are unsent (not given up), how many of those are
+        due now, the oldest due one's `not_before`, and how many were given up."""
+        unsent = (OutboxMessage.sent_at.is_(None), OutboxMessage.failed_at.is_(None))
+        depth = self.session.scalar(select(func.count()).select_from(OutboxMessage).where(*unsent))
+        due, oldest = self.session.execute(
+            select(func.count(), func.min(OutboxMessage.not_before)).where(
+                *unsent, OutboxMessage.not_before <= now
+            )
+        ).one()
+        failed = self.session.scalar(
+            select(func.count())
+            .select_from(OutboxMessage)
+            .where(OutboxMessage.sent_at.is_(None), OutboxMessage.failed_at.is_not(None))
+        )
+        return int(depth or 0), int(due or 0), oldest, int(failed or 0)
 
 
 class ErasureRepository(_Repository):

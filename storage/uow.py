@@ -2,22 +2,29 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from types import TracebackType
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from storage.city_systems import CitySystems
 from storage.cursors import CursorRepository
+from storage.reports import ReportRepository
 from storage.repositories import (
     ConcernRepository,
     ConversationRepository,
+    DeliveryWatchRepository,
+    ErasureRepository,
     InstanceRepository,
     JobRepository,
     LogRepository,
     OutboxRepository,
+    PersonalDataRepository,
     ResidentRepository,
     SubscriptionRepository,
 )
+from storage.retention import RetentionRepository
 
 
 class UnitOfWork:
@@ -36,6 +43,12 @@ class UnitOfWork:
         self.instances = InstanceRepository(self.session)
         self.subscriptions = SubscriptionRepository(self.session)
         self.cursors = CursorRepository(self.session)
+        self.erasure = ErasureRepository(self.session)
+        self.personal_data = PersonalDataRepository(self.session)
+        self.delivery_watch = DeliveryWatchRepository(self.session)
+        self.city = CitySystems(self.session)
+        self.reports = ReportRepository(self.session)
+        self.retention = RetentionRepository(self.session)
         return self
 
     def __exit__(
@@ -58,6 +71,16 @@ class UnitOfWork:
     def after_commit(self, callback: Callable[[], None]) -> None:
         """Run `callback` once this unit of work has committed (e.g. wake the dispatcher)."""
         self._after_commit.append(callback)
+
+    def flush(self) -> None:
+        """Write what is pending so that ids and relationships exist before the commit."""
+        self.session.flush()
+
+    @contextmanager
+    def savepoint(self) -> Iterator[None]:
+        """A nested transaction: an error inside undoes only what was done inside."""
+        with self.session.begin_nested():
+            yield
 
 
 UnitOfWorkFactory = Callable[[], UnitOfWork]

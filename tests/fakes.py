@@ -9,24 +9,9 @@ from datetime import UTC, datetime, timedelta
 from bot.core.messages import OutMessage
 from bot.outbox import DeliveryError, PermanentDeliveryError
 from nlp import Classification, Place
+from nlp.taxonomy import category_ids
 
-CATEGORIES = [
-    "road_damage",
-    "illegal_dumping",
-    "street_cleaning",
-    "playground",
-    "street_lighting",
-    "traffic",
-    "green_spaces",
-    "graffiti_vandalism",
-    "abandoned_vehicles",
-    "public_order",
-    "public_transport",
-    "water_sewer",
-    "neighbourhood",
-    "idea",
-    "other",
-]
+CATEGORIES = list(category_ids())  # the shipped taxonomy, in its order
 KEYWORDS = {
     "sperrmüll": "illegal_dumping",
     "müll": "illegal_dumping",

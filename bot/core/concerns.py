@@ -93,6 +93,16 @@ def forward(uow: UnitOfWork, services: Services, concern: Concern) -> list[Addre
     out = Outbound(uow, services)
     body = forward_body(uow, services, concern, **forward_fields(services, concern))
     targets = services.directory.forward_targets(concern.department_id, concern.quarter_id)
+    _queue_forwards(out, concern, body, targets)
+    _copy_to_speakers(out, services, concern, body, targets)
+    return targets
+
+
+def _queue_forwards(
+    out: Outbound, concern: Concern, body: dict[str, Any], targets: list[Address]
+) -> None:
+    """One forward to each destination of the concern's department; the key makes queueing
+    the same forward again a no-op."""
     for target in targets:
         out.to_address(
             target,
@@ -102,8 +112,6 @@ def forward(uow: UnitOfWork, services: Services, concern: Concern) -> list[Addre
             concern=concern,
             destination=target.key,
         )
-    _copy_to_speakers(out, services, concern, body, targets)
-    return targets
 
 
 def _copy_to_speakers(
@@ -261,7 +269,7 @@ def change_status(
         visible_to_resident=True,
     )
     uow.concerns.add_update(update)
-    uow.session.flush()
+    uow.flush()
     if actor is Actor.STAFF:
         uow.log.add(
             actor=author,
@@ -340,7 +348,7 @@ def staff_reply(
         visible_to_resident=True,
     )
     uow.concerns.add_update(update)
-    uow.session.flush()
+    uow.flush()
     concern.last_visible_update_at = concern.updated_at = now
     concern.reminded_at = None
     out = Outbound(uow, services)
@@ -374,18 +382,10 @@ def reassign(
         visible_to_resident=True,
     )
     uow.concerns.add_update(update)
-    uow.session.flush()
+    uow.flush()
     out = Outbound(uow, services)
     body = forward_body(uow, services, concern, ticket=services.ticket(concern))
-    for target in services.directory.forward_targets(department_id, None):
-        out.to_address(
-            target,
-            f"forward:{concern.id}:{department_id}:{target.key}",
-            body,
-            kind="forward",
-            concern=concern,
-            destination=target.key,
-        )
+    _queue_forwards(out, concern, body, services.directory.forward_targets(department_id, None))
     for resident in _recipients(uow, concern):
         out.to_resident(
             resident,

@@ -11,7 +11,6 @@ from zoneinfo import ZoneInfo
 from bot.core.staff_words import concern_state
 from bot.core.turn import Turn
 from storage.models import Concern, Resident
-from storage.repositories import PersonalDataRepository
 
 EXPORT_NAME = "meinedaten.json"
 
@@ -30,7 +29,7 @@ def _shown(turn: Turn, when: datetime) -> str:
 def export(turn: Turn, resident: Resident) -> dict[str, Any]:
     """Every stored field about the resident. Other residents' words are never included: of a
     concern they only follow, the export has what anyone may see (ticket, category, state)."""
-    services, data = turn.services, PersonalDataRepository(turn.uow.session)
+    services, data = turn.services, turn.uow.personal_data
     conversation = data.conversation(resident.channel, resident.address)
     return {
         "exported_at": _local(turn, turn.now),
@@ -134,7 +133,7 @@ def export_document(turn: Turn, resident: Resident) -> dict[str, str]:
 
 def summary(turn: Turn, resident: Resident) -> str:
     """What a person on a phone can read: their concerns, follows and subscriptions in words."""
-    services, data = turn.services, PersonalDataRepository(turn.uow.session)
+    services, data = turn.services, turn.uow.personal_data
     lang = turn.language
     lines = [
         turn.text(

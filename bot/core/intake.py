@@ -13,7 +13,7 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
-from bot.core import choices, concerns, duplicates, photos
+from bot.core import choices, concerns, duplicates, language, photos
 from bot.core.choices import Candidate
 from bot.core.concerns import Draft
 from bot.core.turn import Turn
@@ -226,11 +226,14 @@ def missed(turn: Turn, draft: Draft, ask_again: Callable[[], None]) -> None:
     ask_again()
 
 
+# The conversation steps with a pending question and what answers them; the language menu
+# (/language, or asked at the start) is answered like an intake question.
 STEPS: dict[str, Callable[[Turn], None]] = {
     "describe": on_describe,
     "confirm_category": on_confirm_category,
     "choose_category": on_choose_category,
     "place": on_place,
+    language.STEP: language.on_choice,
 }
 
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from bot.core.outbound import payload
-from storage.city_systems import CitySystems
 
 if TYPE_CHECKING:
     from bot.config import Settings
@@ -69,7 +68,7 @@ def send_after_ticket(turn: Turn, concern: Concern, photo: Photo) -> None:
     services, uow = turn.services, turn.uow
     ticket = services.ticket(concern)
     staff_text = services.texts(services.staff_language, "forward-photo-added", ticket=ticket)
-    city = CitySystems(uow.session)
+    city = uow.city
     first = uow.concerns.photos_of(concern.id)[0].id == photo.id
     missed = reached = False
     for target in services.directory.forward_targets(concern.department_id, concern.quarter_id):

@@ -19,7 +19,6 @@ from bot.core.messages import Choice
 from bot.core.outbound import Outbound, payload
 from bot.core.turn import Turn
 from storage.models import Resident
-from storage.repositories import ErasureRepository
 from storage.uow import UnitOfWork
 
 STEP = "delete_confirm"
@@ -87,7 +86,7 @@ def erase(uow: UnitOfWork, resident: Resident, now: datetime, reason: str = "/de
     uow.concerns.unfollow_all(resident.id)
     uow.subscriptions.remove(resident.id)
     uow.concerns.unlink_photos(resident.id)
-    erasure = ErasureRepository(uow.session)
+    erasure = uow.erasure
     erasure.scrub_outbox(resident.id, resident.channel, resident.address, now)
     erasure.forget_chat(resident.channel, resident.address)
     if resident.external_id != resident.address:  # e.g. Matrix: user id and DM room differ

@@ -125,7 +125,5 @@ _SPECS = [
     *subscriptions.SPECS,
     *privacy.SPECS,
 ]
-# Every language's names for the commands (bot/core/command_names.toml), and the language menu's
-# answer as a conversation step of the intake's step table.
+# Every language's names for the commands (bot/core/command_names.toml).
 RESIDENT_COMMANDS = command_table(language.with_local_names(_SPECS))
-intake.STEPS[language.STEP] = language.on_choice

@@ -6,8 +6,6 @@ import logging
 import time
 from collections.abc import Callable
 
-from sqlalchemy.exc import OperationalError
-
 from bot.config import StaffMember
 from bot.core import conversation, fixed_check, language
 from bot.core.commands import ParsedCommand, parse_command
@@ -18,6 +16,7 @@ from bot.core.resident_commands import RESIDENT_COMMANDS
 from bot.core.services import Services
 from bot.core.staff_commands import STAFF_COMMANDS, StaffTurn
 from bot.core.turn import Turn
+from storage.errors import DatabaseUnavailable
 from storage.models import Resident
 from storage.uow import UnitOfWork, UnitOfWorkFactory
 
@@ -25,32 +24,6 @@ log = logging.getLogger(__name__)
 
 # Pauses before trying a message again while the database is unavailable (about 15 s in all).
 DATABASE_RETRY_DELAYS = (0.2, 0.5, 1.0, 2.0, 4.0, 8.0)
-
-# Commands a staff member uses as a resident in a private chat with the bot.
-RESIDENT_ONLY = {
-    "start",
-    "new",
-    "neu",
-    "mine",
-    "meine",
-    "follow",
-    "folgen",
-    "cancel",
-    "abbrechen",
-    "privacy",
-    "datenschutz",
-    "language",
-    "sprache",
-    "subscribe",
-    "abonnieren",
-    "unsubscribe",
-    "abbestellen",
-    "mydata",
-    "meinedaten",
-    "delete",
-    "löschen",
-    "loeschen",
-}
 
 
 class Lotse:
@@ -75,7 +48,7 @@ class Lotse:
         for delay in (*self.retry_delays, None):
             try:
                 return self._handle(incoming)
-            except OperationalError as error:
+            except DatabaseUnavailable as error:
                 # The database is briefly away (restarting, locked past its busy timeout, a
                 # dropped connection): the whole transaction is tried again after a pause.
                 if delay is None:
@@ -154,12 +127,11 @@ class Lotse:
             return turn.replies
 
     def _is_staff_command(self, incoming: Incoming) -> bool:
+        """In a private chat with the bot a staff member is a resident (/new, /mine, /language,
+        in every language), except for the staff table's commands: a name both tables know
+        (/help, /status) is the staff command there."""
         command = _staff_command(incoming)
-        return (
-            command is not None
-            and command.name in STAFF_COMMANDS
-            and command.name not in RESIDENT_ONLY
-        )
+        return command is not None and command.name in STAFF_COMMANDS
 
     def _as_staff(self, turn: Turn, member: StaffMember) -> None:
         command = _staff_command(turn.incoming)
@@ -169,7 +141,7 @@ class Lotse:
             spec = STAFF_COMMANDS.get(command.name)
             if spec is None:
                 raise UnknownCommand(command.name)
-            with turn.uow.session.begin_nested():
+            with turn.uow.savepoint():
                 spec.handler(StaffTurn(turn, member), command)
         except LotseError as error:
             turn.reply_error(error)
@@ -185,7 +157,7 @@ class Lotse:
         command = parse_command(turn.incoming.text)
         fixed_answer = fixed_check.button_answer(turn.incoming.choice)
         try:
-            with uow.session.begin_nested():
+            with uow.savepoint():
                 if turn.incoming.unsupported is not None:
                     turn.reply(f"unsupported-{turn.incoming.unsupported.value}")
                 elif fixed_answer is not None:

@@ -36,13 +36,10 @@ from email.message import EmailMessage
 from email.utils import parseaddr
 from typing import TYPE_CHECKING
 
-from sqlalchemy import select
-
 from bot.config import EmailDestination
 from bot.core.messages import ChatKind, Incoming
 from bot.core.outbound import Outbound, payload
 from bot.destinations.email import message_digest, referenced_ids
-from storage.models import Concern, OutboxMessage
 
 if TYPE_CHECKING:
     from bot.bootstrap import App
@@ -224,13 +221,9 @@ class ReplyReader:
         services = self.app.services
         with self.app.uow_factory() as uow:
             for concern_id, digest in referenced_ids(reply.references):
-                keys = uow.session.scalars(
-                    select(OutboxMessage.key).where(
-                        OutboxMessage.concern_id == concern_id, OutboxMessage.channel == CHANNEL
-                    )
-                ).all()
+                keys = uow.city.outbox_keys_of(concern_id, CHANNEL)
                 if any(message_digest(self.installation, key) == digest for key in keys):
-                    concern = uow.session.get(Concern, concern_id)
+                    concern = uow.concerns.get(concern_id)
                     if concern is not None:
                         return concern.id, services.ticket(concern), concern.department_id
             match = self._subject_ticket.search(reply.subject)
@@ -239,7 +232,7 @@ class ReplyReader:
             from bot.core.tickets import parse_ticket
 
             ticket = parse_ticket(match.group(1), self.app.settings.city.ticket_prefix)
-            concern = uow.session.get(Concern, ticket.number)
+            concern = uow.concerns.get(ticket.number)
             if concern is None or concern.created_at.year != ticket.year:
                 return None
             return concern.id, services.ticket(concern), concern.department_id

@@ -22,7 +22,6 @@ import os
 from typing import TYPE_CHECKING, Any
 
 import httpx
-from sqlalchemy import select
 
 from bot.config import Open311Destination
 from bot.core import fixed_check
@@ -32,7 +31,6 @@ from bot.core.outbound import Outbound
 from bot.core.photos import public_url
 from bot.core.states import OPEN_STATES, Actor, CloseReason, State
 from bot.outbox import DeliveryError, PermanentDeliveryError
-from storage.city_systems import CitySystems
 from storage.models import Concern, ExternalRef
 
 if TYPE_CHECKING:
@@ -137,22 +135,14 @@ class Open311Sender:
 
     def _known(self, concern_id: int, endpoint: str) -> bool:
         with self.app.uow_factory() as uow:
-            return (
-                uow.session.scalar(
-                    select(ExternalRef.id).where(
-                        ExternalRef.concern_id == concern_id,
-                        ExternalRef.system == system_of(endpoint),
-                    )
-                )
-                is not None
-            )
+            return uow.city.external_ref(concern_id, system_of(endpoint)) is not None
 
     def _media_url(self, concern_id: int) -> str | None:
         with self.app.uow_factory() as uow:
             photos = uow.concerns.photos_of(concern_id)
             if not photos:
                 return None
-            token = CitySystems(uow.session).public_token(photos[0])
+            token = uow.city.public_token(photos[0])
             url = public_url(self.app.settings, token, photos[0].mime)
             uow.commit()
             return url
@@ -160,16 +150,7 @@ class Open311Sender:
     def _record(self, concern_id: int, endpoint: str, request_id: str, notice: str | None) -> None:
         now = self.app.services.clock()
         with self.app.uow_factory() as uow:
-            ref = ExternalRef(
-                concern_id=concern_id,
-                system=system_of(endpoint),
-                external_id=request_id,
-                status="open",
-                created_at=now,
-                updated_at=now,
-            )
-            uow.session.add(ref)
-            uow.session.flush()
+            ref = uow.city.add_external_ref(concern_id, system_of(endpoint), request_id, now)
             if notice:
                 _tell_notice(self.app, uow, ref, notice)
             uow.commit()
@@ -178,7 +159,7 @@ class Open311Sender:
 
 def _tell_notice(app: App, uow, ref: ExternalRef, notice: str) -> None:  # type: ignore[no-untyped-def]
     """The endpoint's service_notice (e.g. "handled within 3 working days"), told once."""
-    concern = uow.session.get(Concern, ref.concern_id)
+    concern = uow.concerns.get(ref.concern_id)
     if concern is None or concern.resident is None:
         return
     services = app.services
@@ -229,12 +210,7 @@ def poll_status_updates(app: App) -> int:
     changed = 0
     for endpoint, destination in _endpoints(app).items():
         with app.uow_factory() as uow:
-            rows = uow.session.execute(
-                select(ExternalRef.external_id, ExternalRef.id).where(
-                    ExternalRef.system == system_of(endpoint), ExternalRef.status == "open"
-                )
-            ).all()
-            by_id = {external_id: ref_id for external_id, ref_id in rows}
+            by_id = uow.city.open_external_ids(system_of(endpoint))
         for start in range(0, len(by_id), 50):
             chunk = list(by_id)[start : start + 50]
             params = {"service_request_id": ",".join(chunk)}
@@ -275,7 +251,7 @@ def _apply(app: App, ref_id: int, destination: Open311Destination, item: dict[st
     notes = item.get("status_notes")
     notes = " ".join(str(notes).split())[:500] if notes else None
     with app.uow_factory() as uow:
-        ref = uow.session.get(ExternalRef, ref_id)
+        ref = uow.city.external_ref_by_id(ref_id)
         if ref is None:
             return 0
         if item.get("service_notice"):
@@ -284,7 +260,7 @@ def _apply(app: App, ref_id: int, destination: Open311Destination, item: dict[st
             uow.commit()
             return 0
         ref.status, ref.updated_at = "closed", app.services.clock()
-        concern = uow.session.get(Concern, ref.concern_id)
+        concern = uow.concerns.get(ref.concern_id)
         if concern is not None and State(concern.state) in OPEN_STATES:
             _close(app, uow, concern, destination, notes)
         uow.commit()

@@ -16,7 +16,6 @@ from zoneinfo import ZoneInfo
 from bot.core.directory import destination_address
 from bot.core.outbound import Outbound, payload
 from bot.core.services import Services
-from storage.repositories import DeliveryWatchRepository
 from storage.uow import UnitOfWork, UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
@@ -29,9 +28,8 @@ def tell_admins_of_failing_destinations(services: Services, uow_factory: UnitOfW
     now = services.clock()
     told = 0
     with uow_factory() as uow:
-        for destination, last_ok, oldest, count, error in DeliveryWatchRepository(
-            uow.session
-        ).failing_destinations():
+        failing = uow.delivery_watch.failing_destinations()
+        for destination, last_ok, oldest, count, error in failing:
             if oldest > now - FAILING_FOR:
                 continue
             episode = last_ok.isoformat() if last_ok else "never"

@@ -1,5 +1,5 @@
-"""The figures of a weekly digest, from SQL over the concern table (a digest's scope is one
-department, one quarter or the city).
+"""The figures of a weekly digest, from the concern table (a digest's scope is one department,
+one quarter or the city; the queries are in storage/reports.py).
 
 What the words mean, so the numbers add up with the lists under them:
 - fixed: concerns that are fixed now and were fixed in the week (a fixed-then-reopened one is
@@ -18,11 +18,9 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, and_, false, func, or_, select
-
 from bot.core.services import Services
 from bot.core.states import OPEN_STATES, State
-from storage.models import Concern, OutboxMessage, Update
+from storage.models import Concern
 from storage.uow import UnitOfWork
 
 OPEN = sorted(s.value for s in OPEN_STATES)
@@ -36,14 +34,6 @@ class Scope:
     kind: str  # "department", "quarter", "city"
     id: str = ""
     name: str = ""
-
-    def where(self) -> list[ColumnElement[bool]]:
-        clauses: list[ColumnElement[bool]] = [Concern.hidden.is_(false())]
-        if self.kind == "department":
-            clauses.append(Concern.department_id == self.id)
-        elif self.kind == "quarter":
-            clauses.append(Concern.quarter_id == self.id)
-        return clauses
 
 
 @dataclass(frozen=True)
@@ -87,60 +77,27 @@ class Figures:
 
 
 def figures(uow: UnitOfWork, services: Services, scope: Scope, now: datetime) -> Figures:
-    session = uow.session
-    since = now - timedelta(days=7)
-    where = scope.where()
-
-    def count(*extra: ColumnElement[bool]) -> int:
-        return int(session.scalar(select(func.count(Concern.id)).where(*where, *extra)) or 0)
-
+    reports, since = uow.reports, now - timedelta(days=7)
+    fixed, closed = State.FIXED.value, State.CLOSED.value
     result = Figures(week_start=since)
-    result.new = count(Concern.created_at >= since, Concern.created_at < now)
-    result.open = count(Concern.state.in_(OPEN))
-    result.reopened = count(Concern.state == State.REOPENED.value)
+    result.new = reports.created_between(scope, since, now)
+    result.open = reports.in_states(scope, OPEN)
+    result.reopened = reports.in_state(scope, State.REOPENED.value)
     result.overdue_ids = overdue_ids(uow, services, scope, now)
     result.overdue = len(result.overdue_ids)
-    in_week = and_(Concern.solved_at >= since, Concern.solved_at < now)
-    fixed_now = Concern.state == State.FIXED.value
-    closed_now = Concern.state == State.CLOSED.value
-    result.fixed = count(in_week, fixed_now)
-    rows = session.execute(
-        select(Concern.close_reason, func.count(Concern.id))
-        .where(*where, in_week, closed_now)
-        .group_by(Concern.close_reason)
-    ).all()
-    result.closed_by_reason = {str(reason or "none"): int(n) for reason, n in rows}
+    result.fixed = reports.solved_between(scope, fixed, since, now)
+    by_reason = reports.closed_by_reason(scope, closed, since, now)
+    result.closed_by_reason = {str(reason or "none"): n for reason, n in by_reason.items()}
     result.closed = sum(result.closed_by_reason.values())
-    durations = session.execute(
-        select(Concern.created_at, Concern.solved_at).where(*where, in_week, fixed_now)
-    ).all()
+    durations = reports.solve_durations(scope, fixed, since, now)
     if durations:
         result.median_days_to_fix = statistics.median(
             (solved - created).total_seconds() / 86400 for created, solved in durations
         )
-    result.oldest = list(
-        session.scalars(
-            select(Concern)
-            .where(*where, Concern.state.in_(OPEN))
-            .order_by(Concern.created_at, Concern.id)
-            .limit(5)
-        )
-    )
-    result.fixed_items = list(
-        session.scalars(
-            select(Concern)
-            .where(*where, in_week, fixed_now)
-            .order_by(Concern.solved_at.desc(), Concern.id)
-            .limit(10)
-        )
-    )
-    closed = session.scalars(
-        select(Concern)
-        .where(*where, in_week, closed_now)
-        .order_by(Concern.solved_at.desc(), Concern.id)
-        .limit(10)
-    ).all()
-    result.closed_items = [(c, _closing_note(c)) for c in closed]
+    result.oldest = list(reports.oldest_in_states(scope, OPEN, limit=5))
+    result.fixed_items = list(reports.latest_solved(scope, fixed, since, now, limit=10))
+    closed_items = reports.latest_solved(scope, closed, since, now, limit=10)
+    result.closed_items = [(c, _closing_note(c)) for c in closed_items]
     result.weeks = weekly_series(uow, services, scope, now)
     result.failed_forwards = failed_forwards(uow, scope)
     return result
@@ -154,31 +111,10 @@ def _closing_note(concern: Concern) -> str | None:
     return None
 
 
-def staff_action_counts() -> ColumnElement[bool]:
-    """Updates that count as someone other than the bot moving a concern: staff (status, reply,
-    note, re-routing, also through a city system), the resident's report or reopening."""
-    return or_(
-        Update.kind == "created",
-        Update.to_state == State.REOPENED.value,
-        and_(Update.author != "system", ~Update.author.like("resident:%")),
-    )
-
-
 def overdue_ids(uow: UnitOfWork, services: Services, scope: Scope, now: datetime) -> set[int]:
     """Open concerns of the scope without a staff action for longer than their period."""
     schedule = services.settings.schedule
-    rows = uow.session.execute(
-        select(
-            Concern.id,
-            Concern.category,
-            Concern.department_id,
-            Concern.created_at,
-            func.max(Update.created_at),
-        )
-        .outerjoin(Update, and_(Update.concern_id == Concern.id, staff_action_counts()))
-        .where(*scope.where(), Concern.state.in_(OPEN))
-        .group_by(Concern.id, Concern.category, Concern.department_id, Concern.created_at)
-    ).all()
+    rows = uow.reports.last_staff_actions(scope, OPEN)
     overdue = set()
     for concern_id, category, department_id, created_at, acted_at in rows:
         days = schedule.still_working_days(category, department_id)
@@ -207,26 +143,14 @@ def weekly_series(uow: UnitOfWork, services: Services, scope: Scope, now: dateti
     """New, fixed and closed per calendar week, and the backlog at each week's end. The backlog
     is reconstructed from today's states: a concern fixed then reopened counts as open all along.
     Three queries: the backlog before the first week, and what was created or solved since."""
-    session, where = uow.session, scope.where()
+    reports = uow.reports
     weeks = chart_weeks(now, services.settings.city.timezone)
     first = weeks[0][2]
-    done = Concern.state.in_((State.FIXED.value, State.CLOSED.value))
-    created_before = session.scalar(
-        select(func.count(Concern.id)).where(*where, Concern.created_at < first)
-    )
-    solved_before = session.scalar(
-        select(func.count(Concern.id)).where(*where, done, Concern.solved_at < first)
-    )
-    rows = session.execute(
-        select(Concern.created_at, Concern.solved_at, Concern.state).where(
-            *where,
-            or_(
-                and_(Concern.created_at >= first, Concern.created_at < now),
-                and_(done, Concern.solved_at >= first, Concern.solved_at < now),
-            ),
-        )
-    ).all()
-    backlog = int(created_before or 0) - int(solved_before or 0)
+    done = (State.FIXED.value, State.CLOSED.value)
+    created_before = reports.created_before(scope, first)
+    solved_before = reports.solved_before(scope, done, first)
+    rows = reports.created_or_solved_between(scope, done, first, now)
+    backlog = created_before - solved_before
     series = []
     for year, number, start, end in weeks:
         new = sum(1 for created, _, _ in rows if start <= created < end)
@@ -249,18 +173,7 @@ def _in(when: datetime | None, start: datetime, end: datetime) -> bool:
 
 def failed_forwards(uow: UnitOfWork, scope: Scope, limit: int = 10) -> list[FailedForward]:
     """Forwards of the scope's concerns that did not arrive: given up, or failing and retried."""
-    rows = uow.session.execute(
-        select(OutboxMessage, Concern)
-        .join(Concern, Concern.id == OutboxMessage.concern_id)
-        .where(
-            *scope.where(),
-            OutboxMessage.kind == "forward",
-            OutboxMessage.sent_at.is_(None),
-            or_(OutboxMessage.failed_at.is_not(None), OutboxMessage.attempts > 0),
-        )
-        .order_by(OutboxMessage.created_at, OutboxMessage.id)
-        .limit(limit)
-    ).all()
+    rows = uow.reports.undelivered_forwards(scope, limit)
     return [
         FailedForward(
             concern=concern,

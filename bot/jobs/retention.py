@@ -14,12 +14,8 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
-from sqlalchemy import delete, select, update
-
 from bot.core.privacy import erase
 from bot.core.services import Services
-from storage.models import Concern, Follower, Photo
-from storage.repositories import ErasureRepository
 from storage.uow import UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
@@ -30,23 +26,10 @@ def anonymise_expired(services: Services, uow_factory: UnitOfWorkFactory) -> int
     now = services.clock()
     cutoff = now - timedelta(days=services.settings.privacy.retention_days)
     with uow_factory() as uow:
-        erasure = ErasureRepository(uow.session)
-        ids = list(
-            uow.session.scalars(
-                select(Concern.id).where(
-                    Concern.solved_at.is_not(None),
-                    Concern.solved_at <= cutoff,
-                    Concern.state.in_(("fixed", "closed")),
-                    (Concern.resident_id.is_not(None))
-                    | Concern.id.in_(select(Follower.concern_id))
-                    | Concern.id.in_(select(Photo.concern_id)),
-                )
-            )
-        )
+        erasure = uow.erasure
+        ids = list(uow.retention.done_with_personal_data(cutoff))
         if ids:
-            uow.session.execute(update(Concern).where(Concern.id.in_(ids)).values(resident_id=None))
-            uow.session.execute(delete(Follower).where(Follower.concern_id.in_(ids)))
-            uow.session.execute(delete(Photo).where(Photo.concern_id.in_(ids)))
+            uow.retention.cut_personal_data(ids)
             erasure.scrub_resident_messages_of(ids, now)
             uow.log.add(
                 actor="system",
@@ -56,7 +39,7 @@ def anonymise_expired(services: Services, uow_factory: UnitOfWorkFactory) -> int
                 reason=f"done before {cutoff.date().isoformat()}",
                 now=now,
             )
-        uow.session.flush()
+        uow.flush()
         residents = erasure.idle_residents(cutoff)
         for resident in residents:
             erase(uow, resident, now, reason="retention")

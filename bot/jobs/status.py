@@ -117,7 +117,7 @@ def _still_working(uow: UnitOfWork, services: Services, concern: Concern, days: 
         visible_to_resident=True,
     )
     uow.concerns.add_update(update)
-    uow.session.flush()
+    uow.flush()
     concern.last_visible_update_at = now
     if concern.reminded_at is None:
         concern.reminded_at = now

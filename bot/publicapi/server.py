@@ -186,7 +186,7 @@ class PublicApi:
 
     def _find(self, query: georeport.RequestQuery) -> list[dict[str, Any]]:
         with self.uow_factory() as uow:
-            city = CitySystems(uow.session)
+            city = uow.city
             found = city.public_concerns(
                 ids=[t.number for t in query.ids] if query.ids is not None else None,
                 categories=query.service_codes,
@@ -263,5 +263,5 @@ class PublicApi:
 
     def _photo_data(self, token: str) -> tuple[bytes, str] | None:
         with self.uow_factory() as uow:
-            photo = CitySystems(uow.session).photo_by_token(token)
+            photo = uow.city.photo_by_token(token)
             return (photo.data, photo.mime) if photo is not None else None
