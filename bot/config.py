@@ -492,6 +492,10 @@ class Settings(_Model):
     email_replies: EmailRepliesSettings = EmailRepliesSettings()
     public_api: PublicApiSettings = PublicApiSettings()
 
+    def destination_owners(self) -> list[Department | Quarter | Admins]:
+        """Everyone who has destinations: the departments, the quarters and the admins."""
+        return [*self.departments, *self.quarters, self.admins]
+
     @model_validator(mode="after")
     def _cross_references(self) -> Settings:
         from nlp import load_taxonomy

@@ -33,7 +33,7 @@ def destination_senders(app: App) -> list[Sender]:
     """The senders the config needs: e-mail if any destination is an address, Open311 if any
     destination is an endpoint."""
     settings = app.settings
-    owners = [*settings.departments, *settings.quarters, settings.admins]
+    owners = settings.destination_owners()
     types = {d.type for owner in owners for d in owner.destinations}
     senders: list[Sender] = []
     if "email" in types:

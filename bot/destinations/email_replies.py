@@ -31,10 +31,11 @@ import logging
 import os
 import re
 import ssl
+from collections.abc import Callable
 from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import parseaddr
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from bot.config import EmailDestination
 from bot.core.messages import ChatKind, Incoming
@@ -45,6 +46,7 @@ if TYPE_CHECKING:
     from bot.bootstrap import App
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 CHANNEL = "email"
 _FIRST_LINE = re.compile(
@@ -214,7 +216,7 @@ class ReplyReader:
         log.info("e-mail replies: %s from %s -> %s", ticket, reply.sender, command.split()[0])
         return "command"
 
-    def _in_core(self, function, *args):  # type: ignore[no-untyped-def]
+    def _in_core(self, function: Callable[..., T], *args: object) -> T:
         return self.app.executor.submit(function, *args).result()
 
     def _concern_of(self, reply: Reply) -> tuple[int, str, str | None] | None:

@@ -19,7 +19,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import httpx
 
@@ -35,13 +36,16 @@ from storage.models import Concern, ExternalRef
 
 if TYPE_CHECKING:
     from bot.bootstrap import App
+    from storage.uow import UnitOfWork
+
+T = TypeVar("T")
 
 log = logging.getLogger(__name__)
 
 
 def _endpoints(app: App) -> dict[str, Open311Destination]:
     settings = app.settings
-    owners = [*settings.departments, *settings.quarters, settings.admins]
+    owners = settings.destination_owners()
     return {
         d.endpoint: d
         for owner in owners
@@ -130,7 +134,7 @@ class Open311Sender:
         notice = _first_field(response, "service_notice")
         await self._db(self._record, concern_id, message.address, request_id, notice)
 
-    async def _db(self, function, *args):  # type: ignore[no-untyped-def]
+    async def _db(self, function: Callable[..., T], *args: object) -> T:
         return await asyncio.get_running_loop().run_in_executor(self.app.executor, function, *args)
 
     def _known(self, concern_id: int, endpoint: str) -> bool:
@@ -268,8 +272,8 @@ def _apply(app: App, ref_id: int, destination: Open311Destination, item: dict[st
 
 
 def _close(
-    app: App, uow, concern: Concern, destination: Open311Destination, notes: str | None
-) -> None:  # type: ignore[no-untyped-def]
+    app: App, uow: UnitOfWork, concern: Concern, destination: Open311Destination, notes: str | None
+) -> None:
     services = app.services
     author = system_of(destination.endpoint)[:80]
     outcome = closed_outcome(destination, notes)

@@ -13,6 +13,7 @@ import logging
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from bot.config import Department, Quarter
 from bot.core.directory import destination_address
 from bot.core.outbound import Outbound, payload
 from bot.core.services import Services
@@ -77,7 +78,8 @@ def _alert(
 def owner_of(services: Services, destination: str) -> str:
     """Whose destination it is: the department's or quarter's name, or the admins'."""
     settings = services.settings
-    for owner in (*settings.departments, *settings.quarters):
+    owners: list[Department | Quarter] = [*settings.departments, *settings.quarters]
+    for owner in owners:
         if any(destination_address(d).key == destination for d in owner.destinations):
             return owner.name
     return services.texts(services.staff_language, "owner-admins")

@@ -92,7 +92,9 @@ def figures(uow: UnitOfWork, services: Services, scope: Scope, now: datetime) ->
     durations = reports.solve_durations(scope, fixed, since, now)
     if durations:
         result.median_days_to_fix = statistics.median(
-            (solved - created).total_seconds() / 86400 for created, solved in durations
+            (solved - created).total_seconds() / 86400
+            for created, solved in durations
+            if solved is not None
         )
     result.oldest = list(reports.oldest_in_states(scope, OPEN, limit=5))
     result.fixed_items = list(reports.latest_solved(scope, fixed, since, now, limit=10))
