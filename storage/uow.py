@@ -7,6 +7,7 @@ from types import TracebackType
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from storage.coordination import JobRunRepository, LeadershipRepository
 from storage.repositories import (
     ConcernRepository,
     ConversationRepository,
@@ -34,6 +35,8 @@ class UnitOfWork:
         self.jobs = JobRepository(self.session)
         self.instances = InstanceRepository(self.session)
         self.subscriptions = SubscriptionRepository(self.session)
+        self.leadership = LeadershipRepository(self.session)
+        self.job_runs = JobRunRepository(self.session)
         return self
 
     def __exit__(
