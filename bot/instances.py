@@ -32,7 +32,7 @@ from sqlalchemy import Connection, Engine, text
 from bot.config import InstanceSettings
 from bot.core.services import Services
 from storage.coordination import RECEIVER
-from storage.models import Instance
+from storage.models import Instance, JobRun, Leadership
 from storage.uow import UnitOfWork, UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
@@ -357,11 +357,21 @@ def status_lines(
     uow_factory: UnitOfWorkFactory, settings: InstanceSettings, now: datetime
 ) -> list[str]:
     """The running instances, who leads, and the last due time each scheduled job ran."""
-    host = socket.gethostname()[:255]
     with uow_factory() as uow:
         instances = list(uow.instances.all())
         leader = uow.leadership.leader(RECEIVER)
         runs = list(uow.job_runs.runs())
+        return _status_lines(instances, leader, runs, settings, now)
+
+
+def _status_lines(
+    instances: list[Instance],
+    leader: Leadership | None,
+    runs: list[JobRun],
+    settings: InstanceSettings,
+    now: datetime,
+) -> list[str]:
+    host = socket.gethostname()[:255]
     lines = [f"instances: {len(instances)}"]
     for instance in instances:
         silent = (now - instance.heartbeat_at).total_seconds()
@@ -380,7 +390,7 @@ def status_lines(
         )
     if leader is None or all(i.id != leader.instance_id for i in instances):
         lines.append("leader: none (receiving by polling / Matrix sync waits for one)")
-    last: dict[str, object] = {}
+    last: dict[str, JobRun] = {}
     for run in runs:
         if run.finished_at is not None:
             last[run.job] = run
@@ -388,7 +398,7 @@ def status_lines(
         lines.append("scheduled jobs, last due time run:")
         for job, run in sorted(last.items()):
             lines.append(
-                f"  {job:16s} due {run.due_at:%Y-%m-%d %H:%M:%S} UTC  by "  # type: ignore[attr-defined]
-                f"{(run.claimed_by or '-')[:12]}  {run.outcome}"  # type: ignore[attr-defined]
+                f"  {job:16s} due {run.due_at:%Y-%m-%d %H:%M:%S} UTC  by "
+                f"{(run.claimed_by or '-')[:12]}  {run.outcome}"
             )
     return lines
