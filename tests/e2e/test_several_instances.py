@@ -1,0 +1,53 @@
+"""Two `lotse run` instances on one PostgreSQL, Telegram in webhook mode: 100 residents report a
+concern each through the instances' webhooks in turn, the leader is killed with SIGKILL half-way.
+Nothing is lost, nobody gets a second ticket, another instance leads within 10 s, and every
+scheduled job ran once per due time (the killed instance's unfinished one once more, by the
+instance that took over). The drill is tests/e2e/instance_drill.py."""
+
+from __future__ import annotations
+
+import itertools
+import os
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.e2e.instance_drill import JOB_SECONDS, drill, postgres_schema
+
+pytestmark = pytest.mark.e2e
+
+POSTGRES_URL = os.environ.get("LOTSE_TEST_DATABASE_URL")
+
+
+@pytest.fixture
+def postgres_url() -> Any:
+    if not POSTGRES_URL:
+        pytest.skip("several instances need PostgreSQL: set LOTSE_TEST_DATABASE_URL (.ci/run does)")
+    with postgres_schema(POSTGRES_URL) as url:
+        yield url
+
+
+def test_two_instances_share_the_work_and_survive_a_killed_leader(
+    tmp_path: Path, telegram_peer: Any, postgres_url: str
+) -> None:
+    figures = drill(tmp_path, telegram_peer, postgres_url, instances=2, residents=100)
+    print("\n" + figures.row() + "\n  " + "\n  ".join(figures.notes) + "\n" + figures.status)
+    assert figures.lost == 0
+    assert figures.second_tickets == 0
+    assert figures.takeover_s is not None and figures.takeover_s < 10.0
+    # Both instances served the webhook before the kill.
+    before = {k: v for k, v in figures.handled_by.items() if k.endswith("before the kill")}
+    assert len(before) == 2 and all(v > 0 for v in before.values()), figures.handled_by
+    # Each scheduled job: every due time ran exactly once, none left unfinished, none missed
+    # (the status job's due times follow each other every JOB_SECONDS, across the kill too).
+    assert all(outcome == "ok" for _job, _due, _by, outcome in figures.job_rows), figures.job_rows
+    for job, runs in figures.job_runs.items():
+        assert set(runs.values()) == {1}, (job, runs)
+    status = [due for job, due, _by, _o in figures.job_rows if job == "status-replies"]
+    assert len(status) >= 3
+    assert {b - a for a, b in itertools.pairwise(status)} == {timedelta(seconds=JOB_SECONDS)}
+    assert {d.isoformat() for d in status} == set(figures.job_runs["status-replies"])
+    # `lotse status` shows the one instance left, leading.
+    assert "instances: 1" in figures.status and "LEADER" in figures.status, figures.status
