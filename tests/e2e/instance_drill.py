@@ -71,18 +71,22 @@ def postgres_schema(base: str) -> Iterator[str]:
         admin.dispose()
 
 
-def webhook_config(tmp_path: Path, peer: Any, port: int, name: str) -> Path:
-    """The example config on Telegram webhook mode at `port` (one host: each instance needs a
-    port of its own; everything else is the same)."""
+def instance_config(tmp_path: Path, peer: Any, mode: str, port: int, name: str) -> Path:
+    """The example config on Telegram (webhook mode at `port`: on one host each instance needs a
+    port of its own; everything else is the same for all instances)."""
+    telegram = (
+        f'mode = "webhook"\nwebhook_port = {port}\nwebhook_url = "https://lotse.example/telegram"'
+        if mode == "webhook"
+        else 'mode = "polling"\npoll_timeout = 5'
+    )
     text = _edit(
         (REPO / "config.example.toml").read_text(),
         [
             *_COMMON,
             (
                 r"(?m)^\[channels\.telegram\]\nenabled = false\n(.*\n)mode = \"polling\".*$",
-                '[channels.telegram]\nenabled = true\n\\1mode = "webhook"\n'
-                f'base_url = "{peer.base_url}"\nbase_file_url = "{peer.base_file_url}"\n'
-                f'webhook_port = {port}\nwebhook_url = "https://lotse.example/telegram"',
+                "[channels.telegram]\nenabled = true\n\\1"
+                f'{telegram}\nbase_url = "{peer.base_url}"\nbase_file_url = "{peer.base_file_url}"',
             ),
             (r"(?m)^status_jobs_minutes = \d+", f"status_jobs_minutes = {JOB_SECONDS / 60}"),
             (r"(?m)^journal_dir = .*$", f'journal_dir = "{tmp_path}/journal"'),
@@ -261,14 +265,14 @@ def leader_of(url: str) -> tuple[str, int] | None:
 
 
 def start_instances(
-    tmp_path: Path, peer: Any, url: str, count: int
+    tmp_path: Path, peer: Any, url: str, count: int, mode: str = "webhook"
 ) -> tuple[list[InstanceProcess], str]:
     """`count` instances started at once; returns them and the shared webhook secret."""
     env = {"LOTSE_DATABASE_URL": url, "LOTSE_TELEGRAM_TOKEN": peer.token}
     instances = []
     for n in range(1, count + 1):
         port = free_port()
-        config = webhook_config(tmp_path, peer, port, f"instance-{n}.toml")
+        config = instance_config(tmp_path, peer, mode, port, f"instance-{n}.toml")
         instance = InstanceProcess(tmp_path, f"instance-{n}", config, env)
         instance.port = port
         instances.append(instance)
@@ -276,6 +280,8 @@ def start_instances(
         instance.start()
     for instance in instances:
         instance.wait_running()
+    if mode != "webhook":
+        return instances, ""
     rows = sql(url, "SELECT value FROM channel_state WHERE name = 'telegram:webhook-secret'")
     assert rows, "no shared webhook secret stored"
     return instances, str(rows[0][0])
@@ -303,12 +309,16 @@ def drill(
     instances: int = 2,
     residents: int = 100,
     kill_after_tickets: int = 30,
+    mode: str = "webhook",
 ) -> InstanceFigures:
-    """`residents` report a concern each (text, then "ja") through the instances' webhooks;
-    after `kill_after_tickets` tickets the leader is SIGKILLed."""
+    """`residents` report a concern each (text, then "ja"): through the instances' webhooks in
+    turn (webhook mode), or through the peer, where the leader polls (polling mode); after
+    `kill_after_tickets` tickets the leader is SIGKILLed."""
+    from tests.peers.telegram_peer import TgUser
+
     began = time.monotonic()
     figures = InstanceFigures(instances, residents)
-    running, secret = start_instances(tmp_path, peer, url, instances)
+    running, secret = start_instances(tmp_path, peer, url, instances, mode)
     figures.notes.append(f"instances up after {time.monotonic() - began:.1f} s")
     hooks = Webhooks(running, secret, "/telegram")
     people = [
@@ -323,6 +333,14 @@ def drill(
     posts = []
 
     def say(person: Resident, what: str) -> None:
+        if mode != "webhook":
+            user = TgUser(person.user["id"], person.user["first_name"], "de")
+            if what == "location":
+                peer.send_location(user, *person.location)
+            else:
+                peer.send_text(user, what)
+            person.last_said, person.said_at = what, time.monotonic()
+            return
         if what == "location":
             latitude, longitude = person.location
             update = hooks.message(
