@@ -19,6 +19,7 @@ import sys
 import threading
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 import uuid
 from collections import Counter
@@ -223,6 +224,7 @@ class InstanceFigures:
     residents: int
     lost: int = 0
     second_tickets: int = 0
+    repeats: int = 0  # the same bot answer twice in one chat
     takeover_s: float | None = None  # from the kill to another instance holding the lock
     handled_by: dict[str, int] = field(default_factory=dict)
     failovers: int = 0
@@ -426,5 +428,173 @@ def drill(
             if not killed or finished_by.get((job, due)) == killed_id:
                 runs.setdefault(job, Counter())[due] += 1
     figures.job_runs = runs
+    figures.seconds = time.monotonic() - began
+    return figures
+
+
+# --- Matrix: the leader syncs -----------------------------------------------------------------
+
+
+def matrix_config(tmp_path: Path, synapse: Any, bot: Any, name: str) -> Path:
+    """The example config on Matrix (Synapse on loopback); each instance its own crypto store."""
+    text = _edit(
+        (REPO / "config.example.toml").read_text(),
+        [
+            *_COMMON,
+            (
+                r"(?m)^\[channels\.matrix\]\nenabled = false\nhomeserver = .*\nuser_id = .*\n"
+                r"device_id = .*$",
+                f'[channels.matrix]\nenabled = true\nhomeserver = "{synapse.base_url}"\n'
+                f'user_id = "{bot.user_id}"\ndevice_id = "{bot.device_id}"\n'
+                f'store_path = "{tmp_path}/store-{name}"',
+            ),
+            (r"(?m)^status_jobs_minutes = \d+", f"status_jobs_minutes = {JOB_SECONDS / 60}"),
+            (r"(?m)^journal_dir = .*$", f'journal_dir = "{tmp_path}/journal"'),
+        ],
+    )
+    config = tmp_path / f"{name}.toml"
+    config.write_text(text)
+    config.chmod(0o600)
+    return config
+
+
+@dataclass
+class MatrixResident:
+    account: Any
+    room: str
+    text: str
+    seen: int = 0
+    said_at: float = 0.0
+    last_said: str = ""
+    tickets: set[str] = field(default_factory=set)
+
+
+def _bot_texts(synapse: Any, person: MatrixResident, bot_id: str) -> list[str]:
+    from urllib.parse import quote
+
+    answer = synapse.request(
+        "GET",
+        f"/_matrix/client/v3/rooms/{quote(person.room)}/messages?dir=b&limit=200",
+        token=person.account.access_token,
+    )
+    events = [
+        e
+        for e in answer.get("chunk", [])
+        if e.get("type") == "m.room.message" and e.get("sender") == bot_id
+    ]
+    return [str(e["content"].get("body", "")) for e in reversed(events)]
+
+
+def _matrix_say(synapse: Any, person: MatrixResident, what: str) -> None:
+    from urllib.parse import quote
+
+    if what == "location":
+        content = {"msgtype": "m.location", "body": "hier", "geo_uri": "geo:50.7705,6.112"}
+    else:
+        content = {"msgtype": "m.text", "body": what}
+    synapse.request(
+        "PUT",
+        f"/_matrix/client/v3/rooms/{quote(person.room)}/send/m.room.message/{uuid.uuid4().hex}",
+        token=person.account.access_token,
+        json_body=content,
+    )
+    person.last_said, person.said_at = what, time.monotonic()
+
+
+def matrix_drill(
+    tmp_path: Path,
+    synapse: Any,
+    bot: Any,
+    accounts: list[Any],
+    url: str,
+    *,
+    instances: int = 2,
+    kill_after_tickets: int = 4,
+) -> InstanceFigures:
+    """Residents (one Matrix account each) open a DM with the bot and report a concern; the
+    leader (the one instance that syncs) is SIGKILLed after `kill_after_tickets` tickets."""
+    began = time.monotonic()
+    figures = InstanceFigures(instances, len(accounts))
+    env = {"LOTSE_DATABASE_URL": url, "LOTSE_MATRIX_ACCESS_TOKEN": bot.access_token}
+    running = [
+        InstanceProcess(
+            tmp_path, f"instance-{n}", matrix_config(tmp_path, synapse, bot, f"m{n}"), env
+        )
+        for n in range(1, instances + 1)
+    ]
+    for instance in running:
+        instance.start()
+    for instance in running:
+        instance.wait_running()
+    assert wait_until(lambda: leader_of(url), 15), "no leader"
+    figures.notes.append(f"instances up after {time.monotonic() - began:.1f} s")
+    people = []
+    for n, account in enumerate(accounts, start=1):
+        room = synapse.create_room(account.access_token, invite=[bot.user_id], is_direct=True)
+        people.append(
+            MatrixResident(account, room, f"Sperrmüll liegt vor dem Haus Adalbertsteinweg {n}")
+        )
+    for person in people:
+        joined = wait_until(
+            lambda p=person: (
+                bot.user_id
+                in synapse.request(
+                    "GET",
+                    f"/_matrix/client/v3/rooms/{urllib.parse.quote(p.room)}/joined_members",
+                    token=p.account.access_token,
+                )["joined"]
+            ),
+            20,
+            step=0.1,
+        )
+        assert joined, "the bot did not join a resident's DM"
+        _matrix_say(synapse, person, person.text)
+    killed_id = ""
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:
+        for person in people:
+            if person.tickets:
+                continue
+            messages = _bot_texts(synapse, person, bot.user_id)
+            fresh, person.seen = messages[person.seen :], len(messages)
+            person.tickets |= {t for text in fresh if (t := ticket_named(text))}
+            if person.tickets:
+                continue
+            if fresh:
+                _matrix_say(synapse, person, next_answer(person.text, "location", fresh[-1]))
+            elif time.monotonic() - person.said_at > 10:
+                _matrix_say(synapse, person, person.last_said)
+        done = sum(1 for p in people if p.tickets)
+        if not killed_id and done >= kill_after_tickets:
+            killed_id, figures.takeover_s = measure_takeover(url, running)
+            figures.killed_id = killed_id
+            figures.notes.append(f"leader killed after {done} tickets")
+        if killed_id and done == len(people):
+            break
+        time.sleep(0.2)
+    survivors = [i for i in running if i.alive()]
+    wait_until(
+        lambda: not sql(url, "SELECT 1 FROM outbox WHERE sent_at IS NULL AND failed_at IS NULL"),
+        30,
+        step=0.2,
+    )
+    time.sleep(2)
+    for instance in survivors:
+        assert instance.stop() == 0, instance.log()[-3000:]
+    per_resident = Counter(
+        str(row[0])
+        for row in sql(
+            url, "SELECT r.external_id FROM concern c JOIN resident r ON r.id = c.resident_id"
+        )
+    )
+    figures.second_tickets = sum(
+        1 for p in people if len(p.tickets) > 1 or per_resident[p.account.user_id] > 1
+    )
+    unsent = sql(url, "SELECT count(*) FROM outbox WHERE sent_at IS NULL AND failed_at IS NULL")
+    figures.lost = sum(1 for p in people if not p.tickets) + int(unsent[0][0])
+    # Each bot answer once: a message handled by both instances would be answered twice.
+    answers = [_bot_texts(synapse, p, bot.user_id) for p in people]
+    figures.repeats = sum(len(texts) - len(set(texts)) for texts in answers)
+    figures.notes.append(f"answers per resident: {sorted(len(texts) for texts in answers)}")
     figures.seconds = time.monotonic() - began
     return figures

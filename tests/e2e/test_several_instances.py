@@ -1,8 +1,9 @@
-"""Two `lotse run` instances on one PostgreSQL, Telegram in webhook mode: 100 residents report a
+"""Two `lotse run` instances on one PostgreSQL. Telegram in webhook mode: 100 residents report a
 concern each through the instances' webhooks in turn, the leader is killed with SIGKILL half-way.
 Nothing is lost, nobody gets a second ticket, another instance leads within 10 s, and every
 scheduled job ran once per due time (the killed instance's unfinished one once more, by the
-instance that took over). The drill is tests/e2e/instance_drill.py."""
+instance that took over). The same with Telegram long polling and with the Matrix sync on
+Synapse, where only the leader receives. The drill is tests/e2e/instance_drill.py."""
 
 from __future__ import annotations
 
@@ -14,7 +15,8 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.instance_drill import JOB_SECONDS, drill, postgres_schema
+from tests.e2e.instance_drill import JOB_SECONDS, drill, matrix_drill, postgres_schema
+from tests.peers.synapse_fixtures import synapse, synapse_user  # noqa: F401
 
 pytestmark = pytest.mark.e2e
 
@@ -49,6 +51,24 @@ def test_with_long_polling_only_the_leader_receives_and_the_next_goes_on(
         tmp_path, telegram_peer, postgres_url, residents=40, kill_after_tickets=15, mode="polling"
     )
     assert_shared_and_survived(figures)
+
+
+def test_on_matrix_only_the_leader_syncs_and_the_next_goes_on(
+    tmp_path: Path,
+    synapse: Any,  # noqa: F811
+    synapse_user: Any,  # noqa: F811
+    postgres_url: str,
+) -> None:
+    """The Matrix sync allows one receiver (two would answer everything twice): the leader
+    syncs; killed, the next instance syncs on from the token in the database."""
+    bot = synapse_user("lotse")
+    residents = [synapse_user(f"resident{n}") for n in range(8)]
+    figures = matrix_drill(tmp_path, synapse, bot, residents, postgres_url)
+    print("\n" + figures.row() + "\n  " + "\n  ".join(figures.notes))
+    assert figures.lost == 0
+    assert figures.second_tickets == 0
+    assert figures.repeats == 0
+    assert figures.takeover_s is not None and figures.takeover_s < 10.0
 
 
 def assert_shared_and_survived(figures: Any) -> None:
