@@ -8,6 +8,7 @@ from datetime import datetime
 
 from sqlalchemy import delete, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from storage.models import JobRun, Leadership
@@ -48,9 +49,13 @@ class LeadershipRepository:
         if self.session.get_bind().dialect.name == "postgresql":
             for row in rows:
                 if row.backend_pid:
-                    self.session.execute(
-                        text("SELECT pg_terminate_backend(:pid)"), {"pid": row.backend_pid}
-                    )
+                    try:
+                        with self.session.begin_nested():
+                            self.session.execute(
+                                text("SELECT pg_terminate_backend(:pid)"), {"pid": row.backend_pid}
+                            )
+                    except DBAPIError:  # not allowed (another role): the lock ends with its TCP
+                        pass
         for row in rows:
             self.session.delete(row)
         return len(rows)
