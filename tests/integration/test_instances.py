@@ -383,3 +383,36 @@ def test_status_shows_the_instances_and_who_leads(harness: Harness) -> None:
         leader.resign()
     assert lines[0] == "instances: 1"
     assert app.registry.id[:12] in lines[1] and "LEADER" in lines[1] and "alive" in lines[1]
+
+
+def test_a_due_time_a_killed_instance_left_unfinished_is_run_by_the_one_taking_over(
+    harness: Harness, clock: FakeClock
+) -> None:
+    import asyncio
+
+    from bot.scheduler import build_scheduler
+
+    app = harness.app
+    registry = app.registry
+    registry.register()
+    scheduler = build_scheduler(app)
+    due = clock.now.replace(second=0, microsecond=0)
+    _register_other(harness, "killed", registry.host, 2**22 + 13)  # no such process
+    with app.uow_factory() as uow:
+        assert uow.job_runs.claim("expire-intakes", due, "killed", clock.now)
+        uow.commit()
+    assert registry.take_over() == 1  # the unfinished due time is free again
+    assert asyncio.run(scheduler.catch_up()) == 1
+    assert _value(app, "expire_intakes") == 1
+    with app.uow_factory() as uow:
+        [run] = uow.job_runs.runs("expire-intakes")
+        assert (run.claimed_by, run.outcome) == (registry.id, "ok")
+        assert run.finished_at is not None
+    assert asyncio.run(scheduler.catch_up()) == 0  # run once, not again
+
+
+def _value(app, job: str) -> float:  # type: ignore[no-untyped-def]
+    value = app.metrics.registry.get_sample_value(
+        "lotse_job_runs_total", {"job": job, "outcome": "ok"}
+    )
+    return float(value or 0)
