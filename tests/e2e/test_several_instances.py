@@ -71,6 +71,36 @@ def test_on_matrix_only_the_leader_syncs_and_the_next_goes_on(
     assert figures.takeover_s is not None and figures.takeover_s < 10.0
 
 
+def test_a_second_lotse_run_on_the_same_sqlite_file_refuses_to_start(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    from tests.e2e.crash_drill import _COMMON, REPO, BotProcess, _edit, write_config
+
+    config = write_config(
+        tmp_path, _edit((REPO / "config.example.toml").read_text(), _COMMON), "sqlite.toml"
+    )
+    first = BotProcess(tmp_path, config)
+    first.start()
+    try:
+        second = subprocess.run(
+            [sys.executable, "-m", "bot", "run", "--config", str(config)],
+            env={**os.environ, "LOTSE_DATABASE_URL": f"sqlite:///{first.db}"},
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+        assert first.process is not None and first.process.poll() is None  # still running
+    finally:
+        assert first.stop() == 0
+    assert second.returncode == 1
+    refusal = second.stderr.strip().splitlines()[-1]
+    assert refusal.startswith("lotse: another lotse instance is running on this SQLite database")
+    assert f"pid {first.process.pid}" in refusal and "use PostgreSQL" in refusal
+
+
 def assert_shared_and_survived(figures: Any) -> None:
     print("\n" + figures.row() + "\n  " + "\n  ".join(figures.notes) + "\n" + figures.status)
     assert figures.lost == 0
