@@ -231,6 +231,7 @@ class Leader:
     # --- blocking: in the leader's own thread -----------------------------------------------
 
     def try_lead(self) -> bool:
+        self._drop_connection()  # a lock left from a failed attempt must not block this one
         backend_pid = None
         if self.postgres:
             connection = self.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
@@ -254,10 +255,14 @@ class Leader:
                 connection.close()
                 raise
             self._connection = connection
-        with self.registry.uow_factory() as uow:
-            self.since = self.registry.now()
-            uow.leadership.claim(RECEIVER, self.registry.id, self.since, backend_pid)
-            uow.commit()
+        try:
+            with self.registry.uow_factory() as uow:
+                self.since = self.registry.now()
+                uow.leadership.claim(RECEIVER, self.registry.id, self.since, backend_pid)
+                uow.commit()
+        except Exception:
+            self._drop_connection()  # not recorded: give the lock back, try again later
+            raise
         return True
 
     def holds(self) -> bool:

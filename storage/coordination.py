@@ -21,14 +21,16 @@ class LeadershipRepository:
         self.session = session
 
     def claim(self, role: str, instance_id: str, now: datetime, backend_pid: int | None) -> None:
-        """Record that `instance_id` leads `role` now (it holds the lock)."""
-        row = self.session.get(Leadership, role, populate_existing=True)
-        if row is None:
-            self.session.add(
-                Leadership(role=role, instance_id=instance_id, since=now, backend_pid=backend_pid)
-            )
-        else:
-            row.instance_id, row.since, row.backend_pid = instance_id, now, backend_pid
+        """Record that `instance_id` leads `role` now (it holds the lock). One upsert: the row
+        may be deleted at the same moment by a takeover of the previous leader."""
+        dialect = self.session.get_bind().dialect.name
+        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        values = {"instance_id": instance_id, "since": now, "backend_pid": backend_pid}
+        self.session.execute(
+            insert(Leadership)
+            .values(role=role, **values)
+            .on_conflict_do_update(index_elements=["role"], set_=values)
+        )
 
     def leader(self, role: str = RECEIVER) -> Leadership | None:
         return self.session.get(Leadership, role, populate_existing=True)
@@ -56,8 +58,11 @@ class LeadershipRepository:
                             )
                     except DBAPIError:  # not allowed (another role): the lock ends with its TCP
                         pass
-        for row in rows:
-            self.session.delete(row)
+        # By condition, not by key: a row another instance claimed meanwhile stays.
+        self.session.execute(
+            delete(Leadership).where(Leadership.instance_id.in_(list(gone))),
+            execution_options={"synchronize_session": False},
+        )
         return len(rows)
 
 

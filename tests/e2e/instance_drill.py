@@ -231,6 +231,7 @@ class InstanceFigures:
     job_runs: dict[str, Counter[str]] = field(default_factory=dict)  # job -> due -> runs
     job_rows: list[tuple[str, datetime, str | None, str | None]] = field(default_factory=list)
     killed_id: str = ""
+    killed_at: datetime | None = None
     status: str = ""
     seconds: float = 0.0
     notes: list[str] = field(default_factory=list)
@@ -374,6 +375,7 @@ def drill(
         done = sum(1 for p in people if p.tickets)
         if not killed_id and done >= kill_after_tickets:
             figures.handled_by = dict(hooks.handled)
+            figures.killed_at = datetime.now(UTC)
             killed_id, figures.takeover_s = measure_takeover(url, running)
             figures.killed_id = killed_id
             figures.notes.append(f"leader killed after {done} tickets")
@@ -566,6 +568,7 @@ def matrix_drill(
                 _matrix_say(synapse, person, person.last_said)
         done = sum(1 for p in people if p.tickets)
         if not killed_id and done >= kill_after_tickets:
+            figures.killed_at = datetime.now(UTC)
             killed_id, figures.takeover_s = measure_takeover(url, running)
             figures.killed_id = killed_id
             figures.notes.append(f"leader killed after {done} tickets")

@@ -112,8 +112,13 @@ def assert_shared_and_survived(figures: Any) -> None:
     for job, runs in figures.job_runs.items():
         assert set(runs.values()) == {1}, (job, runs)
     status = [due for job, due, _by, _o in figures.job_rows if job == "status-replies"]
-    assert len(status) >= 3
-    assert {b - a for a, b in itertools.pairwise(status)} == {timedelta(seconds=JOB_SECONDS)}
     assert {d.isoformat() for d in status} == set(figures.job_runs["status-replies"])
+    # Due times every JOB_SECONDS, before and after the kill. (One may be skipped when every
+    # instance is still busy with the previous run: APScheduler's max_instances = 1.)
+    steps = [b - a for a, b in itertools.pairwise(status)]
+    assert all(step % timedelta(seconds=JOB_SECONDS) == timedelta(0) for step in steps), steps
+    assert steps.count(timedelta(seconds=JOB_SECONDS)) >= len(steps) // 2, steps
+    assert figures.killed_at is not None
+    assert len([d for d in status if d > figures.killed_at]) >= 2, (status, figures.killed_at)
     # `lotse status` shows the one instance left, leading.
     assert "instances: 1" in figures.status and "LEADER" in figures.status, figures.status
