@@ -416,3 +416,25 @@ def _value(app, job: str) -> float:  # type: ignore[no-untyped-def]
         "lotse_job_runs_total", {"job": job, "outcome": "ok"}
     )
     return float(value or 0)
+
+
+def test_a_takeover_of_the_old_leader_leaves_the_new_leaders_row(harness: Harness) -> None:
+    from storage.coordination import RECEIVER
+
+    now = harness.app.services.clock()
+    with harness.app.uow_factory() as uow:
+        uow.leadership.claim(RECEIVER, "old", now, None)
+        uow.commit()
+    with harness.app.uow_factory() as uow:
+        uow.leadership.claim(RECEIVER, "new", now, None)  # the old row is still there
+        uow.commit()
+    with harness.app.uow_factory() as uow:
+        assert uow.leadership.end_sessions_of(["old"]) == 0
+        uow.commit()
+    with harness.app.uow_factory() as uow:
+        row = uow.leadership.leader()
+        assert row is not None and row.instance_id == "new"
+        assert uow.leadership.end_sessions_of(["new"]) == 1
+        uow.commit()
+    with harness.app.uow_factory() as uow:
+        assert uow.leadership.leader() is None
