@@ -181,8 +181,11 @@ async def run_bot(settings: Settings, stdin: TextIO = sys.stdin, out: TextIO = s
             await channel.start()
     leadership = asyncio.create_task(leader.run(), name="leader")
     scheduler.start()
+    tasks: list[asyncio.Task[None]] = [
+        # Due times a gone instance (or this one's previous process) left unfinished.
+        asyncio.create_task(scheduler.catch_up(), name="job-catch-up")
+    ]
     outbox = asyncio.create_task(dispatcher.run(stop), name="outbox")
-    tasks: list[asyncio.Task[None]] = []
     if settings.channels.console.enabled:
         user = console.ConsoleUser(settings.channels.console.resident)
         typed = asyncio.create_task(
@@ -205,6 +208,7 @@ async def run_bot(settings: Settings, stdin: TextIO = sys.stdin, out: TextIO = s
             await channel.stop()
         await city.stop()  # stops reading replies too; what they queued is delivered below
         scheduler.shutdown(wait=False)
+        await scheduler.finish_running(timeout=30)  # a job's due time is done, or released
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)

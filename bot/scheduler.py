@@ -84,9 +84,28 @@ SHARED_JOBS: dict[str, Callable[[App], int]] = {
 }
 
 
-def build_scheduler(app: App) -> AsyncIOScheduler:
+class LotseScheduler(AsyncIOScheduler):  # type: ignore[misc]
+    """APScheduler with what several instances need: the claimed runs in progress (a graceful
+    stop lets them finish) and `catch_up`, which runs the due times a gone instance left."""
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+        self.running_jobs: set[asyncio.Task[Any]] = set()
+        self.catch_up: Callable[[], Any] = _nothing_to_catch_up
+
+    async def finish_running(self, timeout: float) -> None:
+        """Wait (up to `timeout` s) for the claimed runs in progress to finish and be marked."""
+        if self.running_jobs:
+            await asyncio.wait(set(self.running_jobs), timeout=timeout)
+
+
+async def _nothing_to_catch_up() -> int:
+    return 0
+
+
+def build_scheduler(app: App) -> LotseScheduler:
     """The bot's periodic jobs. Each runs in the core's worker thread, one at a time."""
-    scheduler = AsyncIOScheduler(timezone=app.settings.city.timezone)
+    scheduler = LotseScheduler(timezone=app.settings.city.timezone)
     schedule = app.settings.schedule
     shared = dict(SHARED_JOBS)
     ids = {function: job_id for job_id, function in shared.items()}
@@ -111,13 +130,21 @@ def build_scheduler(app: App) -> AsyncIOScheduler:
             log.debug("job %s due %s: claimed by another instance", job_id, due.isoformat())
             return None
         log.info("job %s due %s runs on this instance", job_id, due.isoformat())
-        outcome = "error"
+        task = asyncio.current_task()
+        if task is not None:
+            scheduler.running_jobs.add(task)
         try:
             result = await run_unclaimed(job, *args)
-            outcome = "ok"
-            return result
+        except asyncio.CancelledError:
+            raise  # unfinished: released when this instance leaves, run again by another
+        except Exception:
+            await loop.run_in_executor(app.delivery_executor, finish, job_id, due, "error")
+            raise
         finally:
-            await loop.run_in_executor(app.delivery_executor, finish, job_id, due, outcome)
+            if task is not None:
+                scheduler.running_jobs.discard(task)
+        await loop.run_in_executor(app.delivery_executor, finish, job_id, due, "ok")
+        return result
 
     async def run_unclaimed(job, *args):  # type: ignore[no-untyped-def]
         name = getattr(job, "__name__", str(job))
@@ -166,7 +193,7 @@ def build_scheduler(app: App) -> AsyncIOScheduler:
         app.registry.on_takeover.append(after_takeover)
     except RuntimeError:
         pass  # built outside the bot's event loop (`lotse jobs`, tests): no takeovers here
-    scheduler.catch_up = catch_up  # type: ignore[attr-defined]
+    scheduler.catch_up = catch_up
 
     scheduler.add_job(
         run_in_core,
