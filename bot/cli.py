@@ -139,6 +139,37 @@ def jobs(config: ConfigOption = None) -> None:
 
 
 @app.command()
+def status(config: ConfigOption = None) -> None:
+    """Show the running instances, which one leads, and the scheduled jobs' last runs."""
+    from datetime import UTC, datetime
+
+    from sqlalchemy.exc import DBAPIError
+
+    from bot.instances import status_lines
+    from storage.db import make_engine, make_session_factory
+    from storage.uow import UnitOfWork
+
+    settings = _settings(config)
+    engine = make_engine(settings.database.resolved_url())
+    try:
+        factory = make_session_factory(engine)
+        try:
+            lines = status_lines(lambda: UnitOfWork(factory), settings.instances, datetime.now(UTC))
+        except DBAPIError as error:
+            typer.echo(
+                f"cannot read the instances ({error.__class__.__name__}): is the database "
+                "reachable and its schema current (`lotse db upgrade`)?",
+                err=True,
+            )
+            raise typer.Exit(2) from None
+        typer.echo(f"database: {engine.dialect.name}")
+        for line in lines:
+            typer.echo(line)
+    finally:
+        engine.dispose()
+
+
+@app.command()
 def chat(
     config: ConfigOption = None,
     as_: Annotated[str | None, typer.Option("--as", help="Chat as this resident.")] = None,

@@ -318,7 +318,7 @@ class ScheduleSettings(_Model):
     intake_expires_hours: int = Field(default=24, ge=1)
     # Per category id or department id: days without a visible update before "still working".
     still_working_overrides: dict[str, int] = Field(default_factory=dict)
-    status_jobs_minutes: int = Field(default=15, ge=1)  # how often due replies are looked for
+    status_jobs_minutes: float = Field(default=15, gt=0)  # how often due replies are looked for
 
     @field_validator("digest_cron")
     @classmethod

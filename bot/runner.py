@@ -7,6 +7,7 @@ import logging
 import signal
 import sys
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import TextIO
 
@@ -17,6 +18,7 @@ from bot.config import Admins, Department, Quarter, Settings
 from bot.core.directory import destination_address
 from bot.core.messages import Incoming
 from bot.destinations import destination_senders
+from bot.instances import AnotherInstanceRunning, Leader
 from bot.outbox import Sender, journal_releaser
 from bot.scheduler import build_scheduler
 
@@ -77,15 +79,20 @@ async def run_chat(
         app.close()
 
 
-async def start_instance(app: App, stop: asyncio.Event) -> asyncio.Task[None]:
-    """Register this process (taking over what gone instances had claimed) and beat."""
+async def start_instance(
+    app: App, stop: asyncio.Event, *, exclusive: bool = False
+) -> asyncio.Task[None]:
+    """Register this process (taking over what gone instances had claimed) and beat.
+    `exclusive`: refuse (AnotherInstanceRunning) if another instance is alive (SQLite)."""
     journal = app.settings.instances.journal_dir
     if journal is not None and app.dispatcher is not None:
         # What gone instances here recorded as sent is marked sent before their claims end.
         app.registry.releasers.insert(0, journal_releaser(app.services, Path(journal)))
         app.dispatcher.open_journal(Path(journal))
     loop = asyncio.get_running_loop()
-    await loop.run_in_executor(app.delivery_executor, app.registry.register)
+    await loop.run_in_executor(
+        app.delivery_executor, partial(app.registry.register, exclusive=exclusive)
+    )
     return asyncio.create_task(app.registry.run(stop), name="instance-heartbeat")
 
 
@@ -110,6 +117,24 @@ def network_channels(app: App) -> list[NetworkChannel]:
     ]
 
 
+def leader_for(app: App, channels: list[NetworkChannel]) -> Leader:
+    """The leader election: the leader receives on the channels that allow one receiver."""
+    leader = Leader(app.engine, app.registry)
+    only_one = [c for c in channels if getattr(c, "leader_only", False)]
+
+    async def start_receiving() -> None:
+        for channel in only_one:
+            await channel.start_receiving()  # type: ignore[attr-defined]
+
+    async def stop_receiving() -> None:
+        for channel in only_one:
+            await channel.stop_receiving()  # type: ignore[attr-defined]
+
+    leader.on_lead.append(start_receiving)
+    leader.on_lose.append(stop_receiving)
+    return leader
+
+
 async def run_bot(settings: Settings, stdin: TextIO = sys.stdin, out: TextIO = sys.stdout) -> None:
     """The bot's main job: channels, scheduler and outbox dispatcher in one process."""
     app = build_app(settings)
@@ -122,7 +147,14 @@ async def run_bot(settings: Settings, stdin: TextIO = sys.stdin, out: TextIO = s
     scheduler = build_scheduler(app)
     stop = asyncio.Event()
     beating = asyncio.Event()
-    heartbeat = await start_instance(app, beating)
+    try:
+        # SQLite is one instance; PostgreSQL shares the work among any number.
+        heartbeat = await start_instance(
+            app, beating, exclusive=app.engine.dialect.name == "sqlite"
+        )
+    except AnotherInstanceRunning as refusal:
+        app.close()
+        raise SystemExit(f"lotse: {refusal}") from None
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
@@ -136,11 +168,20 @@ async def run_bot(settings: Settings, stdin: TextIO = sys.stdin, out: TextIO = s
 
     city = CityListeners(app)  # the public API and the e-mail reply reader, where configured
     await city.start()
+    leader = leader_for(app, channels)
+    leading = await leader.first_try()
     for channel in channels:
-        await channel.start()
+        if getattr(channel, "leader_only", False):
+            await channel.start(receive=leading)  # type: ignore[call-arg]
+        else:
+            await channel.start()
+    leadership = asyncio.create_task(leader.run(), name="leader")
     scheduler.start()
+    tasks: list[asyncio.Task[None]] = [
+        # Due times a gone instance (or this one's previous process) left unfinished.
+        asyncio.create_task(scheduler.catch_up(), name="job-catch-up")
+    ]
     outbox = asyncio.create_task(dispatcher.run(stop), name="outbox")
-    tasks: list[asyncio.Task[None]] = []
     if settings.channels.console.enabled:
         user = console.ConsoleUser(settings.channels.console.resident)
         typed = asyncio.create_task(
@@ -157,10 +198,13 @@ async def run_bot(settings: Settings, stdin: TextIO = sys.stdin, out: TextIO = s
         await stop.wait()
     finally:
         # Graceful: stop receiving first, then let the dispatcher deliver what is due.
+        leader.stop.set()
+        await asyncio.gather(leadership, return_exceptions=True)  # resigns: another leads
         for channel in channels:
             await channel.stop()
         await city.stop()  # stops reading replies too; what they queued is delivered below
         scheduler.shutdown(wait=False)
+        await scheduler.finish_running(timeout=30)  # a job's due time is done, or released
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)

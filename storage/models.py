@@ -303,3 +303,32 @@ class Instance(Base):
     pid: Mapped[int] = mapped_column(Integer)
     started_at: Mapped[datetime]
     heartbeat_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class Leadership(Base):
+    """Who leads a role among the running instances (role "receiver": the one that polls
+    Telegram and syncs Matrix). On PostgreSQL the leader holds a session advisory lock; this row
+    only says who holds it, for `lotse status` and for ending a hung leader's lock."""
+
+    __tablename__ = "leadership"
+
+    role: Mapped[str] = mapped_column(String(40), primary_key=True)
+    instance_id: Mapped[str] = mapped_column(String(64))
+    since: Mapped[datetime]
+    backend_pid: Mapped[int | None] = mapped_column(Integer)  # PostgreSQL: the lock's session
+
+
+class JobRun(Base):
+    """One due time of a scheduled job, claimed by the instance that runs it: every instance
+    schedules every job at the same due times, the first to claim a due time runs it."""
+
+    __tablename__ = "job_run"
+    __table_args__ = (UniqueConstraint("job", "due_at", name="uq_job_run_job_due"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    job: Mapped[str] = mapped_column(String(40))
+    due_at: Mapped[datetime]
+    claimed_by: Mapped[str | None] = mapped_column(String(64), index=True)  # Instance.id
+    started_at: Mapped[datetime | None]
+    finished_at: Mapped[datetime | None]
+    outcome: Mapped[str | None] = mapped_column(String(16))  # ok, error

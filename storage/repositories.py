@@ -251,11 +251,18 @@ class ConversationRepository(_Repository):
         return int(getattr(result, "rowcount", 0) or 0)
 
     def seen(self, channel: str, message_id: str, now: datetime) -> bool:
-        """Record a network message id; True if it had been handled before."""
-        if self.session.get(InboundSeen, (channel, message_id)) is not None:
-            return True
-        self.session.add(InboundSeen(channel=channel, message_id=message_id, seen_at=now))
-        return False
+        """Record a network message id; True if it had been handled before. One INSERT … ON
+        CONFLICT DO NOTHING: the same update handled by two instances at once (a webhook
+        redelivered to another instance) waits for the first and is then a duplicate."""
+        dialect = self.session.get_bind().dialect.name
+        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        statement = (
+            insert(InboundSeen)
+            .values(channel=channel, message_id=message_id, seen_at=now)
+            .on_conflict_do_nothing(index_elements=["channel", "message_id"])
+            .returning(InboundSeen.channel)
+        )
+        return self.session.execute(statement).scalar() is None
 
     def get_state(self, name: str) -> str | None:
         row = self.session.get(ChannelState, name)

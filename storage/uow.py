@@ -9,6 +9,7 @@ from types import TracebackType
 from sqlalchemy.orm import Session, sessionmaker
 
 from storage.city_systems import CitySystems
+from storage.coordination import JobRunRepository, LeadershipRepository
 from storage.cursors import CursorRepository
 from storage.reports import ReportRepository
 from storage.repositories import (
@@ -49,6 +50,8 @@ class UnitOfWork:
         self.city = CitySystems(self.session)
         self.reports = ReportRepository(self.session)
         self.retention = RetentionRepository(self.session)
+        self.leadership = LeadershipRepository(self.session)
+        self.job_runs = JobRunRepository(self.session)
         return self
 
     def __exit__(

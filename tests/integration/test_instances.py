@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import select, update
+import pytest
+from sqlalchemy import select, text, update
 
 from storage.models import Instance, OutboxMessage
 from tests.conftest import Harness
@@ -177,3 +178,263 @@ def test_what_a_dead_process_journaled_as_sent_is_not_sent_again(
     harness.deliver()
     assert _texts(harness, "resident:gabi") == ["claimed, never sent"]
     assert not (tmp_path / "killed.sent").exists()
+
+
+# --- several instances: one `lotse run` on SQLite, a leader, job due times, dedupe ---------------
+
+
+def _postgres_only(harness: Harness) -> None:
+    if harness.app.engine.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL only: SQLite runs one instance")
+
+
+def _second_engine(harness: Harness):  # type: ignore[no-untyped-def]
+    """Another process's engine on the same database and schema."""
+    from storage.db import make_engine
+
+    return make_engine(harness.app.engine.url.render_as_string(hide_password=False))
+
+
+def test_a_second_lotse_run_on_sqlite_refuses_naming_the_other(harness: Harness) -> None:
+    import os
+
+    from bot.instances import AnotherInstanceRunning
+
+    registry = harness.app.registry
+    _register_other(harness, "running", registry.host, os.getppid())  # a live process here
+    with pytest.raises(AnotherInstanceRunning) as refused:
+        registry.register(exclusive=True)
+    message = str(refused.value)
+    assert f"host {registry.host}" in message and f"pid {os.getppid()}" in message
+    assert "stop that one first" in message and "PostgreSQL" in message
+    with harness.app.uow_factory() as uow:
+        assert [i.id for i in uow.instances.all()] == ["running"]  # nothing registered
+    with harness.app.uow_factory() as uow:
+        uow.instances.remove(["running"])
+        uow.instances.register("killed", registry.host, 2**22 + 11, harness.app.services.clock())
+        uow.commit()
+    registry.register(exclusive=True)  # a dead process does not count
+
+
+def test_one_leader_per_schema_and_the_next_leads_once_its_session_ends(
+    harness: Harness,
+) -> None:
+    from bot.instances import InstanceRegistry, Leader
+    from storage.db import make_session_factory
+    from storage.uow import UnitOfWork
+
+    _postgres_only(harness)
+    app = harness.app
+    first = Leader(app.engine, app.registry)
+    other_engine = _second_engine(harness)
+    factory = make_session_factory(other_engine)
+    other_registry = InstanceRegistry(app.services, lambda: UnitOfWork(factory))
+    second = Leader(other_engine, other_registry)
+    try:
+        assert first.try_lead()
+        assert not second.try_lead()
+        assert first.holds()
+        with app.uow_factory() as uow:
+            row = uow.leadership.leader()
+            assert row is not None and row.instance_id == app.registry.id
+            pid = row.backend_pid
+        # The leader's process is killed: its connection ends, and with it the lock.
+        with other_engine.connect() as connection:
+            connection.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+        assert not first.holds()  # the old leader notices and stops receiving
+        assert second.try_lead()
+        with app.uow_factory() as uow:
+            row = uow.leadership.leader()
+            assert row is not None and row.instance_id == other_registry.id
+        second.resign()
+        assert first.try_lead()
+        first.resign()
+    finally:
+        first.resign()
+        second.resign()
+        other_engine.dispose()
+
+
+def test_a_gone_leaders_lock_session_is_ended_by_the_takeover(
+    harness: Harness, clock: FakeClock
+) -> None:
+    """A hung leader (its heartbeat stale, its connection open) cannot hold the lock forever."""
+    from bot.instances import InstanceRegistry, Leader
+    from storage.db import make_session_factory
+    from storage.uow import UnitOfWork
+
+    _postgres_only(harness)
+    app = harness.app
+    other_engine = _second_engine(harness)
+    factory = make_session_factory(other_engine)
+    hung_registry = InstanceRegistry(app.services, lambda: UnitOfWork(factory))
+    hung_registry.host = "another-host"
+    hung = Leader(other_engine, hung_registry)
+    try:
+        hung_registry.register()
+        assert hung.try_lead()
+        app.registry.register()
+        clock.advance(seconds=app.settings.instances.stale_seconds + 1)
+        assert app.registry.beat() >= 1
+        assert not hung.holds()
+        assert Leader(app.engine, app.registry).try_lead()
+    finally:
+        hung.resign()
+        other_engine.dispose()
+
+
+def test_the_leader_lock_is_per_schema(harness: Harness) -> None:
+    from bot.instances import leader_lock_key
+
+    _postgres_only(harness)
+    with harness.app.engine.connect() as connection:
+        here = leader_lock_key(connection)
+        connection.execute(text("SET search_path TO public"))
+        elsewhere = leader_lock_key(connection)
+    assert here != elsewhere
+
+
+def test_a_due_time_runs_once_and_again_only_if_its_claimer_is_gone(
+    harness: Harness, clock: FakeClock
+) -> None:
+    registry = harness.app.registry
+    registry.register()
+    due = clock.now.replace(microsecond=0)
+    with harness.app.uow_factory() as uow:
+        assert uow.job_runs.claim("status-replies", due, "other", clock.now)
+        uow.commit()
+    with harness.app.uow_factory() as uow:
+        assert not uow.job_runs.claim("status-replies", due, registry.id, clock.now)
+        assert uow.job_runs.claim("status-replies", due + timedelta(minutes=15), "x", clock.now)
+    _register_other(harness, "other", "another-host", 1)
+    clock.advance(seconds=harness.app.settings.instances.stale_seconds + 1)
+    registry.beat()  # "other" is gone: its unfinished due time is free again
+    with harness.app.uow_factory() as uow:
+        assert [(r.job, r.due_at) for r in uow.job_runs.unclaimed()] == [("status-replies", due)]
+        assert uow.job_runs.claim("status-replies", due, registry.id, clock.now)
+        uow.job_runs.finish("status-replies", due, registry.id, clock.now, "ok")
+        uow.commit()
+    with harness.app.uow_factory() as uow:
+        assert uow.job_runs.unclaimed() == []
+        assert not uow.job_runs.claim("status-replies", due, "third", clock.now)
+
+
+def test_scheduled_due_times_agree_across_instances() -> None:
+    from datetime import UTC, datetime
+
+    from apscheduler.triggers.cron import CronTrigger
+
+    from bot.scheduler import due_time, every
+
+    trigger = every(minutes=15)
+    now = datetime(2026, 12, 7, 3, 44, 59, tzinfo=UTC)
+    assert due_time(trigger, now) == datetime(2026, 12, 7, 3, 30, tzinfo=UTC)
+    assert trigger.get_next_fire_time(None, now) == datetime(2026, 12, 7, 3, 45, tzinfo=UTC)
+    weekly = CronTrigger.from_crontab("0 8 * * mon", timezone="Europe/Berlin")
+    assert due_time(weekly, now) == datetime(2026, 11, 30, 7, 0, tzinfo=UTC)
+
+
+def test_the_same_update_on_two_instances_at_once_is_handled_once(harness: Harness) -> None:
+    """A webhook update redelivered to another instance while the first still handles it."""
+    import threading
+
+    from storage.db import make_session_factory
+
+    _postgres_only(harness)
+    other_engine = _second_engine(harness)
+    factory = make_session_factory(other_engine)
+    now = harness.app.services.clock()
+    results: list[bool] = []
+    try:
+        with harness.app.uow_factory() as first:
+            assert first.conversations.seen("telegram", "42:7", now) is False
+            second = threading.Thread(
+                target=lambda: results.append(_seen_in(factory, "telegram", "42:7", now))
+            )
+            second.start()
+            second.join(timeout=1.0)
+            assert second.is_alive()  # waits for the first transaction
+            first.commit()
+        second.join(timeout=10)
+        assert results == [True]
+    finally:
+        other_engine.dispose()
+
+
+def _seen_in(factory, channel: str, message_id: str, now) -> bool:  # type: ignore[no-untyped-def]
+    from storage.uow import UnitOfWork
+
+    with UnitOfWork(factory) as uow:
+        seen = uow.conversations.seen(channel, message_id, now)
+        uow.commit()
+    return seen
+
+
+def test_status_shows_the_instances_and_who_leads(harness: Harness) -> None:
+    from bot.instances import Leader, status_lines
+
+    app = harness.app
+    app.registry.register()
+    leader = Leader(app.engine, app.registry)
+    assert leader.try_lead()
+    try:
+        lines = status_lines(app.uow_factory, app.settings.instances, app.services.clock())
+    finally:
+        leader.resign()
+    assert lines[0] == "instances: 1"
+    assert app.registry.id[:12] in lines[1] and "LEADER" in lines[1] and "alive" in lines[1]
+
+
+def test_a_due_time_a_killed_instance_left_unfinished_is_run_by_the_one_taking_over(
+    harness: Harness, clock: FakeClock
+) -> None:
+    import asyncio
+
+    from bot.scheduler import build_scheduler
+
+    app = harness.app
+    registry = app.registry
+    registry.register()
+    scheduler = build_scheduler(app)
+    due = clock.now.replace(second=0, microsecond=0)
+    _register_other(harness, "killed", registry.host, 2**22 + 13)  # no such process
+    with app.uow_factory() as uow:
+        assert uow.job_runs.claim("expire-intakes", due, "killed", clock.now)
+        uow.commit()
+    assert registry.take_over() == 1  # the unfinished due time is free again
+    assert asyncio.run(scheduler.catch_up()) == 1
+    assert _value(app, "expire_intakes") == 1
+    with app.uow_factory() as uow:
+        [run] = uow.job_runs.runs("expire-intakes")
+        assert (run.claimed_by, run.outcome) == (registry.id, "ok")
+        assert run.finished_at is not None
+    assert asyncio.run(scheduler.catch_up()) == 0  # run once, not again
+
+
+def _value(app, job: str) -> float:  # type: ignore[no-untyped-def]
+    value = app.metrics.registry.get_sample_value(
+        "lotse_job_runs_total", {"job": job, "outcome": "ok"}
+    )
+    return float(value or 0)
+
+
+def test_a_takeover_of_the_old_leader_leaves_the_new_leaders_row(harness: Harness) -> None:
+    from storage.coordination import RECEIVER
+
+    now = harness.app.services.clock()
+    with harness.app.uow_factory() as uow:
+        uow.leadership.claim(RECEIVER, "old", now, None)
+        uow.commit()
+    with harness.app.uow_factory() as uow:
+        uow.leadership.claim(RECEIVER, "new", now, None)  # the old row is still there
+        uow.commit()
+    with harness.app.uow_factory() as uow:
+        assert uow.leadership.end_sessions_of(["old"]) == 0
+        uow.commit()
+    with harness.app.uow_factory() as uow:
+        row = uow.leadership.leader()
+        assert row is not None and row.instance_id == "new"
+        assert uow.leadership.end_sessions_of(["new"]) == 1
+        uow.commit()
+    with harness.app.uow_factory() as uow:
+        assert uow.leadership.leader() is None

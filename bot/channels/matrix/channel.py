@@ -86,6 +86,7 @@ class MatrixChannel:
             config=_config(),
         )
         self._task: asyncio.Task[None] | None = None
+        self.receiving = False
         self._abandoned: set[asyncio.Future[Any]] = set()
         self._accepted: set[str] = set()  # invites we decided to accept
         self._stop = asyncio.Event()
@@ -104,16 +105,40 @@ class MatrixChannel:
 
     # --- lifecycle ------------------------------------------------------------------------------
 
-    async def start(self) -> None:
+    # Only one instance may receive (the leader, bot/instances.py): two would answer twice.
+    leader_only = True
+
+    async def start(self, receive: bool = True) -> None:
+        """Log in and sync. `receive`: hand events to the core and store the sync token (the
+        leader); otherwise sync only to keep the rooms' state for sending (a follower)."""
         await self._login()
         for room_id in sorted(self.staff_rooms):
             joined = await self.client.join(room_id)
             if isinstance(joined, JoinError):
                 log.warning("matrix: cannot join staff room %s: %s", room_id, joined.message)
         self._stop.clear()
-        self._task = asyncio.create_task(self._sync_loop(), name="matrix-sync")
+        self._start_sync(receive)
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self.connected.wait(), timeout=30)
+
+    def _start_sync(self, receive: bool) -> None:
+        self.receiving = receive
+        name = "matrix-sync" if receive else "matrix-state-sync"
+        self._task = asyncio.create_task(self._sync_loop(handle=receive), name=name)
+
+    async def start_receiving(self) -> None:
+        """This instance became the leader: go on from the stored sync token."""
+        if self.receiving or self._stop.is_set():
+            return
+        await cancel_and_wait(self._task)
+        self._start_sync(True)
+
+    async def stop_receiving(self) -> None:
+        """This instance is no longer the leader: stop handing events to the core."""
+        if not self.receiving or self._stop.is_set():
+            return
+        await cancel_and_wait(self._task)
+        self._start_sync(False)
 
     async def stop(self) -> None:
         """Stop receiving. Sending goes on (the dispatcher's last delivery) until close()."""
@@ -147,8 +172,9 @@ class MatrixChannel:
 
     # --- receiving ------------------------------------------------------------------------------
 
-    async def _sync_loop(self) -> None:
-        token = await self._sync_token.load()
+    async def _sync_loop(self, handle: bool = True) -> None:
+        # A follower syncs from its own token (never stored) and hands nothing to the core.
+        token = await self._sync_token.load() if handle else None
         delay = 1.0
         while not self._stop.is_set():
             try:
@@ -177,9 +203,11 @@ class MatrixChannel:
             await self._keys()
             first = token is None
             log.debug("matrix sync ok first=%s joined=%d", first, len(response.rooms.join))
-            await self._handle_sync(response, skip_timeline=first)
+            if handle:
+                await self._handle_sync(response, skip_timeline=first)
             token = response.next_batch
-            await self._sync_token.save(token)
+            if handle:
+                await self._sync_token.save(token)
             self.connected.set()
 
     async def _sync_once(self, token: str | None) -> Any:

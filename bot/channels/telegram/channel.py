@@ -17,7 +17,8 @@ import json
 import logging
 import os
 import secrets
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from typing import TYPE_CHECKING, TypeVar
 
 from aiohttp import web
 from telegram import (
@@ -47,7 +48,9 @@ if TYPE_CHECKING:
     from bot.outbox import Sender
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
+SECRET_STATE = "telegram:webhook-secret"
 ALLOWED_UPDATES = ["message", "edited_message", "callback_query", "my_chat_member"]
 MAX_PHOTO_BYTES = 10 * 1024 * 1024
 IMAGE_DOCUMENTS = ("image/jpeg", "image/png", "image/webp")
@@ -92,21 +95,38 @@ class TelegramChannel:
 
     # --- lifecycle ------------------------------------------------------------------------------
 
-    async def start(self) -> None:
+    @property
+    def leader_only(self) -> bool:
+        """Long polling allows one receiver (the leader); a webhook is served by every instance."""
+        return self.settings.mode != "webhook"
+
+    async def start(self, receive: bool = True) -> None:
+        """Connect; serve the webhook, or (`receive`: this instance leads) poll."""
         await self.bot.initialize()  # getMe: fails early on a wrong token or base URL
         await self._register_commands()
         self._stop.clear()
         if self.settings.mode == "webhook":
             await self._start_webhook()
-        else:
-            await self.bot.delete_webhook(drop_pending_updates=False)
-            self._task = asyncio.create_task(self._poll_loop(), name="telegram-poll")
+        elif receive:
+            await self.start_receiving()
         self.connected.set()
         log.info("telegram: running as @%s (%s)", self.bot.username, self.settings.mode)
 
+    async def start_receiving(self) -> None:
+        """Long polling: this instance became the leader; go on from the stored offset."""
+        if self.settings.mode == "webhook" or self._task is not None or self._stop.is_set():
+            return
+        await self.bot.delete_webhook(drop_pending_updates=False)
+        self._task = asyncio.create_task(self._poll_loop(), name="telegram-poll")
+
+    async def stop_receiving(self) -> None:
+        """Long polling: this instance no longer leads."""
+        task, self._task = self._task, None
+        await cancel_and_wait(task)
+
     async def stop(self) -> None:
         self._stop.set()
-        await cancel_and_wait(self._task)
+        await self.stop_receiving()
         if self._web is not None:
             await self._web.cleanup()  # waits for a webhook POST being handled
         await self.bot.shutdown()
@@ -165,9 +185,13 @@ class TelegramChannel:
 
     async def _start_webhook(self) -> None:
         settings = self.settings
-        # A secret from the environment, or a fresh one per start: Telegram echoes whatever
-        # setWebhook was given, so a random one is as good and never needs configuring.
-        self._secret = os.environ.get(settings.webhook_secret_env) or secrets.token_urlsafe(32)
+        # A secret from the environment, or a random one: Telegram echoes whatever setWebhook
+        # was given, so a random one is as good and never needs configuring.
+        # Several instances behind one URL must share it: without the environment variable,
+        # the first instance stores one in the database and the others read it.
+        self._secret = os.environ.get(settings.webhook_secret_env) or await self._db(
+            self._shared_secret
+        )
         server = web.Application(client_max_size=1024 * 1024)
         server.router.add_post(settings.webhook_path, self._on_webhook)
         self._web = web.AppRunner(server, access_log=None)
@@ -362,6 +386,20 @@ class TelegramChannel:
         if len(data) > MAX_PHOTO_BYTES:
             return None
         return PhotoIn(data, mime)
+
+    # --- database side --------------------------------------------------------------------------
+
+    async def _db(self, function: Callable[..., T], *args: object) -> T:
+        return await asyncio.get_running_loop().run_in_executor(self.app.executor, function, *args)
+
+    def _shared_secret(self) -> str:
+        """The webhook secret every instance checks: the first instance to start stores one."""
+        with self.app.uow_factory() as uow:
+            secret = uow.conversations.state_once(
+                SECRET_STATE, secrets.token_urlsafe(32), self.app.services.clock()
+            )
+            uow.commit()
+        return secret
 
 
 def _message_key(message: Message) -> str:
