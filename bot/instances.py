@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import hashlib
 import logging
 import os
 import socket
@@ -27,11 +26,9 @@ from collections.abc import Awaitable, Callable, Collection
 from concurrent.futures import Executor, ThreadPoolExecutor
 from datetime import datetime, timedelta
 
-from sqlalchemy import Connection, Engine, text
-
 from bot.config import InstanceSettings
 from bot.core.services import Services
-from storage.coordination import RECEIVER
+from storage.coordination import RECEIVER, LeaderLock
 from storage.models import Instance, JobRun, Leadership
 from storage.uow import UnitOfWork, UnitOfWorkFactory
 
@@ -192,14 +189,6 @@ def refusal(other: Instance, now: datetime) -> str:
 LEADER_CHECK_SECONDS = 1.0  # how often a follower tries the lock and the leader checks it holds
 
 
-def leader_lock_key(connection: Connection) -> int:
-    """The advisory lock's key: one per database and schema (one installation), so bots (or
-    test runs) in other schemas of the same PostgreSQL database never share a leader."""
-    database, schema = connection.execute(text("SELECT current_database(), current_schema()")).one()
-    digest = hashlib.sha256(f"lotse-leader:{database}:{schema}".encode()).digest()
-    return int.from_bytes(digest[:8], "big", signed=True)
-
-
 class Leader:
     """One instance leads: it receives where only one receiver may (Telegram long polling, the
     Matrix sync). On PostgreSQL the leader holds a session advisory lock on a connection of its
@@ -211,93 +200,42 @@ class Leader:
     stopped; a batch handled twice is ignored by the core's message-id dedupe. SQLite has one
     instance, which leads."""
 
-    def __init__(self, engine: Engine, registry: InstanceRegistry) -> None:
-        self.engine = engine
+    def __init__(self, lock: LeaderLock, registry: InstanceRegistry) -> None:
+        self.lock = lock
         self.registry = registry
         self.on_lead: list[Callable[[], Awaitable[None]]] = []
         self.on_lose: list[Callable[[], Awaitable[None]]] = []
         self.leading = False
         self.since: datetime | None = None
-        self._connection: Connection | None = None
-        self._key: int | None = None
         # The lock's connection is used from this one thread only.
         self._executor = ThreadPoolExecutor(1, thread_name_prefix="leader")
         self.stop = asyncio.Event()
 
-    @property
-    def postgres(self) -> bool:
-        return self.engine.dialect.name == "postgresql"
-
     # --- blocking: in the leader's own thread -----------------------------------------------
 
     def try_lead(self) -> bool:
-        self._drop_connection()  # a lock left from a failed attempt must not block this one
-        backend_pid = None
-        if self.postgres:
-            connection = self.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
-            try:
-                if self._key is None:
-                    self._key = leader_lock_key(connection)
-                got = connection.execute(
-                    text("SELECT pg_try_advisory_lock(:key)"), {"key": self._key}
-                ).scalar()
-                if not got:
-                    connection.close()
-                    return False
-                # A leader machine that vanishes without closing the connection: the server
-                # notices within about 10 s and frees the lock.
-                connection.execute(text("SET tcp_keepalives_idle = 4"))
-                connection.execute(text("SET tcp_keepalives_interval = 2"))
-                connection.execute(text("SET tcp_keepalives_count = 2"))
-                backend_pid = connection.execute(text("SELECT pg_backend_pid()")).scalar()
-            except Exception:
-                connection.invalidate()
-                connection.close()
-                raise
-            self._connection = connection
+        got, backend_pid = self.lock.try_acquire()
+        if not got:
+            return False
         try:
             with self.registry.uow_factory() as uow:
                 self.since = self.registry.now()
                 uow.leadership.claim(RECEIVER, self.registry.id, self.since, backend_pid)
                 uow.commit()
         except Exception:
-            self._drop_connection()  # not recorded: give the lock back, try again later
+            self.lock.drop()  # not recorded: give the lock back, try again later
             raise
         return True
 
     def holds(self) -> bool:
         """Whether the lock is still held (its connection still answers)."""
-        if not self.postgres:
-            return True
-        connection = self._connection
-        if connection is None:
-            return False
-        try:
-            connection.execute(text("SELECT 1"))
-            return True
-        except Exception:
-            self._drop_connection()
-            return False
+        return self.lock.holds()
 
     def resign(self) -> None:
-        connection = self._connection
-        if connection is not None:
-            try:
-                connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": self._key})
-                connection.close()
-            except Exception:
-                self._drop_connection()
-            self._connection = None
+        self.lock.release()
         with contextlib.suppress(Exception), self.registry.uow_factory() as uow:
             uow.leadership.give_up(RECEIVER, self.registry.id)
             uow.commit()
-
-    def _drop_connection(self) -> None:
-        connection, self._connection = self._connection, None
-        if connection is not None:
-            with contextlib.suppress(Exception):
-                connection.invalidate()  # never back into the pool: it may still hold the lock
-                connection.close()
 
     # --- the task ---------------------------------------------------------------------------
 

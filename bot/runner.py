@@ -21,6 +21,7 @@ from bot.destinations import destination_senders
 from bot.instances import AnotherInstanceRunning, Leader
 from bot.outbox import Sender, journal_releaser
 from bot.scheduler import build_scheduler
+from storage.coordination import LeaderLock
 
 log = logging.getLogger(__name__)
 
@@ -119,7 +120,7 @@ def network_channels(app: App) -> list[NetworkChannel]:
 
 def leader_for(app: App, channels: list[NetworkChannel]) -> Leader:
     """The leader election: the leader receives on the channels that allow one receiver."""
-    leader = Leader(app.engine, app.registry)
+    leader = Leader(LeaderLock(app.engine), app.registry)
     only_one = [c for c in channels if getattr(c, "leader_only", False)]
 
     async def start_receiving() -> None:

@@ -3,10 +3,12 @@ networks that allow one receiver only) and which instance runs a scheduled job's
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 from collections.abc import Collection, Sequence
 from datetime import datetime
 
-from sqlalchemy import delete, select, text, update
+from sqlalchemy import Connection, Engine, delete, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
@@ -133,3 +135,87 @@ class JobRunRepository:
             delete(JobRun).where(JobRun.due_at < before, JobRun.finished_at.is_not(None))
         )
         return int(getattr(result, "rowcount", 0) or 0)
+
+
+def leader_lock_key(connection: Connection) -> int:
+    """The advisory lock's key: one per database and schema (one installation), so bots (or
+    test runs) in other schemas of the same PostgreSQL database never share a leader."""
+    database, schema = connection.execute(text("SELECT current_database(), current_schema()")).one()
+    digest = hashlib.sha256(f"lotse-leader:{database}:{schema}".encode()).digest()
+    return int.from_bytes(digest[:8], "big", signed=True)
+
+
+class LeaderLock:
+    """The leader's PostgreSQL session advisory lock, held on a connection of its own (never
+    back into the pool: it may still hold the lock). Used from one thread only. On SQLite
+    (one instance) the lock is always held."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self._connection: Connection | None = None
+        self._key: int | None = None
+
+    @property
+    def shared(self) -> bool:
+        """Whether several instances can share the database (and so need the lock)."""
+        return self.engine.dialect.name == "postgresql"
+
+    def try_acquire(self) -> tuple[bool, int | None]:
+        """Try the lock once: (got it, the holding session's backend pid)."""
+        self.drop()  # a lock left from a failed attempt must not block this one
+        if not self.shared:
+            return True, None
+        connection = self.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+        try:
+            if self._key is None:
+                self._key = leader_lock_key(connection)
+            got = connection.execute(
+                text("SELECT pg_try_advisory_lock(:key)"), {"key": self._key}
+            ).scalar()
+            if not got:
+                connection.close()
+                return False, None
+            # A leader machine that vanishes without closing the connection: the server
+            # notices within about 10 s and frees the lock.
+            connection.execute(text("SET tcp_keepalives_idle = 4"))
+            connection.execute(text("SET tcp_keepalives_interval = 2"))
+            connection.execute(text("SET tcp_keepalives_count = 2"))
+            backend_pid = connection.execute(text("SELECT pg_backend_pid()")).scalar()
+        except Exception:
+            connection.invalidate()
+            connection.close()
+            raise
+        self._connection = connection
+        return True, backend_pid
+
+    def holds(self) -> bool:
+        """Whether the lock is still held (its connection still answers)."""
+        if not self.shared:
+            return True
+        connection = self._connection
+        if connection is None:
+            return False
+        try:
+            connection.execute(text("SELECT 1"))
+            return True
+        except Exception:
+            self.drop()
+            return False
+
+    def release(self) -> None:
+        connection = self._connection
+        if connection is None:
+            return
+        try:
+            connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": self._key})
+            connection.close()
+        except Exception:
+            self.drop()
+        self._connection = None
+
+    def drop(self) -> None:
+        connection, self._connection = self._connection, None
+        if connection is not None:
+            with contextlib.suppress(Exception):
+                connection.invalidate()
+                connection.close()

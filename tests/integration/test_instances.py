@@ -9,6 +9,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select, text, update
 
+from storage.coordination import LeaderLock
 from storage.models import Instance, OutboxMessage
 from tests.conftest import Harness
 from tests.fakes import FakeClock
@@ -225,11 +226,11 @@ def test_one_leader_per_schema_and_the_next_leads_once_its_session_ends(
 
     _postgres_only(harness)
     app = harness.app
-    first = Leader(app.engine, app.registry)
+    first = Leader(LeaderLock(app.engine), app.registry)
     other_engine = _second_engine(harness)
     factory = make_session_factory(other_engine)
     other_registry = InstanceRegistry(app.services, lambda: UnitOfWork(factory))
-    second = Leader(other_engine, other_registry)
+    second = Leader(LeaderLock(other_engine), other_registry)
     try:
         assert first.try_lead()
         assert not second.try_lead()
@@ -269,7 +270,7 @@ def test_a_gone_leaders_lock_session_is_ended_by_the_takeover(
     factory = make_session_factory(other_engine)
     hung_registry = InstanceRegistry(app.services, lambda: UnitOfWork(factory))
     hung_registry.host = "another-host"
-    hung = Leader(other_engine, hung_registry)
+    hung = Leader(LeaderLock(other_engine), hung_registry)
     try:
         hung_registry.register()
         assert hung.try_lead()
@@ -277,14 +278,14 @@ def test_a_gone_leaders_lock_session_is_ended_by_the_takeover(
         clock.advance(seconds=app.settings.instances.stale_seconds + 1)
         assert app.registry.beat() >= 1
         assert not hung.holds()
-        assert Leader(app.engine, app.registry).try_lead()
+        assert Leader(LeaderLock(app.engine), app.registry).try_lead()
     finally:
         hung.resign()
         other_engine.dispose()
 
 
 def test_the_leader_lock_is_per_schema(harness: Harness) -> None:
-    from bot.instances import leader_lock_key
+    from storage.coordination import leader_lock_key
 
     _postgres_only(harness)
     with harness.app.engine.connect() as connection:
@@ -375,7 +376,7 @@ def test_status_shows_the_instances_and_who_leads(harness: Harness) -> None:
 
     app = harness.app
     app.registry.register()
-    leader = Leader(app.engine, app.registry)
+    leader = Leader(LeaderLock(app.engine), app.registry)
     assert leader.try_lead()
     try:
         lines = status_lines(app.uow_factory, app.settings.instances, app.services.clock())
