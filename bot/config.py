@@ -323,7 +323,7 @@ class ScheduleSettings(_Model):
     @field_validator("digest_cron")
     @classmethod
     def _cron(cls, value: str) -> str:
-        from apscheduler.triggers.cron import CronTrigger  # type: ignore[import-untyped]
+        from apscheduler.triggers.cron import CronTrigger
 
         try:
             CronTrigger.from_crontab(value)

@@ -61,8 +61,8 @@ def every(**interval: float) -> IntervalTrigger:
 def due_time(trigger: Any, now: datetime) -> datetime:
     """The trigger's latest fire time at or before `now` (the due time being run)."""
     if isinstance(trigger, IntervalTrigger):
-        period = trigger.interval
-        start = trigger.start_date
+        period: timedelta = trigger.interval
+        start: datetime = trigger.start_date
         return start + period * ((now - start) // period)
     lookback = now - timedelta(days=8)
     fire = trigger.get_next_fire_time(None, lookback)
@@ -70,7 +70,8 @@ def due_time(trigger: Any, now: datetime) -> datetime:
     while fire is not None and fire <= now:
         last = fire
         fire = trigger.get_next_fire_time(fire, fire + timedelta(microseconds=1))
-    return last.astimezone(UTC)
+    moment: datetime = last.astimezone(UTC)
+    return moment
 
 
 JOB_RUNS_KEPT_DAYS = 30  # finished job runs are kept this long (then forgotten)
@@ -124,7 +125,9 @@ def build_scheduler(app: App) -> LotseScheduler:
             uow.job_runs.forget_before(now - timedelta(days=JOB_RUNS_KEPT_DAYS))
             uow.commit()
 
-    async def run_claimed(job_id: str, due: datetime, job, *args):  # type: ignore[no-untyped-def]
+    async def run_claimed(
+        job_id: str, due: datetime, job: Callable[..., int], *args: object
+    ) -> int | None:
         loop = asyncio.get_running_loop()
         if not await loop.run_in_executor(app.delivery_executor, claim, job_id, due):
             log.debug("job %s due %s: claimed by another instance", job_id, due.isoformat())
@@ -146,7 +149,7 @@ def build_scheduler(app: App) -> LotseScheduler:
         await loop.run_in_executor(app.delivery_executor, finish, job_id, due, "ok")
         return result
 
-    async def run_unclaimed(job, *args):  # type: ignore[no-untyped-def]
+    async def run_unclaimed(job: Callable[..., int], *args: object) -> int:
         name = getattr(job, "__name__", str(job))
         try:
             result = await asyncio.get_running_loop().run_in_executor(app.executor, job, *args)
@@ -156,7 +159,7 @@ def build_scheduler(app: App) -> LotseScheduler:
         app.metrics.count_job(name, "ok")
         return result
 
-    async def run_in_core(job, *args):  # type: ignore[no-untyped-def]
+    async def run_in_core(job: Callable[..., int], *args: object) -> int | None:
         job_id = ids.get(job)
         scheduled = scheduler.get_job(job_id) if job_id else None
         if job_id is None or scheduled is None:
