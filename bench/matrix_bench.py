@@ -1,4 +1,4 @@
-"""The bot on Matrix through a real Synapse: `python bench/matrix_bench.py [--rounds 40]
+"""The bot on Matrix through a real Synapse: `python bench/matrix_bench.py [--rounds 60]
 [--residents 10] [--messages 10]`.
 
 Starts the Synapse test peer (tests/peers, installed by `make setup`) and runs the bot in this
@@ -345,7 +345,7 @@ def _report(figures: dict[str, list[float]], trace: Trace, rounds: int) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rounds", type=int, default=40, help="latency rounds (one resident)")
+    parser.add_argument("--rounds", type=int, default=60, help="latency rounds (one resident)")
     parser.add_argument("--residents", type=int, default=10, help="load part; 0 skips it")
     parser.add_argument("--messages", type=int, default=10)
     args = parser.parse_args()
