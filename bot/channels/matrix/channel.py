@@ -72,10 +72,12 @@ def _config() -> AsyncClientConfig:
 def sync_filter(user_id: str) -> dict[str, Any]:
     """What the bot's sync asks for: the timeline and state of its rooms, and to-device and
     device-list changes for encryption — nothing it does not use. Every event a sync returns
-    ends a long poll and costs a round trip, nio's processing and a token save; without a
-    filter that includes the bot's own messages (each reply woke the bot's sync again, while
-    the homeserver was still answering the send) and, on a real homeserver, every resident's
-    typing notices, read receipts and presence changes."""
+    ends a long poll and costs a round trip, nio's processing and a token save (a write on the
+    core's worker); without a filter that includes the bot's own messages (every reply woke
+    its sync once more) and, on a real homeserver, every resident's typing notices, read
+    receipts and presence changes. (Measured with bench/matrix_bench.py on an idle machine: the
+    homeserver then takes ~5 ms longer to hand the bot the next message — the sync it wakes
+    skips the bot's own events — and a reply's p50 is the same as without the filter.)"""
     nothing = {"not_types": ["*"]}
     return {
         "presence": nothing,

@@ -43,7 +43,7 @@ class TelegramSender:
     channel = CHANNEL
     # Telegram has no idempotency key: a crash while sends are in flight repeats each of them
     # (the dispatcher journals a send the moment it is answered, and only then lets the next
-    # one start). One at a time capped a process at one message per round trip — 11 messages/s
+    # one start). One at a time capped a process at one message per round trip — 11–14 messages/s
     # with sends 60 ms away (bench/telegram_bench.py --rtt-ms 60) against Telegram's 30/s. Four,
     # each to a different chat (the outbox keeps one chat's messages in order), reach what the
     # overall window allows up to ~130 ms per send (30/s x 0.13 s); a crash repeats at most
