@@ -1,5 +1,5 @@
 """The bot on Telegram through the Bot API emulator: `python bench/telegram_bench.py
-[--residents 50] [--messages 4]`.
+[--residents 50] [--messages 8] [--rtt-ms 0]`.
 
 Starts the Telegram test peer (tests/peers/telegram, installed by `make setup`) with Telegram's
 flood limits enforced (1 message per second per private chat, 30 per second overall: a send
@@ -316,7 +316,7 @@ def _figures(peer: TelegramPeer, talk: Talk, distance: Distance) -> dict[str, fl
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--residents", type=int, default=50)
-    parser.add_argument("--messages", type=int, default=4)
+    parser.add_argument("--messages", type=int, default=8)
     parser.add_argument("--rtt-ms", type=float, default=0.0, help="distance of the sends")
     args = parser.parse_args()
     server = TelegramPeerServer.start_new()
