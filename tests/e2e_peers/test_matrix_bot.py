@@ -362,3 +362,35 @@ def _count_bot_messages(inbox: Inbox, room_id: str, bot_id: str) -> int:
 @pytest_asyncio.fixture
 async def _unused() -> AsyncIterator[None]:  # keeps pytest-asyncio's import used
     yield
+
+
+async def test_the_bot_syncs_residents_messages_not_its_own_replies_typing_or_receipts(  # type: ignore[no-untyped-def]
+    world,
+) -> None:
+    """Every event a sync brings ends the bot's long poll and costs a round trip and a token
+    save; its own replies (which woke its sync while Synapse still answered the send), typing
+    notices and read receipts are filtered out by the homeserver."""
+    bot = await world["start_bot"]()
+    bot_id, resident_id = world["bot_account"].user_id, world["resident"].user_id
+    dm = await _open_dm(world)
+    client = world["resident_inbox"].client
+    said = _bot_said(world["resident_inbox"], dm, bot_id)
+    batches: list[Any] = []
+    handle = bot.channel._handle_sync
+
+    async def recorded(response: Any, *, skip_timeline: bool) -> None:
+        batches.append(response)
+        await handle(response, skip_timeline=skip_timeline)
+
+    bot.channel._handle_sync = recorded
+    await _say(world, dm, "Sperrmüll am Adalbertsteinweg 16")
+    proposal = await said(r"Wilder Müll")
+    await client.room_typing(dm, True, timeout=5000)
+    await client.update_receipt_marker(dm, proposal.event_id)
+    await _say(world, dm, "1")
+    await said(r"AC-\d{4}-\d{5}")
+    rooms = [
+        room for batch in batches for room_id, room in batch.rooms.join.items() if room_id == dm
+    ]
+    assert {event.sender for room in rooms for event in room.timeline.events} == {resident_id}
+    assert [event for room in rooms for event in room.ephemeral] == []

@@ -219,3 +219,53 @@ async def test_a_resident_who_blocked_the_bot_is_marked_unreachable_not_retried(
         resident = uow.residents.find("telegram", "700003")
         assert resident is not None and not resident.unreachable
     assert len(sent_texts(telegram_peer, 700_003)) == 1
+
+
+async def test_up_to_four_sends_are_in_flight_at_once_each_to_another_chat(  # type: ignore[no-untyped-def]
+    telegram_peer: TelegramPeer, bot: Bot, make_app, tmp_path: Path
+) -> None:
+    """Telegram is a round trip away: one send at a time capped a process at one message per
+    round trip. Sends to different chats overlap — never more than `in_flight` from a send's
+    start to its journal record (what a crash can repeat), never two to one chat."""
+    sender = TelegramSender(bot)
+    app = make_app(sender)
+    assert app.dispatcher is not None
+    app.dispatcher.open_journal(tmp_path / "journal")
+    journal = app.dispatcher.journal
+    assert journal is not None
+    call, record = sender._call, journal.record
+    started = journaled = 0
+    unrecorded: list[int] = []  # at each send's start: sends started and not yet journaled
+    chats_now: list[int] = []
+    chats_at_once: list[list[int]] = []
+
+    async def far_call(chat_id, part):  # type: ignore[no-untyped-def]
+        nonlocal started
+        started += 1
+        unrecorded.append(started - journaled)
+        chats_now.append(chat_id)
+        chats_at_once.append(list(chats_now))
+        try:
+            await asyncio.sleep(0.05)  # Telegram is further away than a loopback port
+            return await call(chat_id, part)
+        finally:
+            chats_now.remove(chat_id)
+
+    def counted_record(message_id: int) -> None:
+        nonlocal journaled
+        journaled += 1
+        record(message_id)
+
+    sender._call = far_call  # type: ignore[method-assign]
+    journal.record = counted_record  # type: ignore[method-assign]
+    residents = [520_000 + i for i in range(12)]
+    for n in range(24):
+        queue(app, residents[n % 12], f"Nachricht {n}")
+    await deliver_all(app)
+    assert max(unrecorded) == TelegramSender.in_flight == 4
+    assert all(len(set(chats)) == len(chats) for chats in chats_at_once)
+    for i, chat in enumerate(residents):
+        assert sent_texts(telegram_peer, chat) == [
+            f"Nachricht {n}" for n in range(24) if n % 12 == i
+        ]
+    assert telegram_peer.rate_violations() == []

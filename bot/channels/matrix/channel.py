@@ -70,6 +70,27 @@ def _config() -> AsyncClientConfig:
     )
 
 
+def sync_filter(user_id: str) -> dict[str, Any]:
+    """What the bot's sync asks for: the timeline and state of its rooms, and to-device and
+    device-list changes for encryption — nothing it does not use. Every event a sync returns
+    ends a long poll and costs a round trip, nio's processing and a token save (a write on the
+    core's worker); without a filter that includes the bot's own messages (every reply woke
+    its sync once more) and, on a real homeserver, every resident's typing notices, read
+    receipts and presence changes. (Measured with bench/matrix_bench.py on an idle machine: the
+    homeserver then takes ~5 ms longer to hand the bot the next message — the sync it wakes
+    skips the bot's own events — and a reply's p50 is the same as without the filter.)"""
+    nothing = {"not_types": ["*"]}
+    return {
+        "presence": nothing,
+        "account_data": nothing,
+        "room": {
+            "timeline": {"limit": 100, "not_senders": [user_id]},
+            "ephemeral": nothing,
+            "account_data": nothing,
+        },
+    }
+
+
 class MatrixChannel:
     name = CHANNEL
 
@@ -95,6 +116,7 @@ class MatrixChannel:
         # process asks for the full state, or sends to a room that has been quiet since the
         # restart fail with "No such room".
         self._state_loaded = False
+        self._sync_filter = sync_filter(self.settings.user_id)
         self.sender = MatrixSender(self.client)
         self._sync_token = ReceiveCursor(app, MATRIX)
         staff_rooms = app.services.directory.staff_rooms
@@ -220,7 +242,7 @@ class MatrixChannel:
                 timeout=0 if full_state else LONG_POLL_MS,
                 since=token,
                 full_state=full_state,
-                sync_filter={"room": {"timeline": {"limit": 100}}},
+                sync_filter=self._sync_filter,
             ),
             LONG_POLL_MS / 1000 + 10,
         )

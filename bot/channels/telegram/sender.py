@@ -41,11 +41,14 @@ MAX_RESUMABLE = 10_000  # split messages remembered part-way (oldest forgotten f
 
 class TelegramSender:
     channel = CHANNEL
-    # Telegram has no idempotency key: a crash while sends are in flight repeats each of them.
-    # One send at a time (per process) keeps that to at most one message per crash, at the cost
-    # of throughput: one round trip per message (on loopback far above the 30/s limit; to
-    # api.telegram.org at ~40 ms about 25/s).
-    in_flight = 1
+    # Telegram has no idempotency key: a crash while sends are in flight repeats each of them
+    # (the dispatcher journals a send the moment it is answered, and only then lets the next
+    # one start). One at a time capped a process at one message per round trip — 11–14 messages/s
+    # with sends 60 ms away (bench/telegram_bench.py --rtt-ms 60) against Telegram's 30/s. Four,
+    # each to a different chat (the outbox keeps one chat's messages in order), reach what the
+    # overall window allows up to ~130 ms per send (30/s x 0.13 s); a crash repeats at most
+    # four messages, one per chat.
+    in_flight = 4
 
     def __init__(
         self,
