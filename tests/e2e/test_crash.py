@@ -2,7 +2,10 @@
 once — nothing cleared, as after a real crash — while residents who hear nothing for a few
 seconds say it again. Nothing is lost, nobody gets two tickets, at most one message is repeated
 per kill (Telegram: one per chat, up to TelegramSender.in_flight), everyone has their ticket
-within 30 s of the last restart, every chat is in order.
+within 60 s of the last restart, every chat is in order. The 60 s bound finds stalls (work left
+to a lease or a dead claim owner, a sender that stopped), not speed: on an idle machine the
+slowest ticket comes 6–25 s after the restart, on one loaded by other jobs up to ~40 s;
+bench/crash_bench.py reports the figures.
 
 The drill itself (processes, residents, counting) is tests/e2e/crash_drill.py; bench/crash_bench.py
 runs it over several seeds. LOTSE_CRASH_SEED picks other kill points.
@@ -46,7 +49,7 @@ def assert_crash_safe(figures: CrashFigures, repeats_per_kill: int = 1) -> None:
     assert figures.lost == 0
     assert figures.repeats <= figures.kills * repeats_per_kill
     assert figures.order_violations == 0
-    assert figures.slowest_to_ticket <= 30.0
+    assert figures.slowest_to_ticket <= 60.0
     assert figures.second_tickets == 0
 
 
