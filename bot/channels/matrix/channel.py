@@ -35,7 +35,7 @@ from nio.crypto import ENCRYPTION_ENABLED
 from nio.crypto.attachments import decrypt_attachment
 
 from bot.channels.base import ReceiveCursor, cancel_and_wait, hand_to_core
-from bot.channels.matrix.declaration import MATRIX
+from bot.channels.matrix.declaration import MATRIX, MatrixSettings
 from bot.channels.matrix.format import (
     KEYCAPS,
     content,
@@ -96,7 +96,7 @@ class MatrixChannel:
 
     def __init__(self, app: App) -> None:
         self.app = app
-        self.settings = app.settings.channels.matrix
+        self.settings: MatrixSettings = app.settings.channels.matrix
         store_path = Path(self.settings.store_path)
         store_path.mkdir(parents=True, exist_ok=True)
         self.client = AsyncClient(

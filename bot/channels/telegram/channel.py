@@ -37,7 +37,7 @@ from telegram.error import RetryAfter, TelegramError
 from telegram.request import HTTPXRequest
 
 from bot.channels.base import ReceiveCursor, cancel_and_wait, hand_to_core
-from bot.channels.telegram.declaration import TELEGRAM
+from bot.channels.telegram.declaration import TELEGRAM, TelegramSettings
 from bot.channels.telegram.sender import CHANNEL, TelegramSender, _seconds
 from bot.core.directory import Address
 from bot.core.menu import menu
@@ -62,7 +62,7 @@ class TelegramChannel:
 
     def __init__(self, app: App) -> None:
         self.app = app
-        self.settings = app.settings.channels.telegram
+        self.settings: TelegramSettings = app.settings.channels.telegram
         token = self.settings.resolved_token()
         if not token:
             raise RuntimeError(f"telegram: set {self.settings.token_env} (the bot token)")
@@ -138,7 +138,10 @@ class TelegramChannel:
         the bot works without menus."""
         texts = self.app.services.texts
         default = self.app.settings.city.default_language
-        menus = [(lang, False, BotCommandScopeAllPrivateChats()) for lang in texts.languages]
+        Scope = BotCommandScopeAllPrivateChats | BotCommandScopeAllGroupChats
+        menus: list[tuple[str | None, bool, Scope]] = [
+            (lang, False, BotCommandScopeAllPrivateChats()) for lang in texts.languages
+        ]
         menus += [(lang, True, BotCommandScopeAllGroupChats()) for lang in (default, "en")]
         menus += [(None, False, BotCommandScopeAllPrivateChats())]
         menus += [(None, True, BotCommandScopeAllGroupChats())]
@@ -189,9 +192,10 @@ class TelegramChannel:
         # was given, so a random one is as good and never needs configuring.
         # Several instances behind one URL must share it: without the environment variable,
         # the first instance stores one in the database and the others read it.
-        self._secret = os.environ.get(settings.webhook_secret_env) or await self._db(
-            self._shared_secret
-        )
+        secret = os.environ.get(settings.webhook_secret_env)
+        if not secret:
+            secret = await self._db(self._shared_secret)
+        self._secret = secret
         server = web.Application(client_max_size=1024 * 1024)
         server.router.add_post(settings.webhook_path, self._on_webhook)
         self._web = web.AppRunner(server, access_log=None)
