@@ -110,6 +110,10 @@ class OutboxDispatcher:
             s.channel: int(limit) for s in senders if (limit := getattr(s, "in_flight", None))
         }
         self._gates: dict[tuple[asyncio.AbstractEventLoop, str], asyncio.Semaphore] = {}
+        # Sends waiting to be marked sent, per event loop: marked together (one transaction)
+        # by the marking task running for that loop.
+        self._to_mark: dict[asyncio.AbstractEventLoop, list[tuple[int, asyncio.Future[None]]]] = {}
+        self._marking: dict[asyncio.AbstractEventLoop, asyncio.Task[None]] = {}
         self._event: asyncio.Event | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
 
@@ -140,6 +144,8 @@ class OutboxDispatcher:
                 await self.drain()
             except Exception:  # the dispatcher must outlive a bad moment (e.g. DB locked)
                 log.exception("outbox drain failed; retrying")
+            if self._event.is_set():
+                continue  # woken while draining: something was queued meanwhile
             timeout = await self._until_next_due(poll)
             waiter = asyncio.ensure_future(self._event.wait())
             stopper = asyncio.ensure_future(stop.wait())
@@ -248,8 +254,33 @@ class OutboxDispatcher:
         return Outcome.SENT
 
     async def _mark(self, message_id: int) -> None:
+        """Mark a delivered message sent. Sends that return while a marking transaction runs
+        are marked together in the next one (a group commit): under load one transaction marks
+        many, and none waits for more than the one before it."""
         loop = asyncio.get_running_loop()
-        await loop.run_in_executor(self._marker, self._record_sent, message_id)
+        done: asyncio.Future[None] = loop.create_future()
+        self._to_mark.setdefault(loop, []).append((message_id, done))
+        if loop not in self._marking:
+            task = loop.create_task(self._mark_waiting(loop))
+            self._marking[loop] = task
+        await done
+
+    async def _mark_waiting(self, loop: asyncio.AbstractEventLoop) -> None:
+        try:
+            while batch := self._to_mark.pop(loop, None):
+                ids = [message_id for message_id, _ in batch]
+                try:
+                    await loop.run_in_executor(self._marker, self._record_sent_all, ids)
+                except Exception as error:
+                    for _, done in batch:
+                        if not done.done():
+                            done.set_exception(error)
+                else:
+                    for _, done in batch:
+                        if not done.done():
+                            done.set_result(None)
+        finally:
+            self._marking.pop(loop, None)
 
     async def _record_outcome(self, message: OutMessage, failure: Exception) -> Outcome:
         """A send that did not go through: recorded, and what it means for the message."""
@@ -314,8 +345,13 @@ class OutboxDispatcher:
         )
 
     def _record_sent(self, message_id: int) -> None:
+        self._record_sent_all([message_id])
+
+    def _record_sent_all(self, message_ids: list[int]) -> None:
         with self.uow_factory() as uow:
-            mark_sent(uow, self.services, message_id)
+            uow.outbox.load(message_ids)  # one query for all, then each from the session
+            for message_id in message_ids:
+                mark_sent(uow, self.services, message_id)
             uow.commit()
 
     def _record_later(self, later: _Later) -> None:

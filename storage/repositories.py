@@ -15,6 +15,7 @@ from sqlalchemy import (
     exists,
     false,
     func,
+    literal,
     or_,
     select,
     text,
@@ -62,11 +63,14 @@ class ResidentRepository(_Repository):
     def by_pseudonym(self, pseudonym: str) -> Resident | None:
         return self.session.scalar(select(Resident).where(Resident.pseudonym == pseudonym.upper()))
 
-    def add(self, channel: str, external_id: str, address: str, now: datetime) -> Resident:
-        while True:
-            pseudonym = "R-" + "".join(secrets.choice(_PSEUDONYM_ALPHABET) for _ in range(6))
-            if self.by_pseudonym(pseudonym) is None:
-                break
+    def add(
+        self, channel: str, external_id: str, address: str, now: datetime, *, flush: bool = True
+    ) -> Resident:
+        """A new resident with a random pseudonym. The pseudonym's unique index catches the
+        rare collision (one in ~10^9 per pair): the insert fails with an IntegrityError and the
+        caller's unit of work is tried again (bot.core.service does). flush=False leaves the
+        insert to the next flush, so changes made meanwhile go in with it."""
+        pseudonym = "R-" + "".join(secrets.choice(_PSEUDONYM_ALPHABET) for _ in range(6))
         resident = Resident(
             pseudonym=pseudonym,
             channel=channel,
@@ -77,7 +81,8 @@ class ResidentRepository(_Repository):
             unreachable=False,
         )
         self.session.add(resident)
-        self.session.flush()
+        if flush:
+            self.session.flush()
         return resident
 
 
@@ -249,12 +254,32 @@ class ConversationRepository(_Repository):
         )
         return int(getattr(result, "rowcount", 0) or 0)
 
+    def with_resident(
+        self, channel: str, chat: str, sender: str
+    ) -> tuple[Conversation | None, Resident | None]:
+        """The conversation in a chat and the resident account of its sender, in one query."""
+        one = select(literal(1).label("one")).subquery()
+        in_chat = and_(Conversation.channel == channel, Conversation.chat == chat)
+        account = and_(Resident.channel == channel, Resident.external_id == sender)
+        row = self.session.execute(
+            select(Conversation, Resident)
+            .select_from(one)
+            .outerjoin(Conversation, in_chat)
+            .outerjoin(Resident, account)
+        ).one()
+        return row[0], row[1]
+
     def seen(self, channel: str, message_id: str, now: datetime) -> bool:
-        """Record a network message id; True if it had been handled before."""
-        if self.session.get(InboundSeen, (channel, message_id)) is not None:
-            return True
-        self.session.add(InboundSeen(channel=channel, message_id=message_id, seen_at=now))
-        return False
+        """Record a network message id; True if it had been handled before (one statement,
+        and a concurrent delivery of the same message waits for the first, then sees it)."""
+        return not _insert_once(
+            self.session,
+            InboundSeen,
+            ("channel", "message_id"),
+            channel=channel,
+            message_id=message_id,
+            seen_at=now,
+        )
 
     def get_state(self, name: str) -> str | None:
         row = self.session.get(ChannelState, name)
@@ -381,6 +406,14 @@ class OutboxRepository(_Repository):
 
     def get(self, message_id: int) -> OutboxMessage | None:
         return self.session.get(OutboxMessage, message_id)
+
+    def load(self, message_ids: Collection[int]) -> Sequence[OutboxMessage]:
+        """Several messages in one query (later `get`s of them need none)."""
+        if not message_ids:
+            return []
+        return self.session.scalars(
+            select(OutboxMessage).where(OutboxMessage.id.in_(list(message_ids)))
+        ).all()
 
     def next_due_at(
         self, routes: Mapping[str, Collection[str] | None], now: datetime | None = None
@@ -840,7 +873,8 @@ def _insert_once_statement(dialect: str, model: Any, unique: tuple[str, ...]) ->
     return (
         insert(model)
         .on_conflict_do_nothing(index_elements=unique)
-        .returning(model.__table__.c.id)  # rowcount is not reliable here across drivers
+        # The (first) primary key column: rowcount is not reliable here across drivers.
+        .returning(next(iter(model.__table__.primary_key.columns)))
     )
 
 
