@@ -85,6 +85,8 @@ class _Later:
 
     deferrals: list[tuple[int, float]] = field(default_factory=list)  # (id, seconds to wait)
     releases: list[int] = field(default_factory=list)  # claimed, queued behind one that waits
+    # Sends being marked sent meanwhile (the drain waits for them before it returns).
+    marking: list[asyncio.Future[None]] = field(default_factory=list)
 
 
 class OutboxDispatcher:
@@ -185,25 +187,41 @@ class OutboxDispatcher:
 
     async def _drain(self, max_rounds: int, last_batch: asyncio.Event) -> DeliveryReport:
         sent = failed = 0
-        for _ in range(max_rounds):
-            if last_batch.is_set():
-                break
-            batch = await self._db(self._claim_batch)
-            if not batch:
-                break
-            queues: dict[tuple[str, str], list[OutMessage]] = {}
-            for message in batch:
-                queues.setdefault((message.channel, message.address), []).append(message)
-            gate = asyncio.Semaphore(CONCURRENT_ADDRESSES)  # queues come in delivery order
-            later = _Later()
-            for outcomes in await asyncio.gather(
-                *(self._deliver_in_order(queue, gate, later) for queue in queues.values())
-            ):
-                sent += outcomes.count(Outcome.SENT)
-                failed += len(outcomes) - outcomes.count(Outcome.SENT)
-            if later.deferrals or later.releases:
-                await self._db(self._record_later, later)
+        marking: list[asyncio.Future[None]] = []
+        try:
+            for _ in range(max_rounds):
+                if last_batch.is_set():
+                    break
+                round_sent, round_failed, more = await self._round(marking)
+                sent, failed = sent + round_sent, failed + round_failed
+                if not more:
+                    break
+        finally:
+            for outcome in await asyncio.gather(*marking, return_exceptions=True):
+                if isinstance(outcome, BaseException):
+                    log.error("marking a delivered message sent failed: %r", outcome)
         return DeliveryReport(sent, failed)
+
+    async def _round(self, marking: list[asyncio.Future[None]]) -> tuple[int, int, bool]:
+        """Claim one batch and deliver it; (sent, failed, whether there was a batch)."""
+        batch = await self._db(self._claim_batch)
+        if not batch:
+            return 0, 0, False
+        queues: dict[tuple[str, str], list[OutMessage]] = {}
+        for message in batch:
+            queues.setdefault((message.channel, message.address), []).append(message)
+        gate = asyncio.Semaphore(CONCURRENT_ADDRESSES)  # queues come in delivery order
+        later = _Later()
+        sent = failed = 0
+        for outcomes in await asyncio.gather(
+            *(self._deliver_in_order(queue, gate, later) for queue in queues.values())
+        ):
+            sent += outcomes.count(Outcome.SENT)
+            failed += len(outcomes) - outcomes.count(Outcome.SENT)
+        marking += later.marking
+        if later.deferrals or later.releases:
+            await self._db(self._record_later, later)
+        return sent, failed, True
 
     async def _deliver_in_order(
         self, queue: list[OutMessage], gate: asyncio.Semaphore, later: _Later
@@ -242,8 +260,13 @@ class OutboxDispatcher:
                 failure = None
                 if self.journal is not None:
                     self.journal.record(message.id)
+                elif message.channel in self._in_flight:
+                    await self._mark(message.id)  # the gate holds until it is recorded
                 else:
-                    await self._mark(message.id)
+                    # Marked in the background (with others, see _mark): the next message is
+                    # sent meanwhile; a crash before the mark repeats both, as it would one.
+                    later.marking.append(asyncio.ensure_future(self._mark(message.id)))
+                    return Outcome.SENT
         if isinstance(failure, DeliveryDeferred):  # a channel's own rate limit: frequent
             later.deferrals.append((message.id, failure.retry_after or 1.0))
             return Outcome.RETRY
@@ -279,6 +302,8 @@ class OutboxDispatcher:
                     for _, done in batch:
                         if not done.done():
                             done.set_result(None)
+                    if self._event is not None and self._loop is loop:
+                        self._event.set()  # what queued behind them can be claimed now
         finally:
             self._marking.pop(loop, None)
 
@@ -349,7 +374,9 @@ class OutboxDispatcher:
 
     def _record_sent_all(self, message_ids: list[int]) -> None:
         with self.uow_factory() as uow:
-            uow.outbox.load(message_ids)  # one query for all, then each from the session
+            loaded = uow.outbox.load(message_ids)  # one query for all; each from the session
+            if not loaded:
+                return
             for message_id in message_ids:
                 mark_sent(uow, self.services, message_id)
             uow.commit()

@@ -245,6 +245,10 @@ class ConversationRepository(_Repository):
             self.session.flush()
         return conversation
 
+    def new(self, channel: str, chat: str, now: datetime) -> Conversation:
+        """A conversation not stored yet (the caller adds it to the session)."""
+        return Conversation(channel=channel, chat=chat, step="idle", data={}, updated_at=now)
+
     def expire_intakes(self, before: datetime) -> int:
         """Drop intakes nobody touched since `before`; returns how many."""
         result = self.session.execute(
@@ -326,6 +330,40 @@ class OutboxRepository(_Repository):
             not_before=not_before or now,
             queued_for=not_before or now,
             attempts=0,
+        )
+
+    def add_later(
+        self,
+        *,
+        key: str,
+        channel: str,
+        address: str,
+        kind: str,
+        payload: dict[str, Any],
+        now: datetime,
+        not_before: datetime | None = None,
+        concern_id: int | None = None,
+        resident_id: int | None = None,
+        destination: str | None = None,
+    ) -> None:
+        """Queue a message like `add`, for a caller that needs no answer: the rows queued in a
+        unit of work go in together (one statement) before its next query or its commit."""
+        queued = self.session.info.setdefault(_OUTBOX_QUEUE, [])
+        queued.append(
+            {
+                "key": key,
+                "channel": channel,
+                "address": address,
+                "kind": kind,
+                "payload": payload,
+                "concern_id": concern_id,
+                "resident_id": resident_id,
+                "destination": destination,
+                "created_at": now,
+                "not_before": not_before or now,
+                "queued_for": not_before or now,
+                "attempts": 0,
+            }
         )
 
     def claim_due(
@@ -468,6 +506,27 @@ class OutboxRepository(_Repository):
             .where(OutboxMessage.sent_at.is_(None), OutboxMessage.failed_at.is_(None))
         )
         return int(count or 0)
+
+
+_OUTBOX_QUEUE = "outbox_queue"
+
+
+def insert_queued_outbox(session: Session, *, flush: bool = False) -> None:
+    """Insert what OutboxRepository.add_later queued in this session (in one statement; a key
+    queued before is left as it is, as with `add`)."""
+    queued = session.info.pop(_OUTBOX_QUEUE, None)
+    if not queued:
+        return
+    if flush:
+        session.flush()  # the rows they refer to first
+    statement = _insert_queued_statement(session.get_bind().dialect.name)
+    session.connection().execute(statement, queued)
+
+
+@functools.cache
+def _insert_queued_statement(dialect: str) -> Any:
+    inserts: dict[str, Any] = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
+    return inserts[dialect](OutboxMessage.__table__).on_conflict_do_nothing(index_elements=["key"])
 
 
 class ErasureRepository(_Repository):

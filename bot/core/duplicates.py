@@ -88,7 +88,7 @@ def find_own_repeat(turn: Turn, draft: Draft) -> Concern | None:
     since = turn.now - timedelta(hours=turn.services.settings.conversation.own_repeat_hours)
     open_states = {s.value for s in OPEN_STATES}
     street = _street(draft.address)
-    for concern in turn.uow.concerns.of_resident(resident.id):
+    for concern in turn.own_concerns():
         if (
             concern.resident_id != resident.id
             or concern.hidden

@@ -161,6 +161,7 @@ def on_duplicate(turn: Turn) -> None:
     elif answer == "follow":
         assert turn.resident is not None
         concerns.follow(turn.uow, turn.services, similar, turn.resident)
+        turn.concerns_changed()
         turn.uow.concerns.attach_photos(draft.photo_ids, similar.id)
         turn.set_step("idle", {})
         turn.reply("duplicate-followed", ticket=turn.services.ticket(similar))
