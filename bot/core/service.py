@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from bot.config import StaffMember
-from bot.core import conversation, fixed_check, language
+from bot.core import conversation, fixed_check, language, readings
 from bot.core.commands import ParsedCommand, parse_command
 from bot.core.errors import LotseError, UnknownCommand
 from bot.core.flood import FloodGuard
@@ -70,11 +70,22 @@ class Lotse:
         self.on_incoming = on_incoming  # e.g. a metrics counter, given the channel
         self.flood = FloodGuard(services.settings.limits.messages_per_minute)
         self.retry_delays: tuple[float, ...] = DATABASE_RETRY_DELAYS
+        readings.install(services)
 
     def handle(self, incoming: Incoming) -> list[str]:
         """Handle one message; returns the texts of the replies queued (for tests)."""
         if self.on_incoming is not None:
             self.on_incoming(incoming.channel)
+        try:
+            readings.prepare(self.services, incoming)  # before the transaction: see there
+        except Exception:  # e.g. the model failed to load: the turn meets it again
+            log.exception("reading a message failed channel=%s", incoming.channel)
+        try:
+            return self._handle_once(incoming)
+        finally:
+            readings.forget()
+
+    def _handle_once(self, incoming: Incoming) -> list[str]:
         attempt = _Attempt()
         delays = iter(self.retry_delays)
         while True:
