@@ -383,7 +383,8 @@ class OutboxRepository(_Repository):
             # One claimer at a time across instances: the order check below reads rows that
             # another claimer may be claiming in the same moment. (SQLite: BEGIN IMMEDIATE.)
             self.session.execute(text("SELECT pg_advisory_xact_lock(7301301)"))
-        ids = self.session.scalars(
+        # One statement: claim the first `limit` ready messages and return them.
+        due = (
             select(OutboxMessage.id)
             .where(
                 _ready(routes, now),
@@ -391,21 +392,16 @@ class OutboxRepository(_Repository):
             )
             .order_by(OutboxMessage.queued_for, OutboxMessage.id)
             .limit(limit)
-        ).all()
-        if not ids:
-            return []
-        self.session.execute(
-            update(OutboxMessage)
-            .where(OutboxMessage.id.in_(ids), OutboxMessage.claimed_by.is_(None))
-            .values(claimed_by=instance_id, claimed_at=now)
+            .correlate(None)  # a query of its own, not about the row being updated
         )
         rows = self.session.scalars(
-            select(OutboxMessage)
-            .where(OutboxMessage.id.in_(ids), OutboxMessage.claimed_by == instance_id)
-            .order_by(OutboxMessage.queued_for, OutboxMessage.id)
-            .execution_options(populate_existing=True)
+            update(OutboxMessage)
+            .where(OutboxMessage.id.in_(due.scalar_subquery()), OutboxMessage.claimed_by.is_(None))
+            .values(claimed_by=instance_id, claimed_at=now)
+            .returning(OutboxMessage),
+            execution_options={"synchronize_session": False, "populate_existing": True},
         ).all()
-        return list(rows)
+        return sorted(rows, key=lambda row: (row.queued_for, row.id))
 
     def release(self, message_ids: Collection[int], instance_id: str) -> int:
         """Give back claimed messages that were not delivered (they are due again as they are)."""
