@@ -137,6 +137,42 @@ class ConcernRepository(_Repository):
                 update(Photo).where(Photo.id.in_(photo_ids)).values(concern_id=concern_id)
             )
 
+    def of_resident_and_open_like(
+        self,
+        resident_id: int,
+        own_limit: int,
+        like: tuple[str, Sequence[str], datetime, int],
+    ) -> tuple[list[Concern], list[Concern]]:
+        """`of_resident(resident_id, own_limit)` and `open_like(*like)` in one query."""
+        category, states, since, limit = like
+        followed = select(Follower.concern_id).where(Follower.resident_id == resident_id)
+        own = (
+            select(Concern.id)
+            .where(or_(Concern.resident_id == resident_id, Concern.id.in_(followed)))
+            .order_by(Concern.id.desc())
+            .limit(own_limit)
+        )
+        similar = (
+            select(Concern.id)
+            .where(
+                Concern.category == category,
+                Concern.state.in_(states),
+                Concern.hidden.is_(False),
+                Concern.created_at >= since,
+            )
+            .order_by(Concern.id.desc())
+            .limit(limit)
+        )
+        # Wrapped once more: SQLite takes no LIMIT in an IN list's own SELECT otherwise.
+        own_ids = select(own.subquery().c.id)
+        similar_ids = select(similar.subquery().c.id)
+        rows = self.session.execute(
+            select(Concern, Concern.id.in_(own_ids).label("own"), Concern.id.in_(similar_ids))
+            .where(or_(Concern.id.in_(own_ids), Concern.id.in_(similar_ids)))
+            .order_by(Concern.id.desc())
+        ).all()
+        return [c for c, mine, _ in rows if mine], [c for c, _, like_ in rows if like_]
+
     def open_like(
         self, category: str, states: Sequence[str], since: datetime, limit: int
     ) -> Sequence[Concern]:

@@ -251,6 +251,8 @@ def submit(turn: Turn, draft: Draft, *, checked: bool = False) -> None:
 
     assert turn.resident is not None
     parts = list(data(turn, "parts") or [])
+    if not parts and not checked:
+        turn.read_concerns(duplicates.similar_query(turn, draft))  # both checks below, one query
     limit = turn.services.settings.limits.new_concerns_per_hour
     recent = turn.reported_since(turn.now - timedelta(hours=1))
     if recent + max(len(parts), 1) > limit:

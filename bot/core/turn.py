@@ -35,6 +35,7 @@ class Turn:
         self.out = Outbound(self.uow, self.services)
         self._turn_key = self.incoming.message_id or uuid.uuid4().hex
         self._own: Sequence[Concern] | None = None
+        self._like: tuple[tuple[str, list[str], datetime, int], Sequence[Concern]] | None = None
 
     def own_concerns(self) -> Sequence[Concern]:
         """The resident's recent concerns, reported or followed, newest first (read once per
@@ -48,6 +49,29 @@ class Turn:
             )
         return self._own
 
+    def open_like(self, like: tuple[str, list[str], datetime, int]) -> Sequence[Concern]:
+        """ConcernRepository.open_like(*like), from `read_concerns` when it read them (a
+        moment earlier: `since` may have moved on since, so what is older goes)."""
+        category, states, since, limit = like
+        if self._like is not None:
+            (read_category, read_states, read_since, read_limit), found = self._like
+            if (read_category, read_states, read_limit) == (category, states, limit) and (
+                read_since <= since
+            ):
+                return [c for c in found if c.created_at >= since]
+        return self.uow.concerns.open_like(*like)
+
+    def read_concerns(self, like: tuple[str, list[str], datetime, int] | None) -> None:
+        """Read own_concerns and, with them in one query, the open concerns like the draft
+        (duplicates.similar_query), for an intake about to file a ticket."""
+        assert self.resident is not None
+        if self.resident_is_new or like is None or self._own is not None:
+            return
+        own, similar = self.uow.concerns.of_resident_and_open_like(
+            self.resident.id, OWN_CONCERNS, like
+        )
+        self._own, self._like = own, (like, similar)
+
     def reported_since(self, since: datetime) -> int:
         """How many concerns the resident reported since `since` (from own_concerns when that
         list is complete, else counted in the database)."""
@@ -60,6 +84,7 @@ class Turn:
     def concerns_changed(self) -> None:
         """A concern was filed or followed: own_concerns is read again when asked."""
         self._own = None
+        self._like = None
 
     @property
     def now(self):  # type: ignore[no-untyped-def]
