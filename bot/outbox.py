@@ -21,6 +21,8 @@ from enum import Enum
 from pathlib import Path
 from typing import Protocol
 
+from sqlalchemy.exc import OperationalError
+
 from bot import sent_journal
 from bot.core import concerns
 from bot.core.messages import Choice, Document, OutMessage
@@ -32,6 +34,7 @@ from storage.uow import UnitOfWork, UnitOfWorkFactory
 log = logging.getLogger(__name__)
 
 CONCURRENT_ADDRESSES = 8
+MARK_ATTEMPTS = 3  # tries of one marking transaction before marking one by one
 _RENDERED = ("text", "choices", "actions", "photo_id", "document")  # keys with OutMessage fields
 
 
@@ -373,13 +376,36 @@ class OutboxDispatcher:
         self._record_sent_all([message_id])
 
     def _record_sent_all(self, message_ids: list[int]) -> None:
+        """Mark several sent in one transaction. What it reads comes first, in one query per
+        table, and rows change in id order: two instances marking forwards of the same concern
+        lock the rows in the same order (no deadlock). A transient failure is tried again,
+        then one message at a time."""
+        failure: OperationalError | None = None
+        for _ in range(MARK_ATTEMPTS):
+            try:
+                self._mark_together(sorted(message_ids))
+                return
+            except OperationalError as error:  # e.g. a deadlock reported by PostgreSQL
+                failure = error
+                log.warning("marking %d messages sent failed; trying again", len(message_ids))
+        if len(message_ids) == 1 and failure is not None:
+            raise failure
+        for message_id in sorted(message_ids):
+            self._mark_together([message_id])
+
+    def _mark_together(self, message_ids: list[int]) -> None:
         with self.uow_factory() as uow:
             loaded = uow.outbox.load(message_ids)  # one query for all; each from the session
             if not loaded:
                 return
+            forwarded = sorted(
+                {row.concern_id for row in loaded if row.kind == "forward" and row.concern_id}
+            )
+            concerns_read = uow.concerns.load(forwarded)  # before any change is flushed
             for message_id in message_ids:
                 mark_sent(uow, self.services, message_id)
             uow.commit()
+            del concerns_read
 
     def _record_later(self, later: _Later) -> None:
         """One transaction per round for what waits: deferred messages become due after their
