@@ -8,9 +8,10 @@
 
 Each resident sends a concern and answers the bot (confirm the category, skip the place, decline
 "me too") until it has a ticket number. Messages go the way channels send them: an Incoming handed
-to `Lotse.handle` in the core's single worker thread (bot.runner.handler), while the outbox
-dispatcher runs alongside, as in `lotse run`, delivering to a sender that only counts. The real
-shipped classifier is used unless --keyword-classifier is given.
+to `Lotse.handle` in its lane of the core's workers (bot.runner.handler: one worker on SQLite, a
+few on PostgreSQL), while the outbox dispatcher runs alongside, as in `lotse run`, delivering to
+a sender that only counts. One resident reports a concern first (not measured: it loads the
+models). The real shipped classifier is used unless --keyword-classifier is given.
 
 Reported: concerns/s (until every concern is stored and the outbox is empty), p50/p95/p99 of the
 handling latency of one message (queueing for the worker included) and of a whole concern, the
