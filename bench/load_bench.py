@@ -3,16 +3,28 @@
     python bench/load_bench.py                      # 1,000 residents on SQLite and PostgreSQL
     python bench/load_bench.py --db sqlite --residents 200
     python bench/load_bench.py --db sqlite --soak 600 --rate 5    # a 10-minute soak run
+    python bench/load_bench.py --db both --residents 1000 --json  # last line: one JSON object
+    python bench/load_bench.py --db postgres --instances 3         # 3 Apps on one database
 
 Each resident sends a concern and answers the bot (confirm the category, skip the place, decline
 "me too") until it has a ticket number. Messages go the way channels send them: an Incoming handed
-to `Lotse.handle` in the core's single worker thread (bot.runner.handler), while the outbox
-dispatcher runs alongside, as in `lotse run`, delivering to a sender that only counts. The real
-shipped classifier is used unless --keyword-classifier is given.
+to `Lotse.handle` in its lane of the core's workers (bot.runner.handler: one worker on SQLite, a
+few on PostgreSQL), while the outbox dispatcher runs alongside, as in `lotse run`, delivering to
+a sender that only counts. One resident reports a concern first (not measured: it loads the
+models). The real shipped classifier is used unless --keyword-classifier is given.
 
 Reported: concerns/s (until every concern is stored and the outbox is empty), p50/p95/p99 of the
-handling latency of one message (queueing for the worker included) and of a whole concern, peak
-RSS, and the outbox afterwards. PostgreSQL runs in a schema of its own that is dropped afterwards.
+handling latency of one message (queueing for the worker included) and of a whole concern, the
+time from the commit of a message's unit of work until its answer reached the counting sender
+("delivered"), the SQL statements per concern (SQLAlchemy's before_cursor_execute: the core's
+own, from the first message to the ticket and the queued forwards, and the outbox's delivery
+bookkeeping apart), peak RSS, and the outbox afterwards. PostgreSQL runs in a schema of its own
+that is dropped afterwards.
+
+--instances N (PostgreSQL): N Apps in this process share one database, each with its own core
+workers and outbox dispatcher; residents are spread over them, and an answer is delivered by
+whichever dispatcher claims it (all deliver to one counting sender). They share this process's
+GIL and event loop, so the figure says how the instances share the database, not the CPUs.
 """
 
 from __future__ import annotations
@@ -20,11 +32,14 @@ from __future__ import annotations
 import argparse
 import asyncio
 import gc
+import json
+import os
 import random
 import re
 import resource
 import statistics
 import sys
+import threading
 import time
 import uuid
 from collections.abc import Collection, Iterator
@@ -34,6 +49,8 @@ from pathlib import Path
 from tempfile import TemporaryDirectory
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from sqlalchemy import event
 
 from bot.bootstrap import App, build_app
 from bot.config import Settings, load_settings
@@ -63,6 +80,7 @@ class CountingSender:
         self.channel = channel
         self.sent = 0
         self.inbox: dict[str, list[OutMessage]] = {}
+        self.arrived_at: dict[str, list[float]] = {}  # perf_counter() of each, as inbox
         self.arrived: dict[str, asyncio.Event] = {}
 
     def addresses(self) -> Collection[str] | None:
@@ -72,6 +90,7 @@ class CountingSender:
         self.sent += 1
         if message.address.startswith("resident:"):
             self.inbox.setdefault(message.address, []).append(message)
+            self.arrived_at.setdefault(message.address, []).append(time.perf_counter())
             self.event(message.address).set()
 
     def event(self, address: str) -> asyncio.Event:
@@ -79,6 +98,7 @@ class CountingSender:
 
     def forget(self, address: str) -> None:
         self.inbox.pop(address, None)
+        self.arrived_at.pop(address, None)
         self.arrived.pop(address, None)
 
 
@@ -117,10 +137,64 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e3  # kB on Linux
 
 
+class StatementCounter:
+    """SQL statements as SQLAlchemy sends them (before_cursor_execute; SQLite's BEGIN IMMEDIATE
+    is one, a COMMIT is not): the core's (its worker threads, named lotse-core) and the rest
+    (the outbox dispatcher's claims and marks)."""
+
+    def __init__(self) -> None:
+        self.core = 0
+        self.other = 0
+        self._lock = threading.Lock()
+
+    def attach(self, app: App) -> None:
+        event.listen(app.engine, "before_cursor_execute", self._count)
+
+    def _count(self, *_args: object) -> None:
+        core = threading.current_thread().name.startswith("lotse-core")
+        with self._lock:
+            if core:
+                self.core += 1
+            else:
+                self.other += 1
+
+    def reset(self) -> None:
+        with self._lock:
+            self.core = self.other = 0
+
+
+class CommitClock:
+    """When the unit of work of each handled message committed (the last commit of the call),
+    per chat, so the time until its answer was delivered can be measured from there."""
+
+    def __init__(self) -> None:
+        self._local = threading.local()
+        self.committed: dict[str, float] = {}
+
+    def attach(self, app: App) -> None:
+        session_factory = app.uow_factory.args[0]
+        event.listen(session_factory, "after_commit", self._stamp)
+        handle = app.lotse.handle
+
+        def timed(incoming: Incoming) -> list[str]:
+            self._local.at = None
+            try:
+                return handle(incoming)
+            finally:
+                if self._local.at is not None:
+                    self.committed[incoming.chat] = self._local.at
+
+        app.lotse.handle = timed  # type: ignore[method-assign]
+
+    def _stamp(self, _session: object) -> None:
+        self._local.at = time.perf_counter()
+
+
 @dataclass
 class Run:
     message_latency: list[float] = field(default_factory=list)  # until the core has handled it
     answer_latency: list[float] = field(default_factory=list)  # until the answer was delivered
+    delivered_latency: list[float] = field(default_factory=list)  # from its commit until then
     concern_latency: list[float] = field(default_factory=list)
     tickets: int = 0
     messages: int = 0
@@ -128,18 +202,21 @@ class Run:
 
 
 class Residents:
-    def __init__(self, app: App, sender: CountingSender, seed: int) -> None:
-        self.app = app
+    def __init__(
+        self, apps: list[App], sender: CountingSender, seed: int, clock: CommitClock | None = None
+    ) -> None:
+        self.apps = apps
         self.sender = sender
-        self.handle = handler(app)
+        self.handlers = [handler(app) for app in apps]
         self.rng = random.Random(seed)
         self.counter = 0
+        self.clock = clock
 
     def text(self) -> str:
         template = self.rng.choice(TEMPLATES)
         return template.format(street=self.rng.choice(STREETS), n=self.rng.randint(1, 200))
 
-    async def say(self, run: Run, name: str, text: str) -> list[str]:
+    async def say(self, run: Run, name: str, text: str, instance: int = 0) -> list[str]:
         """Send one message; return what the bot delivered to this chat in answer."""
         self.counter += 1
         address = f"resident:{name}"
@@ -155,8 +232,9 @@ class Residents:
         arrived = self.sender.event(address)
         arrived.clear()
         self.sender.inbox[address] = []
+        self.sender.arrived_at[address] = []
         started = time.perf_counter()
-        await self.handle(incoming)
+        await self.handlers[instance % len(self.handlers)](incoming)
         run.message_latency.append(time.perf_counter() - started)
         run.messages += 1
         # An answer may come in several messages (a reply, then the ack): wait for the one that
@@ -171,12 +249,18 @@ class Residents:
             except TimeoutError:
                 return [m.text for m in self.sender.inbox.get(address, [])]
         run.answer_latency.append(time.perf_counter() - started)
-        return [m.text for m in self.sender.inbox.get(address, [])]
+        committed = self.clock.committed.pop(address, None) if self.clock else None
+        inbox = self.sender.inbox.get(address, [])
+        if committed is not None:
+            times = self.sender.arrived_at[address]
+            at = next(t for m, t in zip(inbox, times, strict=True) if _conclusive(m))
+            run.delivered_latency.append(at - committed)
+        return [m.text for m in inbox]
 
-    async def report(self, run: Run, name: str) -> None:
+    async def report(self, run: Run, name: str, instance: int = 0) -> None:
         started = time.perf_counter()
         try:
-            replies = await self.say(run, name, self.text())
+            replies = await self.say(run, name, self.text(), instance)
             for _ in range(5):
                 if any(TICKET.search(r) and "folgen" not in r for r in replies):
                     run.tickets += 1
@@ -189,7 +273,7 @@ class Residents:
                     answer = "überspringen"
                 else:
                     answer = "1"  # "yes, right", or the first category offered
-                replies = await self.say(run, name, answer)
+                replies = await self.say(run, name, answer, instance)
             run.failures += 1
         finally:
             self.sender.forget(f"resident:{name}")
@@ -208,32 +292,49 @@ async def wait_until_outbox_empty(app: App, timeout: float = 120.0) -> float:
     return float("nan")
 
 
-async def load(app: App, residents: int, concurrency: int, seed: int) -> dict[str, float]:
+async def load(
+    apps: list[App], residents: int, concurrency: int, seed: int, counter: StatementCounter
+) -> dict[str, float]:
     sender = CountingSender("console")
-    dispatcher = app.attach_senders([sender])
+    clock = CommitClock()
+    dispatchers = []
+    for app in apps:
+        dispatchers.append(app.attach_senders([sender]))
+        clock.attach(app)
     stop = asyncio.Event()
-    outbox = asyncio.create_task(dispatcher.run(stop))
-    people = Residents(app, sender, seed)
+    outboxes = [asyncio.create_task(d.run(stop)) for d in dispatchers]
+    people = Residents(apps, sender, seed, clock)
     run = Run()
     gate = asyncio.Semaphore(concurrency)
     run_id = uuid.uuid4().hex[:6]
 
     async def one(i: int) -> None:
         async with gate:
-            await people.report(run, f"bench-{run_id}-{i}")
+            await people.report(run, f"bench-{run_id}-{i}", i % len(apps))
 
+    # Warm-up, not measured: the first message loads the classifier and intent models.
+    await asyncio.gather(
+        *(people.report(Run(), f"warm-up-{run_id}-{n}", n) for n in range(len(apps)))
+    )
+    await wait_until_outbox_empty(apps[0])
     gc.collect()
     rss_before = rss_mb()
+    load_before = os.getloadavg()[0]
+    counter.reset()
     started = time.perf_counter()
     await asyncio.gather(*(one(i) for i in range(residents)))
     handled = time.perf_counter() - started
-    drained_after = await wait_until_outbox_empty(app)
+    drained_after = await wait_until_outbox_empty(apps[0])
     total = time.perf_counter() - started
+    statements_core, statements_other = counter.core, counter.other
     stop.set()
-    await outbox
-    assert app.outbox_probe is not None
-    state = app.outbox_probe.read()
+    await asyncio.gather(*outboxes)
+    probe = apps[0].outbox_probe
+    assert probe is not None
+    state = probe.read()
+    tickets = max(run.tickets, 1)
     return {
+        "instances": len(apps),
         "residents": residents,
         "tickets": run.tickets,
         "failures": run.failures,
@@ -247,18 +348,27 @@ async def load(app: App, residents: int, concurrency: int, seed: int) -> dict[st
         "msg_p50_ms": 1e3 * percentile(run.message_latency, 50),
         "msg_p95_ms": 1e3 * percentile(run.message_latency, 95),
         "msg_p99_ms": 1e3 * percentile(run.message_latency, 99),
+        "handling_p95_ms": 1e3 * percentile(run.message_latency, 95),
         "answer_p50_ms": 1e3 * percentile(run.answer_latency, 50),
         "answer_p95_ms": 1e3 * percentile(run.answer_latency, 95),
         "answer_p99_ms": 1e3 * percentile(run.answer_latency, 99),
+        "delivered_p50_ms": 1e3 * percentile(run.delivered_latency, 50),
+        "delivered_p95_ms": 1e3 * percentile(run.delivered_latency, 95),
+        "delivered_p99_ms": 1e3 * percentile(run.delivered_latency, 99),
         "concern_p50_ms": 1e3 * percentile(run.concern_latency, 50),
         "concern_p95_ms": 1e3 * percentile(run.concern_latency, 95),
         "concern_p99_ms": 1e3 * percentile(run.concern_latency, 99),
+        "statements_per_concern": statements_core / tickets,
+        "delivery_statements_per_concern": statements_other / tickets,
+        "messages_per_concern": run.messages / tickets,
         "rss_before_mb": rss_before,
         "rss_after_mb": rss_mb(),
         "peak_rss_mb": peak_rss_mb(),
         "outbox_depth_after": state.depth,
         "outbox_failed_after": state.failed,
         "handle_mean_ms": 1e3 * statistics.fmean(run.message_latency or [0.0]),
+        "load_average_before": load_before,
+        "load_average_after": os.getloadavg()[0],
     }
 
 
@@ -268,7 +378,7 @@ async def soak(app: App, seconds: float, rate: float, seed: int, every: float) -
     dispatcher = app.attach_senders([sender])
     stop = asyncio.Event()
     outbox = asyncio.create_task(dispatcher.run(stop))
-    people = Residents(app, sender, seed)
+    people = Residents([app], sender, seed)
     run = Run()
     run_id = uuid.uuid4().hex[:6]
     assert app.outbox_probe is not None
@@ -346,6 +456,10 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=50, help="residents talking at once")
     parser.add_argument("--pg-url", default=POSTGRES_URL)
     parser.add_argument("--keyword-classifier", action="store_true", help="skip spaCy")
+    parser.add_argument(
+        "--instances", type=int, default=1, help="PostgreSQL: Apps sharing the database"
+    )
+    parser.add_argument("--json", action="store_true", help="last line: the figures as JSON")
     parser.add_argument("--soak", type=float, default=0.0, metavar="SECONDS")
     parser.add_argument("--rate", type=float, default=5.0, help="soak: new residents per second")
     parser.add_argument("--every", type=float, default=30.0, help="soak: report interval (s)")
@@ -354,20 +468,39 @@ def main() -> None:
     settings = bench_settings()
     shared = classifier(args.keyword_classifier)
     kinds = ["sqlite", "postgres"] if args.db == "both" else [args.db]
+    results: dict[str, dict[str, float]] = {}
     for kind in kinds:
+        count = args.instances if kind == "postgres" else 1
         with database(kind, args.pg_url) as url:
             started = time.perf_counter()
-            app = build_app(settings, classifier=shared, database_url=url, upgrade_schema=True)
-            shared = shared or app.services.classifier  # load spaCy once for both databases
-            print(f"\n== {kind}: app built in {time.perf_counter() - started:.1f} s", flush=True)
+            apps: list[App] = []
+            counter = StatementCounter()
             try:
+                for _ in range(count):
+                    app = build_app(
+                        settings, classifier=shared, database_url=url, upgrade_schema=True
+                    )
+                    shared = shared or app.services.classifier  # spaCy loaded once for all
+                    counter.attach(app)
+                    apps.append(app)
+                print(
+                    f"\n== {kind}: {count} app(s) built in {time.perf_counter() - started:.1f} s",
+                    flush=True,
+                )
                 if args.soak:
-                    asyncio.run(soak(app, args.soak, args.rate, args.seed, args.every))
+                    asyncio.run(soak(apps[0], args.soak, args.rate, args.seed, args.every))
                 else:
-                    figures = asyncio.run(load(app, args.residents, args.concurrency, args.seed))
+                    figures = asyncio.run(
+                        load(apps, args.residents, args.concurrency, args.seed, counter)
+                    )
+                    figures["classifier"] = "keyword" if args.keyword_classifier else "spacy"  # type: ignore[assignment]
                     report(kind, figures)
+                    results[kind] = figures
             finally:
-                app.close()
+                for app in apps:
+                    app.close()
+    if args.json and results:
+        print(json.dumps(results, sort_keys=True))
 
 
 def report(kind: str, f: dict[str, float]) -> None:
@@ -383,11 +516,17 @@ def report(kind: str, f: dict[str, float]) -> None:
         f"mean {f['handle_mean_ms']:.1f} ms\n"
         f"  until the answer was delivered: p50 {f['answer_p50_ms']:.1f} ms, p95 "
         f"{f['answer_p95_ms']:.1f} ms, p99 {f['answer_p99_ms']:.1f} ms\n"
+        f"  from the commit until the answer was delivered: p50 {f['delivered_p50_ms']:.1f} ms, "
+        f"p95 {f['delivered_p95_ms']:.1f} ms, p99 {f['delivered_p99_ms']:.1f} ms\n"
+        f"  SQL statements per concern: {f['statements_per_concern']:.1f} in the core "
+        f"({f['messages_per_concern']:.2f} messages), "
+        f"{f['delivery_statements_per_concern']:.1f} delivering\n"
         f"  whole concern (2-3 messages): p50 {f['concern_p50_ms']:.0f} ms, p95 "
         f"{f['concern_p95_ms']:.0f} ms, p99 {f['concern_p99_ms']:.0f} ms\n"
         f"  memory: RSS {f['rss_before_mb']:.0f} MB before, {f['rss_after_mb']:.0f} MB after, "
         f"peak {f['peak_rss_mb']:.0f} MB; outbox after: {f['outbox_depth_after']:.0f} unsent, "
-        f"{f['outbox_failed_after']:.0f} failed",
+        f"{f['outbox_failed_after']:.0f} failed; load average {f['load_average_before']:.1f} "
+        f"before, {f['load_average_after']:.1f} after ({f['instances']:.0f} instance(s))",
         flush=True,
     )
 

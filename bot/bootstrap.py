@@ -5,10 +5,11 @@ Nothing is built at import time; tests build their own App with fakes where they
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import threading
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Hashable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import partial
 from typing import TYPE_CHECKING, Any
@@ -18,20 +19,35 @@ from sqlalchemy import Engine
 
 from bot.config import Settings
 from bot.core.directory import Directory
+from bot.core.messages import ChatKind, Incoming
 from bot.core.service import Lotse
 from bot.core.services import CategoryName, ClassifierPort, Clock, Services, system_clock
 from bot.i18n import Texts
 from bot.instances import InstanceRegistry
+from bot.lanes import Lanes
 from bot.operations import MeteredClassifier, MeteredSender, Metrics, OutboxProbe
 from bot.outbox import OutboxDispatcher, Sender
 from storage import migrate
 from storage.db import make_engine, make_session_factory
+from storage.sqlite_writer import serialise_writers
 from storage.uow import UnitOfWork
 
 if TYPE_CHECKING:
     from nlp import Classification
 
 log = logging.getLogger(__name__)
+
+# Threads handling messages on PostgreSQL (different conversations at once). SQLite has one
+# writer at a time, so one thread does it there.
+CORE_WORKERS_POSTGRES = 4
+
+
+def lane_key(incoming: Incoming) -> Hashable:
+    """What must be handled in order: a person's own messages (their account on the channel),
+    or everything said in one group chat."""
+    if incoming.chat_kind is ChatKind.GROUP:
+        return (incoming.channel, "chat", incoming.chat)
+    return (incoming.channel, "sender", incoming.sender)
 
 
 @dataclass
@@ -45,10 +61,26 @@ class App:
     registry: InstanceRegistry
     # The outbox's and the registry's database work: never queued behind the core's.
     delivery_executor: ThreadPoolExecutor
+    # Handling messages: one lane per conversation key in a pool of core workers.
+    core_workers: ThreadPoolExecutor | None = None
     dispatcher: OutboxDispatcher | None = None
     senders: list[Sender] = field(default_factory=list)
     metrics: Metrics = field(default_factory=Metrics)
     outbox_probe: OutboxProbe | None = None
+
+    def __post_init__(self) -> None:
+        if self.core_workers is None:
+            self.core_workers = ThreadPoolExecutor(max_workers=1, thread_name_prefix="lotse-core")
+        self.lanes = Lanes(self.core_workers)
+
+    def submit(self, incoming: Incoming) -> Future[list[str]]:
+        """Hand a message to the core (thread-safe): it runs once the sender's (or the group
+        chat's) earlier messages are handled, beside other people's."""
+        return self.lanes.submit(lane_key(incoming), self.lotse.handle, incoming)
+
+    def handle(self, incoming: Incoming) -> asyncio.Future[list[str]]:
+        """`submit` for the event loop: await the texts of the replies queued."""
+        return asyncio.wrap_future(self.submit(incoming))
 
     def attach_senders(self, senders: list[Sender]) -> OutboxDispatcher:
         self.senders = senders
@@ -65,6 +97,8 @@ class App:
         return self.dispatcher
 
     def close(self) -> None:
+        if self.core_workers is not None:
+            self.core_workers.shutdown(wait=True)
         self.executor.shutdown(wait=True)
         self.delivery_executor.shutdown(wait=True)
         if self.dispatcher is not None:
@@ -75,7 +109,8 @@ class App:
 def load_shipped_classifier(settings: Settings) -> ClassifierPort:
     from nlp import load_classifier
 
-    return load_classifier(settings.nlp.model_dir, settings.nlp.gazetteer)
+    classifier: ClassifierPort = load_classifier(settings.nlp.model_dir, settings.nlp.gazetteer)
+    return classifier
 
 
 def detect_language(text: str, fallback: str | None) -> str:
@@ -138,6 +173,7 @@ def build_app(
 ) -> App:
     url = database_url or settings.database.resolved_url()
     engine = make_engine(url)
+    serialise_writers(engine)  # SQLite: writers queue in order instead of polling the lock
     if upgrade_schema is None:
         upgrade_schema = engine.dialect.name == "sqlite"  # embedded DB: keep it current by itself
     if upgrade_schema:
@@ -157,9 +193,12 @@ def build_app(
         detect_language=detect_language,
     )
     uow_factory = partial(UnitOfWork, session_factory)
-    # One worker: the core and the outbox bookkeeping run off the event loop, one at a time,
-    # which keeps SQLite free of write contention and each conversation strictly ordered.
-    executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="lotse-core")
+    # Messages are handled in lanes (App.submit) by the core workers: one on SQLite (one
+    # writer), a few on PostgreSQL. Other blocking work (jobs, channel bookkeeping) has a worker
+    # of its own.
+    workers = 1 if engine.dialect.name == "sqlite" else CORE_WORKERS_POSTGRES
+    core_workers = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="lotse-core")
+    executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="lotse-core-jobs")
     delivery_executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="lotse-outbox")
     probe = OutboxProbe(uow_factory, clock)
     metrics.watch_outbox(probe)
@@ -173,6 +212,7 @@ def build_app(
         uow_factory,
         InstanceRegistry(services, uow_factory, delivery_executor),
         delivery_executor,
+        core_workers=core_workers,
         metrics=metrics,
         outbox_probe=probe,
     )

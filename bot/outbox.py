@@ -19,19 +19,22 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import Enum
 from pathlib import Path
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 from bot import sent_journal
 from bot.core import concerns
 from bot.core.messages import Choice, Document, OutMessage
 from bot.core.services import Services
 from bot.sent_journal import SentJournal
+from storage.errors import DatabaseUnavailable
 from storage.models import OutboxMessage
 from storage.uow import UnitOfWork, UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 CONCURRENT_ADDRESSES = 8
+MARK_ATTEMPTS = 3  # tries of one marking transaction before marking one by one
 _RENDERED = ("text", "choices", "actions", "photo_id", "document")  # keys with OutMessage fields
 
 
@@ -85,6 +88,8 @@ class _Later:
 
     deferrals: list[tuple[int, float]] = field(default_factory=list)  # (id, seconds to wait)
     releases: list[int] = field(default_factory=list)  # claimed, queued behind one that waits
+    # Sends being marked sent meanwhile (the drain waits for them before it returns).
+    marking: list[asyncio.Future[None]] = field(default_factory=list)
 
 
 class OutboxDispatcher:
@@ -110,6 +115,10 @@ class OutboxDispatcher:
             s.channel: int(limit) for s in senders if (limit := getattr(s, "in_flight", None))
         }
         self._gates: dict[tuple[asyncio.AbstractEventLoop, str], asyncio.Semaphore] = {}
+        # Sends waiting to be marked sent, per event loop: marked together (one transaction)
+        # by the marking task running for that loop.
+        self._to_mark: dict[asyncio.AbstractEventLoop, list[tuple[int, asyncio.Future[None]]]] = {}
+        self._marking: dict[asyncio.AbstractEventLoop, asyncio.Task[None]] = {}
         self._event: asyncio.Event | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
 
@@ -140,6 +149,8 @@ class OutboxDispatcher:
                 await self.drain()
             except Exception:  # the dispatcher must outlive a bad moment (e.g. DB locked)
                 log.exception("outbox drain failed; retrying")
+            if self._event.is_set():
+                continue  # woken while draining: something was queued meanwhile
             timeout = await self._until_next_due(poll)
             waiter = asyncio.ensure_future(self._event.wait())
             stopper = asyncio.ensure_future(stop.wait())
@@ -179,25 +190,41 @@ class OutboxDispatcher:
 
     async def _drain(self, max_rounds: int, last_batch: asyncio.Event) -> DeliveryReport:
         sent = failed = 0
-        for _ in range(max_rounds):
-            if last_batch.is_set():
-                break
-            batch = await self._db(self._claim_batch)
-            if not batch:
-                break
-            queues: dict[tuple[str, str], list[OutMessage]] = {}
-            for message in batch:
-                queues.setdefault((message.channel, message.address), []).append(message)
-            gate = asyncio.Semaphore(CONCURRENT_ADDRESSES)  # queues come in delivery order
-            later = _Later()
-            for outcomes in await asyncio.gather(
-                *(self._deliver_in_order(queue, gate, later) for queue in queues.values())
-            ):
-                sent += outcomes.count(Outcome.SENT)
-                failed += len(outcomes) - outcomes.count(Outcome.SENT)
-            if later.deferrals or later.releases:
-                await self._db(self._record_later, later)
+        marking: list[asyncio.Future[None]] = []
+        try:
+            for _ in range(max_rounds):
+                if last_batch.is_set():
+                    break
+                round_sent, round_failed, more = await self._round(marking)
+                sent, failed = sent + round_sent, failed + round_failed
+                if not more:
+                    break
+        finally:
+            for outcome in await asyncio.gather(*marking, return_exceptions=True):
+                if isinstance(outcome, BaseException):
+                    log.error("marking a delivered message sent failed: %r", outcome)
         return DeliveryReport(sent, failed)
+
+    async def _round(self, marking: list[asyncio.Future[None]]) -> tuple[int, int, bool]:
+        """Claim one batch and deliver it; (sent, failed, whether there was a batch)."""
+        batch = await self._db(self._claim_batch)
+        if not batch:
+            return 0, 0, False
+        queues: dict[tuple[str, str], list[OutMessage]] = {}
+        for message in batch:
+            queues.setdefault((message.channel, message.address), []).append(message)
+        gate = asyncio.Semaphore(CONCURRENT_ADDRESSES)  # queues come in delivery order
+        later = _Later()
+        sent = failed = 0
+        for outcomes in await asyncio.gather(
+            *(self._deliver_in_order(queue, gate, later) for queue in queues.values())
+        ):
+            sent += outcomes.count(Outcome.SENT)
+            failed += len(outcomes) - outcomes.count(Outcome.SENT)
+        marking += later.marking
+        if later.deferrals or later.releases:
+            await self._db(self._record_later, later)
+        return sent, failed, True
 
     async def _deliver_in_order(
         self, queue: list[OutMessage], gate: asyncio.Semaphore, later: _Later
@@ -236,8 +263,13 @@ class OutboxDispatcher:
                 failure = None
                 if self.journal is not None:
                     self.journal.record(message.id)
+                elif message.channel in self._in_flight:
+                    await self._mark(message.id)  # the gate holds until it is recorded
                 else:
-                    await self._mark(message.id)
+                    # Marked in the background (with others, see _mark): the next message is
+                    # sent meanwhile; a crash before the mark repeats both, as it would one.
+                    later.marking.append(asyncio.ensure_future(self._mark(message.id)))
+                    return Outcome.SENT
         if isinstance(failure, DeliveryDeferred):  # a channel's own rate limit: frequent
             later.deferrals.append((message.id, failure.retry_after or 1.0))
             return Outcome.RETRY
@@ -248,8 +280,35 @@ class OutboxDispatcher:
         return Outcome.SENT
 
     async def _mark(self, message_id: int) -> None:
+        """Mark a delivered message sent. Sends that return while a marking transaction runs
+        are marked together in the next one (a group commit): under load one transaction marks
+        many, and none waits for more than the one before it."""
         loop = asyncio.get_running_loop()
-        await loop.run_in_executor(self._marker, self._record_sent, message_id)
+        done: asyncio.Future[None] = loop.create_future()
+        self._to_mark.setdefault(loop, []).append((message_id, done))
+        if loop not in self._marking:
+            task = loop.create_task(self._mark_waiting(loop))
+            self._marking[loop] = task
+        await done
+
+    async def _mark_waiting(self, loop: asyncio.AbstractEventLoop) -> None:
+        try:
+            while batch := self._to_mark.pop(loop, None):
+                ids = [message_id for message_id, _ in batch]
+                try:
+                    await loop.run_in_executor(self._marker, self._record_sent_all, ids)
+                except Exception as error:
+                    for _, done in batch:
+                        if not done.done():
+                            done.set_exception(error)
+                else:
+                    for _, done in batch:
+                        if not done.done():
+                            done.set_result(None)
+                    if self._event is not None and self._loop is loop:
+                        self._event.set()  # what queued behind them can be claimed now
+        finally:
+            self._marking.pop(loop, None)
 
     async def _record_outcome(self, message: OutMessage, failure: Exception) -> Outcome:
         """A send that did not go through: recorded, and what it means for the message."""
@@ -276,7 +335,7 @@ class OutboxDispatcher:
 
     # --- database side (runs in the executor) ---------------------------------------------------
 
-    async def _db(self, function, *args):  # type: ignore[no-untyped-def]
+    async def _db(self, function: Callable[..., T], *args: object) -> T:
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self.executor, function, *args)
 
@@ -314,9 +373,39 @@ class OutboxDispatcher:
         )
 
     def _record_sent(self, message_id: int) -> None:
+        self._record_sent_all([message_id])
+
+    def _record_sent_all(self, message_ids: list[int]) -> None:
+        """Mark several sent in one transaction. What it reads comes first, in one query per
+        table, and rows change in id order: two instances marking forwards of the same concern
+        lock the rows in the same order (no deadlock). A transient failure is tried again,
+        then one message at a time."""
+        failure: DatabaseUnavailable | None = None
+        for _ in range(MARK_ATTEMPTS):
+            try:
+                self._mark_together(sorted(message_ids))
+                return
+            except DatabaseUnavailable as error:  # e.g. a deadlock reported by PostgreSQL
+                failure = error
+                log.warning("marking %d messages sent failed; trying again", len(message_ids))
+        if len(message_ids) == 1 and failure is not None:
+            raise failure
+        for message_id in sorted(message_ids):
+            self._mark_together([message_id])
+
+    def _mark_together(self, message_ids: list[int]) -> None:
         with self.uow_factory() as uow:
-            mark_sent(uow, self.services, message_id)
+            loaded = uow.outbox.load(message_ids)  # one query for all; each from the session
+            if not loaded:
+                return
+            forwarded = sorted(
+                {row.concern_id for row in loaded if row.kind == "forward" and row.concern_id}
+            )
+            concerns_read = uow.concerns.load(forwarded)  # before any change is flushed
+            for message_id in message_ids:
+                mark_sent(uow, self.services, message_id)
             uow.commit()
+            del concerns_read
 
     def _record_later(self, later: _Later) -> None:
         """One transaction per round for what waits: deferred messages become due after their

@@ -45,12 +45,8 @@ def console_addresses_for_staff(settings: Settings, staff_id: str) -> set[str]:
 
 
 def handler(app: App) -> Callable[[Incoming], asyncio.Future[list[str]]]:
-    """Hand an Incoming to the core off the event loop."""
-
-    def handle(incoming: Incoming) -> asyncio.Future[list[str]]:
-        return asyncio.get_running_loop().run_in_executor(app.executor, app.lotse.handle, incoming)
-
-    return handle
+    """Hand an Incoming to the core off the event loop (in its lane: bot.lanes)."""
+    return app.handle
 
 
 async def run_chat(

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import IntegrityError, OperationalError
 
 # The database is briefly away: restarting, locked past its busy timeout, a dropped connection.
 # Trying the whole unit of work again after a pause may succeed.
 DatabaseUnavailable = OperationalError
 
-__all__ = ["DatabaseUnavailable"]
+# A unique key was taken in the same moment by another transaction (the same message from two
+# instances, a new pseudonym drawn twice): the whole unit of work may be tried again.
+KeyTaken = IntegrityError
+
+__all__ = ["DatabaseUnavailable", "KeyTaken"]

@@ -15,6 +15,7 @@ from sqlalchemy import (
     exists,
     false,
     func,
+    literal,
     or_,
     select,
     text,
@@ -63,11 +64,14 @@ class ResidentRepository(_Repository):
     def by_pseudonym(self, pseudonym: str) -> Resident | None:
         return self.session.scalar(select(Resident).where(Resident.pseudonym == pseudonym.upper()))
 
-    def add(self, channel: str, external_id: str, address: str, now: datetime) -> Resident:
-        while True:
-            pseudonym = "R-" + "".join(secrets.choice(_PSEUDONYM_ALPHABET) for _ in range(6))
-            if self.by_pseudonym(pseudonym) is None:
-                break
+    def add(
+        self, channel: str, external_id: str, address: str, now: datetime, *, flush: bool = True
+    ) -> Resident:
+        """A new resident with a random pseudonym. The pseudonym's unique index catches the
+        rare collision (one in ~10^9 per pair): the insert fails with an IntegrityError and the
+        caller's unit of work is tried again (bot.core.service does). flush=False leaves the
+        insert to the next flush, so changes made meanwhile go in with it."""
+        pseudonym = "R-" + "".join(secrets.choice(_PSEUDONYM_ALPHABET) for _ in range(6))
         resident = Resident(
             pseudonym=pseudonym,
             channel=channel,
@@ -78,13 +82,22 @@ class ResidentRepository(_Repository):
             unreachable=False,
         )
         self.session.add(resident)
-        self.session.flush()
+        if flush:
+            self.session.flush()
         return resident
 
 
 class ConcernRepository(_Repository):
     def get(self, concern_id: int) -> Concern | None:
         return self.session.get(Concern, concern_id)
+
+    def load(self, concern_ids: Collection[int]) -> Sequence[Concern]:
+        """Several concerns in one query, in id order (later `get`s of them need none)."""
+        if not concern_ids:
+            return []
+        return self.session.scalars(
+            select(Concern).where(Concern.id.in_(list(concern_ids))).order_by(Concern.id)
+        ).all()
 
     def add(self, concern: Concern) -> Concern:
         self.session.add(concern)
@@ -132,6 +145,42 @@ class ConcernRepository(_Repository):
             self.session.execute(
                 update(Photo).where(Photo.id.in_(photo_ids)).values(concern_id=concern_id)
             )
+
+    def of_resident_and_open_like(
+        self,
+        resident_id: int,
+        own_limit: int,
+        like: tuple[str, Sequence[str], datetime, int],
+    ) -> tuple[list[Concern], list[Concern]]:
+        """`of_resident(resident_id, own_limit)` and `open_like(*like)` in one query."""
+        category, states, since, limit = like
+        followed = select(Follower.concern_id).where(Follower.resident_id == resident_id)
+        own = (
+            select(Concern.id)
+            .where(or_(Concern.resident_id == resident_id, Concern.id.in_(followed)))
+            .order_by(Concern.id.desc())
+            .limit(own_limit)
+        )
+        similar = (
+            select(Concern.id)
+            .where(
+                Concern.category == category,
+                Concern.state.in_(states),
+                Concern.hidden.is_(False),
+                Concern.created_at >= since,
+            )
+            .order_by(Concern.id.desc())
+            .limit(limit)
+        )
+        # Wrapped once more: SQLite takes no LIMIT in an IN list's own SELECT otherwise.
+        own_ids = select(own.subquery().c.id)
+        similar_ids = select(similar.subquery().c.id)
+        rows = self.session.execute(
+            select(Concern, Concern.id.in_(own_ids).label("own"), Concern.id.in_(similar_ids))
+            .where(or_(Concern.id.in_(own_ids), Concern.id.in_(similar_ids)))
+            .order_by(Concern.id.desc())
+        ).all()
+        return [c for c, mine, _ in rows if mine], [c for c, _, like_ in rows if like_]
 
     def open_like(
         self, category: str, states: Sequence[str], since: datetime, limit: int
@@ -241,6 +290,10 @@ class ConversationRepository(_Repository):
             self.session.flush()
         return conversation
 
+    def new(self, channel: str, chat: str, now: datetime) -> Conversation:
+        """A conversation not stored yet (the caller adds it to the session)."""
+        return Conversation(channel=channel, chat=chat, step="idle", data={}, updated_at=now)
+
     def expire_intakes(self, before: datetime) -> int:
         """Drop intakes nobody touched since `before`; returns how many."""
         result = self.session.execute(
@@ -250,19 +303,32 @@ class ConversationRepository(_Repository):
         )
         return int(getattr(result, "rowcount", 0) or 0)
 
+    def with_resident(
+        self, channel: str, chat: str, sender: str
+    ) -> tuple[Conversation | None, Resident | None]:
+        """The conversation in a chat and the resident account of its sender, in one query."""
+        one = select(literal(1).label("one")).subquery()
+        in_chat = and_(Conversation.channel == channel, Conversation.chat == chat)
+        account = and_(Resident.channel == channel, Resident.external_id == sender)
+        row = self.session.execute(
+            select(Conversation, Resident)
+            .select_from(one)
+            .outerjoin(Conversation, in_chat)
+            .outerjoin(Resident, account)
+        ).one()
+        return row[0], row[1]
+
     def seen(self, channel: str, message_id: str, now: datetime) -> bool:
-        """Record a network message id; True if it had been handled before. One INSERT … ON
-        CONFLICT DO NOTHING: the same update handled by two instances at once (a webhook
-        redelivered to another instance) waits for the first and is then a duplicate."""
-        dialect = self.session.get_bind().dialect.name
-        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-        statement = (
-            insert(InboundSeen)
-            .values(channel=channel, message_id=message_id, seen_at=now)
-            .on_conflict_do_nothing(index_elements=["channel", "message_id"])
-            .returning(InboundSeen.channel)
+        """Record a network message id; True if it had been handled before (one statement,
+        and a concurrent delivery of the same message waits for the first, then sees it)."""
+        return not _insert_once(
+            self.session,
+            InboundSeen,
+            ("channel", "message_id"),
+            channel=channel,
+            message_id=message_id,
+            seen_at=now,
         )
-        return self.session.execute(statement).scalar() is None
 
     def get_state(self, name: str) -> str | None:
         row = self.session.get(ChannelState, name)
@@ -326,6 +392,40 @@ class OutboxRepository(_Repository):
             attempts=0,
         )
 
+    def add_later(
+        self,
+        *,
+        key: str,
+        channel: str,
+        address: str,
+        kind: str,
+        payload: dict[str, Any],
+        now: datetime,
+        not_before: datetime | None = None,
+        concern_id: int | None = None,
+        resident_id: int | None = None,
+        destination: str | None = None,
+    ) -> None:
+        """Queue a message like `add`, for a caller that needs no answer: the rows queued in a
+        unit of work go in together (one statement) before its next query or its commit."""
+        queued = self.session.info.setdefault(_OUTBOX_QUEUE, [])
+        queued.append(
+            {
+                "key": key,
+                "channel": channel,
+                "address": address,
+                "kind": kind,
+                "payload": payload,
+                "concern_id": concern_id,
+                "resident_id": resident_id,
+                "destination": destination,
+                "created_at": now,
+                "not_before": not_before or now,
+                "queued_for": not_before or now,
+                "attempts": 0,
+            }
+        )
+
     def claim_due(
         self,
         now: datetime,
@@ -343,7 +443,8 @@ class OutboxRepository(_Repository):
             # One claimer at a time across instances: the order check below reads rows that
             # another claimer may be claiming in the same moment. (SQLite: BEGIN IMMEDIATE.)
             self.session.execute(text("SELECT pg_advisory_xact_lock(7301301)"))
-        ids = self.session.scalars(
+        # One statement: claim the first `limit` ready messages and return them.
+        due = (
             select(OutboxMessage.id)
             .where(
                 _ready(routes, now),
@@ -351,21 +452,16 @@ class OutboxRepository(_Repository):
             )
             .order_by(OutboxMessage.queued_for, OutboxMessage.id)
             .limit(limit)
-        ).all()
-        if not ids:
-            return []
-        self.session.execute(
-            update(OutboxMessage)
-            .where(OutboxMessage.id.in_(ids), OutboxMessage.claimed_by.is_(None))
-            .values(claimed_by=instance_id, claimed_at=now)
+            .correlate(None)  # a query of its own, not about the row being updated
         )
         rows = self.session.scalars(
-            select(OutboxMessage)
-            .where(OutboxMessage.id.in_(ids), OutboxMessage.claimed_by == instance_id)
-            .order_by(OutboxMessage.queued_for, OutboxMessage.id)
-            .execution_options(populate_existing=True)
+            update(OutboxMessage)
+            .where(OutboxMessage.id.in_(due.scalar_subquery()), OutboxMessage.claimed_by.is_(None))
+            .values(claimed_by=instance_id, claimed_at=now)
+            .returning(OutboxMessage),
+            execution_options={"synchronize_session": False, "populate_existing": True},
         ).all()
-        return list(rows)
+        return sorted(rows, key=lambda row: (row.queued_for, row.id))
 
     def release(self, message_ids: Collection[int], instance_id: str) -> int:
         """Give back claimed messages that were not delivered (they are due again as they are)."""
@@ -404,6 +500,14 @@ class OutboxRepository(_Repository):
 
     def get(self, message_id: int) -> OutboxMessage | None:
         return self.session.get(OutboxMessage, message_id)
+
+    def load(self, message_ids: Collection[int]) -> Sequence[OutboxMessage]:
+        """Several messages in one query (later `get`s of them need none)."""
+        if not message_ids:
+            return []
+        return self.session.scalars(
+            select(OutboxMessage).where(OutboxMessage.id.in_(list(message_ids)))
+        ).all()
 
     def next_due_at(
         self, routes: Mapping[str, Collection[str] | None], now: datetime | None = None
@@ -475,6 +579,27 @@ class OutboxRepository(_Repository):
             .where(OutboxMessage.sent_at.is_(None), OutboxMessage.failed_at.is_not(None))
         )
         return int(depth or 0), int(due or 0), oldest, int(failed or 0)
+
+
+_OUTBOX_QUEUE = "outbox_queue"
+
+
+def insert_queued_outbox(session: Session, *, flush: bool = False) -> None:
+    """Insert what OutboxRepository.add_later queued in this session (in one statement; a key
+    queued before is left as it is, as with `add`)."""
+    queued = session.info.pop(_OUTBOX_QUEUE, None)
+    if not queued:
+        return
+    if flush:
+        session.flush()  # the rows they refer to first
+    statement = _insert_queued_statement(session.get_bind().dialect.name)
+    session.connection().execute(statement, queued)
+
+
+@functools.cache
+def _insert_queued_statement(dialect: str) -> Any:
+    inserts: dict[str, Any] = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
+    return inserts[dialect](OutboxMessage.__table__).on_conflict_do_nothing(index_elements=["key"])
 
 
 class ErasureRepository(_Repository):
@@ -880,7 +1005,8 @@ def _insert_once_statement(dialect: str, model: Any, unique: tuple[str, ...]) ->
     return (
         insert(model)
         .on_conflict_do_nothing(index_elements=unique)
-        .returning(model.__table__.c.id)  # rowcount is not reliable here across drivers
+        # The (first) primary key column: rowcount is not reliable here across drivers.
+        .returning(next(iter(model.__table__.primary_key.columns)))
     )
 
 

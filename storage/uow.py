@@ -6,6 +6,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from types import TracebackType
 
+from sqlalchemy import event
 from sqlalchemy.orm import Session, sessionmaker
 
 from storage.city_systems import CitySystems
@@ -24,14 +25,22 @@ from storage.repositories import (
     PersonalDataRepository,
     ResidentRepository,
     SubscriptionRepository,
+    insert_queued_outbox,
 )
 from storage.retention import RetentionRepository
+
+# Outbox rows queued with OutboxRepository.add_later go in with one statement: before the
+# session's next query (so what follows sees them, and ids keep the order they were queued in)
+# or at the latest before its commit.
+event.listen(Session, "do_orm_execute", lambda state: insert_queued_outbox(state.session))
+event.listen(Session, "before_commit", lambda session: insert_queued_outbox(session, flush=True))
 
 
 class UnitOfWork:
     def __init__(self, session_factory: sessionmaker[Session]) -> None:
         self._session_factory = session_factory
         self._after_commit: list[Callable[[], None]] = []
+        self._at_commit: list[object] = []
 
     def __enter__(self) -> UnitOfWork:
         self.session = self._session_factory()
@@ -66,10 +75,18 @@ class UnitOfWork:
             self.session.close()
 
     def commit(self) -> None:
+        for new in self._at_commit:
+            self.session.add(new)
+        self._at_commit.clear()
         self.session.commit()
         callbacks, self._after_commit = self._after_commit, []
         for callback in callbacks:
             callback()
+
+    def add_at_commit(self, new: object) -> None:
+        """Store a new object with the commit, in the state it has then (one insert, where
+        adding it now could mean an insert and updates)."""
+        self._at_commit.append(new)
 
     def after_commit(self, callback: Callable[[], None]) -> None:
         """Run `callback` once this unit of work has committed (e.g. wake the dispatcher)."""

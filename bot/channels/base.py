@@ -42,8 +42,7 @@ async def close_channel(channel: NetworkChannel) -> None:
 
 async def hand_to_core(app: App, incoming: Incoming) -> list[str]:
     """Run the core off the event loop (spaCy and the database are blocking work)."""
-    loop = asyncio.get_running_loop()
-    return await loop.run_in_executor(app.executor, app.lotse.handle, incoming)
+    return await app.handle(incoming)  # in its lane (bot.lanes)
 
 
 async def cancel_and_wait(task: asyncio.Task[None] | None) -> None:

@@ -3,6 +3,7 @@ its audit log line and its outbound messages in the caller's unit of work."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -83,26 +84,40 @@ def submit(uow: UnitOfWork, services: Services, resident: Resident, draft: Draft
         ticket=ticket,
         category=services.category_name(concern.category, lang or "de"),
         department=department.name if department else services.texts(lang, "triage-name"),
+        later=True,  # keys of a new concern: new for sure
     )
-    forward(uow, services, concern)
+    forward(uow, services, concern, new_with_photos=draft.photo_ids)
     return concern
 
 
-def forward(uow: UnitOfWork, services: Services, concern: Concern) -> list[Address]:
-    """Queue the concern for its department's and quarter's destinations, once per destination."""
+def forward(
+    uow: UnitOfWork,
+    services: Services,
+    concern: Concern,
+    *,
+    new_with_photos: Sequence[int] | None = None,
+) -> list[Address]:
+    """Queue the concern for its department's and quarter's destinations, once per destination.
+    new_with_photos: the concern was just filed with these photos (nobody follows it yet, and
+    its keys are new), which saves looking both up."""
     out = Outbound(uow, services)
-    body = forward_body(uow, services, concern, **forward_fields(services, concern))
+    known = None if new_with_photos is None else _Known(list(new_with_photos), followers=0)
+    body = forward_body(uow, services, concern, known=known, **forward_fields(services, concern))
     targets = services.directory.forward_targets(concern.department_id, concern.quarter_id)
-    _queue_forwards(out, concern, body, targets)
-    _copy_to_speakers(out, services, concern, body, targets)
+    _queue_forwards(out, concern, body, targets, later=known is not None)
+    _copy_to_speakers(out, services, concern, body, targets, later=known is not None)
     return targets
 
 
 def _queue_forwards(
-    out: Outbound, concern: Concern, body: dict[str, Any], targets: list[Address]
+    out: Outbound,
+    concern: Concern,
+    body: dict[str, Any],
+    targets: list[Address],
+    later: bool = False,
 ) -> None:
     """One forward to each destination of the concern's department; the key makes queueing
-    the same forward again a no-op."""
+    the same forward again a no-op. later: written with the turn's other outbox rows."""
     for target in targets:
         out.to_address(
             target,
@@ -111,7 +126,16 @@ def _queue_forwards(
             kind="forward",
             concern=concern,
             destination=target.key,
+            later=later,
         )
+
+
+@dataclass(frozen=True)
+class _Known:
+    """What is known of a concern without asking the database."""
+
+    photo_ids: list[int]
+    followers: int
 
 
 def _copy_to_speakers(
@@ -120,6 +144,7 @@ def _copy_to_speakers(
     concern: Concern,
     body: dict[str, Any],
     targets: list[Address],
+    later: bool = False,
 ) -> None:
     """A copy for quarter managers who speak the resident's language (config: languages)."""
     if concern.language == services.staff_language:
@@ -137,17 +162,33 @@ def _copy_to_speakers(
             kind="copy",
             concern=concern,
             destination=target.key,
+            later=later,
         )
 
 
 def forward_body(
-    uow: UnitOfWork, services: Services, concern: Concern, **fields: Any
+    uow: UnitOfWork,
+    services: Services,
+    concern: Concern,
+    *,
+    known: _Known | None = None,
+    **fields: Any,
 ) -> dict[str, Any]:
     """What a department's destinations get: the summary, the first photo, action buttons."""
-    photos = uow.concerns.photos_of(concern.id)
+    if known is not None:
+        first_photo = min(known.photo_ids, default=None)
+    else:
+        photos = uow.concerns.photos_of(concern.id)
+        first_photo = photos[0].id if photos else None
     return payload(
-        staff_summary(uow, services, concern, heading="forward-heading"),
-        photo_id=photos[0].id if photos else None,
+        staff_summary(
+            uow,
+            services,
+            concern,
+            heading="forward-heading",
+            followers=known.followers if known else None,
+        ),
+        photo_id=first_photo,
         actions=staff_actions(services, concern),
         **fields,
     )
@@ -180,8 +221,15 @@ def forward_fields(services: Services, concern: Concern) -> dict[str, Any]:
     return fields
 
 
-def staff_summary(uow: UnitOfWork, services: Services, concern: Concern, heading: str) -> str:
-    """The concern as staff see it: text, place, quarter, category, pseudonym; no identities."""
+def staff_summary(
+    uow: UnitOfWork,
+    services: Services,
+    concern: Concern,
+    heading: str,
+    followers: int | None = None,
+) -> str:
+    """The concern as staff see it: text, place, quarter, category, pseudonym; no identities
+    (followers: their number when the caller knows it)."""
     texts, lang = services.texts, services.staff_language
     quarter = services.directory.quarters.get(concern.quarter_id or "")
     reporter = concern.resident.pseudonym if concern.resident else texts(lang, "reporter-erased")
@@ -198,7 +246,7 @@ def staff_summary(uow: UnitOfWork, services: Services, concern: Concern, heading
         reporter=reporter,
         text=concern.text,
         state=concern_state(services, lang, concern),
-        followers=uow.concerns.follower_count(concern.id),
+        followers=uow.concerns.follower_count(concern.id) if followers is None else followers,
     )
     return _with_language_line(services, concern, summary)
 

@@ -272,7 +272,7 @@ def _last_ticket(turn: Turn):  # type: ignore[no-untyped-def]
 
 def _last_fixed(turn: Turn):  # type: ignore[no-untyped-def]
     assert turn.resident is not None
-    for concern in turn.uow.concerns.of_resident(turn.resident.id):
+    for concern in turn.own_concerns():
         if concern.resident_id == turn.resident.id and concern.state == State.FIXED.value:
             return concern
     return None

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 import re
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from bot.core.concerns import Draft
 from bot.core.states import OPEN_STATES
@@ -47,15 +47,24 @@ def _street(address: str | None) -> str | None:
     return re.sub(r"\s*\d+\s*[a-z]?$", "", match_fold(address)).strip() or None
 
 
+def similar_query(turn: Turn, draft: Draft) -> tuple[str, list[str], datetime, int] | None:
+    """What find_similar looks up: open concerns of the draft's category, recent enough."""
+    settings = turn.services.settings.duplicates
+    if not settings.enabled or draft.category is None:
+        return None
+    since = turn.now - timedelta(days=settings.max_age_days)
+    return draft.category, [s.value for s in OPEN_STATES], since, 200
+
+
 def find_similar(turn: Turn, draft: Draft) -> Concern | None:
     """The best open concern the draft looks like a duplicate of, or None."""
     settings = turn.services.settings.duplicates
     if not settings.enabled or draft.category is None:
         return None
-    since = turn.now - timedelta(days=settings.max_age_days)
-    candidates = turn.uow.concerns.open_like(
-        draft.category, [s.value for s in OPEN_STATES], since, limit=200
-    )
+    like = similar_query(turn, draft)
+    if like is None:
+        return None
+    candidates = turn.open_like(like)
     best, best_score = None, 0.0
     street = _street(draft.address)
     for concern in candidates:
@@ -88,7 +97,7 @@ def find_own_repeat(turn: Turn, draft: Draft) -> Concern | None:
     since = turn.now - timedelta(hours=turn.services.settings.conversation.own_repeat_hours)
     open_states = {s.value for s in OPEN_STATES}
     street = _street(draft.address)
-    for concern in turn.uow.concerns.of_resident(resident.id):
+    for concern in turn.own_concerns():
         if (
             concern.resident_id != resident.id
             or concern.hidden

@@ -30,8 +30,15 @@ def recent_ticket(turn: Turn) -> Concern | None:
     submitted = datetime.fromisoformat(str(data["last_submitted_at"]))
     if turn.now - submitted > timedelta(minutes=minutes):
         return None
-    concern = turn.uow.concerns.get(int(data["last_concern_id"]))
-    if concern is None or turn.resident is None or concern.resident_id != turn.resident.id:
+    if turn.resident is None:
+        return None
+    # Filed minutes ago: among the resident's recent concerns (read once per turn, and the
+    # intake that may follow needs them too), else looked up.
+    last_id = int(data["last_concern_id"])
+    concern = next((c for c in turn.own_concerns() if c.id == last_id), None)
+    if concern is None:
+        concern = turn.uow.concerns.get(last_id)
+    if concern is None or concern.resident_id != turn.resident.id:
         return None
     return concern
 
@@ -92,7 +99,7 @@ def on_idle(turn: Turn, intent: str | None, category: str | None = None) -> bool
 def _sibling(turn: Turn, last: Concern, category: str | None) -> Concern | None:
     if category is None or category == last.category or turn.resident is None:
         return None
-    for concern in turn.uow.concerns.of_resident(turn.resident.id, limit=5):
+    for concern in turn.own_concerns()[:5]:
         if (
             concern.resident_id == turn.resident.id
             and concern.category == category

@@ -254,8 +254,10 @@ def submit(turn: Turn, draft: Draft, *, checked: bool = False) -> None:
 
     assert turn.resident is not None
     parts = list(data(turn, "parts") or [])
+    if not parts and not checked:
+        turn.read_concerns(duplicates.similar_query(turn, draft))  # both checks below, one query
     limit = turn.services.settings.limits.new_concerns_per_hour
-    recent = turn.uow.concerns.count_since(turn.resident.id, turn.now - timedelta(hours=1))
+    recent = turn.reported_since(turn.now - timedelta(hours=1))
     if recent + max(len(parts), 1) > limit:
         save(turn, turn.conversation.step, draft, parts=parts)  # kept: they can send it later
         turn.reply("flood-too-many", limit=limit)
@@ -271,6 +273,7 @@ def submit(turn: Turn, draft: Draft, *, checked: bool = False) -> None:
     filed = [_file(turn, draft, part, i > 0) for i, part in enumerate(parts)] or [
         _file(turn, draft, None, False)
     ]
+    turn.concerns_changed()
     turn.set_step(
         "idle", {"last_concern_id": filed[-1].id, "last_submitted_at": turn.now.isoformat()}
     )

@@ -155,12 +155,16 @@ def on_duplicate(turn: Turn) -> None:
     draft = draft_of(turn)
     similar_id = int(data(turn, "duplicate_of") or 0)
     answer = picked(turn, menu(turn, choices.DUPLICATE))
+    if answer == "new":  # the similar concern is not needed: not looked up
+        submit(turn, draft, checked=True)
+        return
     similar = turn.uow.concerns.get(similar_id) if similar_id else None
-    if answer == "new" or similar is None:
+    if similar is None:
         submit(turn, draft, checked=True)
     elif answer == "follow":
         assert turn.resident is not None
         concerns.follow(turn.uow, turn.services, similar, turn.resident)
+        turn.concerns_changed()
         turn.uow.concerns.attach_photos(draft.photo_ids, similar.id)
         turn.set_step("idle", {})
         turn.reply("duplicate-followed", ticket=turn.services.ticket(similar))

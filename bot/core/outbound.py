@@ -48,19 +48,28 @@ class Outbound:
         resident: Resident | None = None,
         destination: str | None = None,
         not_before: datetime | None = None,
+        later: bool = False,
     ) -> bool:
-        added = self.uow.outbox.add(
-            key=key,
-            channel=address.channel,
-            address=address.address,
-            kind=kind,
-            payload=body,
-            now=self.services.clock(),
-            not_before=not_before,
-            concern_id=concern.id if concern else None,
-            resident_id=resident.id if resident else None,
-            destination=destination,
-        )
+        """Queue one message; False if its key was queued before. later=True: for a key that
+        is new for sure (a reply to this message, the first forward of a new concern), the row
+        goes in with the others of the unit of work in one statement, and True is returned."""
+        row: dict[str, Any] = {
+            "key": key,
+            "channel": address.channel,
+            "address": address.address,
+            "kind": kind,
+            "payload": body,
+            "now": self.services.clock(),
+            "not_before": not_before,
+            "concern_id": concern.id if concern else None,
+            "resident_id": resident.id if resident else None,
+            "destination": destination,
+        }
+        if later:
+            self.uow.outbox.add_later(**row)
+            added = True
+        else:
+            added = self.uow.outbox.add(**row)
         if added:
             self._queued()
         return added
@@ -86,6 +95,7 @@ class Outbound:
         not_before: datetime | None = None,
         quiet: bool = False,
         city_words: bool = False,
+        later: bool = False,
         **params: object,
     ) -> bool:
         """A message to a resident's own chat, in their language; none once they are erased.
@@ -109,4 +119,5 @@ class Outbound:
             concern=concern,
             resident=resident,
             not_before=not_before,
+            later=later,
         )

@@ -44,7 +44,7 @@ def _cancel(turn: Turn, _cmd: ParsedCommand) -> None:
 
 def _mine(turn: Turn, _cmd: ParsedCommand) -> None:
     assert turn.resident is not None
-    own = turn.uow.concerns.of_resident(turn.resident.id)
+    own = turn.own_concerns()
     visible = [c for c in own if not c.hidden]
     if not visible:
         turn.reply("mine-empty")

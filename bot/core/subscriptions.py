@@ -20,7 +20,7 @@ def _find_quarter(turn: Turn, said: str) -> str | None:
 
 def _quarter_of_last_concern(turn: Turn) -> str | None:
     assert turn.resident is not None
-    for concern in turn.uow.concerns.of_resident(turn.resident.id):
+    for concern in turn.own_concerns():
         if concern.quarter_id:
             return concern.quarter_id
     return None

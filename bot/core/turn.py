@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from bot.core.directory import Address
@@ -12,8 +13,10 @@ from bot.core.errors import LotseError
 from bot.core.messages import Choice, Incoming
 from bot.core.outbound import Outbound, payload
 from bot.core.services import Services
-from storage.models import Conversation, Resident
+from storage.models import Concern, Conversation, Resident
 from storage.uow import UnitOfWork
+
+OWN_CONCERNS = 20  # how many of a resident's recent concerns a turn looks at
 
 
 @dataclass
@@ -24,12 +27,64 @@ class Turn:
     conversation: Conversation
     language: str
     resident: Resident | None = None
+    resident_is_new: bool = False  # the account was made by this message
     replies: list[str] = field(default_factory=list)
     postscript: str = ""  # said once with the first reply (bot.core.language: how to change it)
 
     def __post_init__(self) -> None:
         self.out = Outbound(self.uow, self.services)
         self._turn_key = self.incoming.message_id or uuid.uuid4().hex
+        self._own: Sequence[Concern] | None = None
+        self._like: tuple[tuple[str, list[str], datetime, int], Sequence[Concern]] | None = None
+
+    def own_concerns(self) -> Sequence[Concern]:
+        """The resident's recent concerns, reported or followed, newest first (read once per
+        turn; none for an account this message made)."""
+        assert self.resident is not None
+        if self._own is None:
+            self._own = (
+                []
+                if self.resident_is_new
+                else self.uow.concerns.of_resident(self.resident.id, limit=OWN_CONCERNS)
+            )
+        return self._own
+
+    def open_like(self, like: tuple[str, list[str], datetime, int]) -> Sequence[Concern]:
+        """ConcernRepository.open_like(*like), from `read_concerns` when it read them (a
+        moment earlier: `since` may have moved on since, so what is older goes)."""
+        category, states, since, limit = like
+        if self._like is not None:
+            (read_category, read_states, read_since, read_limit), found = self._like
+            if (read_category, read_states, read_limit) == (category, states, limit) and (
+                read_since <= since
+            ):
+                return [c for c in found if c.created_at >= since]
+        return self.uow.concerns.open_like(*like)
+
+    def read_concerns(self, like: tuple[str, list[str], datetime, int] | None) -> None:
+        """Read own_concerns and, with them in one query, the open concerns like the draft
+        (duplicates.similar_query), for an intake about to file a ticket."""
+        assert self.resident is not None
+        if self.resident_is_new or like is None or self._own is not None:
+            return
+        own, similar = self.uow.concerns.of_resident_and_open_like(
+            self.resident.id, OWN_CONCERNS, like
+        )
+        self._own, self._like = own, (like, similar)
+
+    def reported_since(self, since: datetime) -> int:
+        """How many concerns the resident reported since `since` (from own_concerns when that
+        list is complete, else counted in the database)."""
+        assert self.resident is not None
+        own = self.own_concerns()
+        if len(own) < OWN_CONCERNS:
+            return sum(c.resident_id == self.resident.id and c.created_at >= since for c in own)
+        return self.uow.concerns.count_since(self.resident.id, since)
+
+    def concerns_changed(self) -> None:
+        """A concern was filed or followed: own_concerns is read again when asked."""
+        self._own = None
+        self._like = None
 
     @property
     def now(self):  # type: ignore[no-untyped-def]
@@ -58,6 +113,7 @@ class Turn:
             payload(text, choices, **extra),
             kind="reply",
             resident=self.resident,
+            later=True,  # the key is this message's own: new for sure
         )
 
     def set_step(self, step: str, data: dict[str, Any] | None = None) -> None:

@@ -1,0 +1,75 @@
+"""A reported concern costs at most 20 SQL statements in the core (issue #14): from the first
+message to the ticket and the queued forwards, counted as SQLAlchemy sends them (SQLite's
+BEGIN IMMEDIATE counts; the outbox's delivery bookkeeping does not: it runs in the dispatcher)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from sqlalchemy import event, select
+
+from storage.models import Concern, OutboxMessage
+from tests.conftest import Harness
+
+MAX_STATEMENTS = 20
+
+
+class CoreStatements:
+    """Statements sent while the core handles a message (Lotse.handle), not while delivering."""
+
+    def __init__(self, harness: Harness) -> None:
+        self.sent: list[str] = []
+        self._handling = False
+        app = harness.app
+        event.listen(app.engine, "before_cursor_execute", self._count)
+        handle = app.lotse.handle
+
+        def counted(incoming):  # type: ignore[no-untyped-def]
+            self._handling = True
+            try:
+                return handle(incoming)
+            finally:
+                self._handling = False
+
+        app.lotse.handle = counted  # type: ignore[method-assign]
+
+    def _count(self, _conn, _cursor, statement, *_args) -> None:  # type: ignore[no-untyped-def]
+        if self._handling:
+            self.sent.append(statement.split("\n")[0][:120])
+
+    @contextmanager
+    def counting(self) -> Iterator[list[str]]:
+        self.sent.clear()
+        yield self.sent
+
+
+def _forwards(harness: Harness, ticket: str) -> list[OutboxMessage]:
+    concern_id = int(ticket.rsplit("-", 1)[1])
+    with harness.app.uow_factory() as uow:
+        assert uow.session.get(Concern, concern_id) is not None
+        return list(
+            uow.session.scalars(
+                select(OutboxMessage).where(
+                    OutboxMessage.concern_id == concern_id, OutboxMessage.kind == "forward"
+                )
+            )
+        )
+
+
+def test_a_new_residents_first_concern_takes_at_most_20_statements(harness: Harness) -> None:
+    statements = CoreStatements(harness)
+    harness.report("warm-up", "Die Straßenlaterne am Kaiserplatz 3 ist kaputt")
+    with statements.counting() as sent:
+        ticket = harness.report("anna", "Ein tiefes Schlagloch in der Pontstraße vor Nummer 12")
+    assert _forwards(harness, ticket), "the concern was forwarded"
+    assert len(sent) <= MAX_STATEMENTS, "\n".join(sent)
+
+
+def test_a_known_residents_next_concern_takes_at_most_20_statements(harness: Harness) -> None:
+    statements = CoreStatements(harness)
+    harness.report("ben", "Ein tiefes Schlagloch in der Pontstraße vor Nummer 12")
+    with statements.counting() as sent:
+        ticket = harness.report("ben", "Die Straßenlaterne am Kaiserplatz 3 ist kaputt")
+    assert _forwards(harness, ticket), "the concern was forwarded"
+    assert len(sent) <= MAX_STATEMENTS, "\n".join(sent)
