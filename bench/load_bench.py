@@ -54,8 +54,8 @@ from sqlalchemy import event
 
 from bot.bootstrap import App, build_app
 from bot.config import Settings, load_settings
+from bot.core.dependencies import ClassifierPort
 from bot.core.messages import ChatKind, Incoming, OutMessage
-from bot.core.services import ClassifierPort
 from bot.runner import handler
 
 POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"

@@ -18,10 +18,10 @@ from prometheus_client import CollectorRegistry
 from sqlalchemy import Engine
 
 from bot.config import Settings
+from bot.core.dependencies import CategoryName, ClassifierPort, Clock, Services, system_clock
 from bot.core.directory import Directory
+from bot.core.front_door import Lotse
 from bot.core.messages import ChatKind, Incoming
-from bot.core.service import Lotse
-from bot.core.services import CategoryName, ClassifierPort, Clock, Services, system_clock
 from bot.i18n import Texts
 from bot.instances import InstanceRegistry
 from bot.lanes import Lanes

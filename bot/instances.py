@@ -27,7 +27,7 @@ from concurrent.futures import Executor, ThreadPoolExecutor
 from datetime import datetime, timedelta
 
 from bot.config import InstanceSettings
-from bot.core.services import Services
+from bot.core.dependencies import Services
 from storage.coordination import RECEIVER, LeaderLock
 from storage.models import Instance, JobRun, Leadership
 from storage.uow import UnitOfWork, UnitOfWorkFactory

@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from aiohttp import web
 
     from bot.config import OperationsSettings
-    from bot.core.services import ClassifierPort, Clock
+    from bot.core.dependencies import ClassifierPort, Clock
     from bot.outbox import Sender
     from nlp import Classification
 

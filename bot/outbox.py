@@ -23,8 +23,8 @@ from typing import Protocol, TypeVar
 
 from bot import sent_journal
 from bot.core import concerns
+from bot.core.dependencies import Services
 from bot.core.messages import Choice, Document, OutMessage
-from bot.core.services import Services
 from bot.sent_journal import SentJournal
 from storage.errors import DatabaseUnavailable
 from storage.models import OutboxMessage

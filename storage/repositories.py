@@ -69,7 +69,7 @@ class ResidentRepository(_Repository):
     ) -> Resident:
         """A new resident with a random pseudonym. The pseudonym's unique index catches the
         rare collision (one in ~10^9 per pair): the insert fails with an IntegrityError and the
-        caller's unit of work is tried again (bot.core.service does). flush=False leaves the
+        caller's unit of work is tried again (bot.core.front_door does). flush=False leaves the
         insert to the next flush, so changes made meanwhile go in with it."""
         pseudonym = "R-" + "".join(secrets.choice(_PSEUDONYM_ALPHABET) for _ in range(6))
         resident = Resident(

@@ -7,9 +7,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from bot.core.dependencies import Services
 from bot.core.directory import Address
 from bot.core.outbound import Outbound, payload
-from bot.core.services import Services
 from bot.core.staff_words import concern_state
 from bot.core.states import DONE_STATES, Actor, CloseReason, State, check_transition
 from storage.models import Concern, Resident, Update

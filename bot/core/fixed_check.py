@@ -11,9 +11,9 @@ from __future__ import annotations
 import re
 
 from bot.core.concerns import change_status, staff_actions, staff_summary
+from bot.core.dependencies import Services
 from bot.core.messages import Choice
 from bot.core.outbound import Outbound, payload
-from bot.core.services import Services
 from bot.core.states import Actor, State
 from bot.core.turn import Turn
 from storage.models import Concern, Update

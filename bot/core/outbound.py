@@ -6,9 +6,9 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
+from bot.core.dependencies import Services
 from bot.core.directory import Address
 from bot.core.messages import Choice
-from bot.core.services import Services
 from storage.models import Concern, Resident
 from storage.uow import UnitOfWork
 

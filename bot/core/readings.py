@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from bot.core.messages import ChatKind, Incoming
 
 if TYPE_CHECKING:
-    from bot.core.services import ClassifierPort, IntentPort, Services
+    from bot.core.dependencies import ClassifierPort, IntentPort, Services
     from nlp import Classification
     from nlp.intents import IntentGuess
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from bot.core.services import ClassifierPort
+from bot.core.dependencies import ClassifierPort
 
 _CUT = re.compile(
     r"[.;!?]+\s+|,?\s+(?:und|and|außerdem|ausserdem|sowie|also|plus|ayrıca|ve|и|і|oraz|i|و)\s+",

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from bot.core.services import Services
+from bot.core.dependencies import Services
 from bot.core.states import State
 from storage.models import Concern, Update
 

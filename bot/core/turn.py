@@ -8,11 +8,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from bot.core.dependencies import Services
 from bot.core.directory import Address
 from bot.core.errors import LotseError
 from bot.core.messages import Choice, Incoming
 from bot.core.outbound import Outbound, payload
-from bot.core.services import Services
 from storage.models import Concern, Conversation, Resident
 from storage.uow import UnitOfWork
 

@@ -14,9 +14,9 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.config import Department, Quarter
+from bot.core.dependencies import Services
 from bot.core.directory import destination_address
 from bot.core.outbound import Outbound, payload
-from bot.core.services import Services
 from storage.uow import UnitOfWork, UnitOfWorkFactory
 
 log = logging.getLogger(__name__)

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.core.services import Services
+from bot.core.dependencies import Services
 from bot.core.states import OPEN_STATES, State
 from storage.models import Concern
 from storage.uow import UnitOfWork

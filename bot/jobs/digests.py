@@ -13,9 +13,9 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.channels.registry import traits
+from bot.core.dependencies import Services
 from bot.core.directory import Address
 from bot.core.outbound import Outbound, payload
-from bot.core.services import Services
 from bot.core.staff_words import concern_state
 from bot.jobs.charts import ChartTexts, ChartWeek, keeping_up_chart
 from bot.jobs.digest_figures import Figures, Scope, figures

@@ -14,8 +14,8 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
+from bot.core.dependencies import Services
 from bot.core.privacy import erase
-from bot.core.services import Services
 from storage.uow import UnitOfWorkFactory
 
 log = logging.getLogger(__name__)

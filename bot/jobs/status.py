@@ -19,9 +19,9 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from bot.core.concerns import staff_actions, staff_summary
+from bot.core.dependencies import Services
 from bot.core.fixed_check import ask_fixed_check
 from bot.core.outbound import Outbound, payload
-from bot.core.services import Services
 from bot.core.states import OPEN_STATES, State
 from bot.jobs.delivery_watch import tell_admins_of_failing_destinations
 from storage.models import Concern, Update

@@ -16,7 +16,7 @@ from aiohttp import web
 
 from bot.config import Settings
 from bot.core import photos
-from bot.core.services import Services
+from bot.core.dependencies import Services
 from bot.publicapi import georeport
 from bot.publicapi.georeport import BadRequest, NotFound
 from storage.city_systems import CitySystems

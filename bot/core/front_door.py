@@ -10,11 +10,11 @@ from dataclasses import dataclass
 from bot.config import StaffMember
 from bot.core import conversation, fixed_check, language, readings
 from bot.core.commands import ParsedCommand, parse_command
+from bot.core.dependencies import Services
 from bot.core.errors import LotseError, UnknownCommand
 from bot.core.flood import FloodGuard
 from bot.core.messages import ChatKind, Incoming
 from bot.core.resident_commands import RESIDENT_COMMANDS
-from bot.core.services import Services
 from bot.core.staff_commands import STAFF_COMMANDS, StaffTurn
 from bot.core.turn import Turn
 from storage.errors import DatabaseUnavailable, KeyTaken
