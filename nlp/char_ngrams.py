@@ -6,7 +6,8 @@ spelling. The model is a logistic regression per category (one against the rest,
 stochastic gradient descent; the categories' probabilities are scaled to sum to 1) over the
 n-grams of each word (padded with a space on both sides, so "fahrrad" gives " fa", "fah", …,
 "ad "), the words themselves and word pairs, on folded text, hashed into a fixed table (no
-vocabulary: nothing grows with traffic) and weighted 1 + log(count), scaled to unit length.
+vocabulary: nothing grows with traffic) and weighted (1 + log(count)) × the bucket's inverse
+document frequency on the training rows, scaled to unit length (TF-IDF).
 
 It is trained with scikit-learn (`lotse nlp train`, in the development environment), and shipped
 as plain arrays in the model directory (`char_ngrams.npz`: the weights as float16, one row per hash
@@ -47,8 +48,11 @@ def ngrams(text: str) -> list[str]:
     return out
 
 
-def hashed(text: str, bits: int = HASH_BITS) -> tuple[list[int], list[float]]:
-    """The text's hash buckets and their weights (1 + log(count), scaled to unit length)."""
+def hashed(
+    text: str, bits: int = HASH_BITS, idf: np.ndarray | None = None
+) -> tuple[list[int], list[float]]:
+    """The text's hash buckets and their weights ((1 + log(count)) × idf, scaled to unit
+    length)."""
     mask = (1 << bits) - 1
     counts: dict[int, int] = {}
     for gram in ngrams(text):
@@ -56,13 +60,16 @@ def hashed(text: str, bits: int = HASH_BITS) -> tuple[list[int], list[float]]:
         counts[bucket] = counts.get(bucket, 0) + 1
     if not counts:
         return [], []
+    buckets = list(counts)
     values = [1.0 + math.log(c) for c in counts.values()]
+    if idf is not None:
+        values = [v * w for v, w in zip(values, idf[buckets].tolist(), strict=True)]
     norm = math.sqrt(sum(v * v for v in values))
-    return list(counts), [v / norm for v in values]
+    return buckets, [v / norm for v in values]
 
 
 def matrix(texts: Sequence[str], bits: int = HASH_BITS):  # type: ignore[no-untyped-def]
-    """The texts as a sparse matrix (scipy, for training)."""
+    """The texts as a sparse matrix (scipy, for training), without the idf."""
     from scipy import sparse
 
     rows: list[int] = []
@@ -77,15 +84,18 @@ def matrix(texts: Sequence[str], bits: int = HASH_BITS):  # type: ignore[no-unty
 
 
 class CharNgramModel:
-    def __init__(self, categories: Sequence[str], weights: np.ndarray, bias: np.ndarray) -> None:
+    def __init__(
+        self, categories: Sequence[str], weights: np.ndarray, bias: np.ndarray, idf: np.ndarray
+    ) -> None:
         self.categories = list(categories)
         self.weights = weights  # (buckets, categories), float16
         self.bias = bias.astype(np.float32)
+        self.idf = idf.astype(np.float32)  # (buckets,)
         self.bits = int(math.log2(weights.shape[0]))
 
     def probabilities(self, text: str) -> np.ndarray:
         """Probabilities per category, in `categories` order."""
-        buckets, values = hashed(text, self.bits)
+        buckets, values = hashed(text, self.bits, self.idf)
         logits = self.bias.copy()
         if buckets:
             rows = self.weights[buckets].astype(np.float32)
@@ -102,6 +112,7 @@ class CharNgramModel:
             categories=np.array(self.categories),
             weights=self.weights.astype(np.float16),
             bias=self.bias,
+            idf=self.idf,
         )
 
     @classmethod
@@ -110,7 +121,9 @@ class CharNgramModel:
         if not path.exists():
             return None
         with np.load(path) as data:
-            return cls([str(c) for c in data["categories"]], data["weights"], data["bias"])
+            return cls(
+                [str(c) for c in data["categories"]], data["weights"], data["bias"], data["idf"]
+            )
 
 
 def fit(
@@ -131,7 +144,17 @@ def fit(
     model = SGDClassifier(
         loss="log_loss", alpha=alpha, max_iter=epochs, tol=None, random_state=seed
     )
-    model.fit(matrix(texts, bits), list(labels), sample_weight=np.asarray(sample_weight))
+    # Inverse document frequency of each bucket over the training texts (smoothed, as
+    # scikit-learn's TfidfVectorizer): common n-grams ("en ", " de") weigh less.
+    # Scaling the unit-length rows by the idf and to unit length again is what `hashed` does with
+    # the idf at once.
+    from sklearn.preprocessing import normalize
+
+    plain = matrix(texts, bits)
+    df = np.bincount(plain.indices, minlength=1 << bits)
+    idf = (np.log((1 + len(texts)) / (1 + df)) + 1).astype(np.float32)
+    features = normalize(plain.multiply(idf).tocsr())
+    model.fit(features, list(labels), sample_weight=np.asarray(sample_weight))
     classes = [str(k) for k in model.classes_]
     coef, intercept = model.coef_, model.intercept_
     if len(classes) == 2:  # scikit-learn keeps one row for two classes: the second one's
@@ -142,4 +165,4 @@ def fit(
         if cat in classes:
             weights[:, j] = coef[classes.index(cat)]
             bias[j] = intercept[classes.index(cat)]
-    return CharNgramModel(categories, weights.astype(np.float16), bias)
+    return CharNgramModel(categories, weights.astype(np.float16), bias, idf)

@@ -44,3 +44,18 @@ def test_saved_and_loaded_it_gives_the_same_scores(tmp_path) -> None:
     for text in ("Laterne kaputt", "Fahrrad", ""):
         assert np.allclose(loaded.probabilities(text), model.probabilities(text))
     assert char_ngrams.CharNgramModel.load(tmp_path / "missing") is None
+
+
+def test_classifying_weights_the_ngrams_by_the_stored_idf_as_training_did() -> None:
+    """Training scales each unit-length row by the idf and to unit length again (scipy);
+    classifying does it per text: the two must agree."""
+    from sklearn.preprocessing import normalize
+
+    model = _trained()
+    text = "Fahrradleiche am Zaun, Fahrrad ohne Reifen"
+    trained = normalize(char_ngrams.matrix([text], model.bits).multiply(model.idf).tocsr())
+    buckets, values = char_ngrams.hashed(text, model.bits, model.idf)
+    assert sorted(trained.indices.tolist()) == sorted(buckets)
+    for bucket, value in zip(buckets, values, strict=True):
+        assert abs(trained[0, bucket] - value) < 1e-5
+    assert len(set(model.idf[buckets].tolist())) > 1  # the idf does weigh the n-grams
