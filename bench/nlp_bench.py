@@ -2,9 +2,10 @@
 
 Parts (all by default):
   quality  the shipped pipeline on the written test split and on each real file's held-out fifth
-           (`lotse nlp evaluate FILE --holdout`), next to a keyword-only baseline (nlp/rules.py
-           alone) and TF-IDF (word 1-2-grams + char 3-5-grams) + logistic regression trained on
-           the same data as the shipped model;
+           (`lotse nlp evaluate FILE --holdout`), next to its character n-gram model alone
+           (nlp/char_ngrams.py), a keyword-only baseline (nlp/rules.py alone) and TF-IDF (word
+           1-2-grams + char 3-5-grams) + logistic regression trained on the same data as the
+           shipped model;
   loso     leave one source out: for each real file in ../shared/data, a pipeline (and the TF-IDF
            baseline) trained and tuned without any of its rows, evaluated on all its labelled
            rows: the check that predicts a city the classifier has never seen;
@@ -119,6 +120,13 @@ def _keywords() -> Callable[[list[str]], list[str]]:
     return predict
 
 
+def _char_alone(model) -> Callable[[list[str]], list[str]]:  # type: ignore[no-untyped-def]
+    def predict(texts: list[str]) -> list[str]:
+        return [model.categories[int(model.probabilities(t).argmax())] for t in texts]
+
+    return predict
+
+
 HEADER = f"{'data':34s} {'model':26s} {'acc':>6s} {'mF1':>6s} {'sure':>6s} {'s-acc':>6s}"
 
 
@@ -139,6 +147,9 @@ def quality() -> None:
     for name, samples in sets:
         label = f"{name} ({len(samples)})"
         print(f"{label:34s} {'pipeline (shipped)':26s} {_pipeline_figures(classifier, samples)}")
+        if classifier.char_model is not None:
+            char = _char_alone(classifier.char_model)
+            print(f"{'':34s} {'char n-grams alone':26s} {_baseline_figures(char, samples)}")
         print(f"{'':34s} {'TF-IDF + LR':26s} {_baseline_figures(tfidf, samples)}")
         print(f"{'':34s} {'keyword rules alone':26s} {_baseline_figures(keywords, samples)}")
 

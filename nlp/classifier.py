@@ -5,8 +5,12 @@
   with the keyword rules' findings as tokens, so compounds and typos still share features
   ("Sperrmüllhaufen" gives `kw_sperrmull`). Its scores are mixed with the keyword rules' votes
   (nlp/rules.py); the mixing weight is tuned on the dev split.
+- A second model, over character n-grams (nlp/char_ngrams.py, robust to misspellings), when the
+  model directory has one: its probabilities are averaged with the spaCy model's before the rules
+  are mixed in (its share is tuned).
 - Confidence: `confident` only when the top score and its margin over the runner-up both reach
-  thresholds tuned on the dev split (stored with the model in lotse.json).
+  thresholds tuned on the dev split and the real tuning rows (stored with the model in
+  lotse.json).
 - Places: the gazetteer (nlp/gazetteer.py). Language: function words (nlp/language.py).
 
 The pipeline is loaded once; `classify` is pure CPU work and runs in the core's worker thread,
@@ -27,6 +31,7 @@ import spacy
 from spacy.language import Language
 from spacy.tokens import Doc
 
+from nlp.char_ngrams import CharNgramModel
 from nlp.gazetteer import Gazetteer, load_gazetteer
 from nlp.language import detect_language
 from nlp.normalize import fold, match_fold
@@ -99,21 +104,30 @@ class Tuning:
     min_score: float = 0.5
     min_margin: float = 0.2
     temperature: float = 1.0  # model scores are calibrated (p ** (1 / T), renormalised) first
+    # The character n-gram model's share in the average with the spaCy model (0: spaCy alone).
+    char_share: float = 0.0
 
     @classmethod
     def load(cls, path: Path) -> Tuning:
         if not path.exists():
             return cls()
         raw = json.loads(path.read_text("utf-8"))["tuning"]
-        keys = ("rule_weight", "min_score", "min_margin", "temperature")
+        keys = ("rule_weight", "min_score", "min_margin", "temperature", "char_share")
         return cls(**{k: raw[k] for k in keys if k in raw})
 
 
 class Classifier:
-    def __init__(self, nlp: Language, tuning: Tuning, gazetteer: Gazetteer) -> None:
+    def __init__(
+        self,
+        nlp: Language,
+        tuning: Tuning,
+        gazetteer: Gazetteer,
+        char_model: CharNgramModel | None = None,
+    ) -> None:
         self.nlp = nlp
         self.tuning = tuning
         self.gazetteer = gazetteer
+        self.char_model = char_model
         self.rules = shared_rules()
         self.categories = category_ids()
         self._textcat = nlp.get_pipe("textcat")
@@ -130,16 +144,25 @@ class Classifier:
             doc = self._textcat(doc)
         return {c: float(doc.cats.get(c, 0.0)) for c in self.categories}
 
+    def char_scores(self, text: str) -> dict[str, float] | None:
+        """The character n-gram model's probabilities per category (None without that model)."""
+        return self.char_model.scores(text) if self.char_model is not None else None
+
     def mix(
         self,
         model: dict[str, float],
         hits: dict[str, int],
         weight: float,
         temperature: float = 1.0,
+        char: dict[str, float] | None = None,
+        char_share: float = 0.0,
     ) -> dict[str, float]:
-        """Model scores, calibrated with `temperature`, mixed with the keyword hits' share per
-        category (weight on the rules)."""
+        """Model scores, calibrated with `temperature` and averaged with the character n-gram
+        model's (`char_share` on those), mixed with the keyword hits' share per category (weight on
+        the rules)."""
         model = calibrate(model, temperature)
+        if char is not None and char_share > 0:
+            model = {c: (1 - char_share) * model[c] + char_share * char[c] for c in model}
         total = sum(hits.values())
         if not total or weight <= 0:
             return model
@@ -149,12 +172,15 @@ class Classifier:
 
     def scores(self, text: str, rule_weight: float | None = None) -> dict[str, float]:
         """Mixed model and rule scores per category, summing to 1."""
-        weight = self.tuning.rule_weight if rule_weight is None else rule_weight
+        t = self.tuning
+        weight = t.rule_weight if rule_weight is None else rule_weight
         matches = self.rules.matches(text)
         hits = dict.fromkeys(self.categories, 0)
         for cat, _ in matches:
             hits[cat] += 1
-        return self.mix(self.model_scores(text, matches), hits, weight, self.tuning.temperature)
+        model = self.model_scores(text, matches)
+        char = self.char_scores(text) if t.char_share > 0 else None
+        return self.mix(model, hits, weight, t.temperature, char, t.char_share)
 
     def classify(self, text: str, fallback_language: str = "de") -> Classification:
         scores = self.scores(text)
@@ -195,4 +221,6 @@ def load(model_dir: str | None = None, gazetteer: str | None = None) -> Classifi
             f"no trained pipeline in {path}: run `lotse nlp train` (or set [nlp] model_dir)"
         )
     nlp = spacy.load(path)
-    return Classifier(nlp, Tuning.load(path / META_FILE), load_gazetteer(gazetteer))
+    return Classifier(
+        nlp, Tuning.load(path / META_FILE), load_gazetteer(gazetteer), CharNgramModel.load(path)
+    )

@@ -12,7 +12,7 @@ import time
 import zlib
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -20,6 +20,7 @@ import spacy
 from spacy.training import Example
 from spacy.util import fix_random_seed, minibatch
 
+from nlp import char_ngrams
 from nlp.classifier import META_FILE, Classifier, Tuning, as_doc, features
 from nlp.gazetteer import load_gazetteer
 from nlp.taxonomy import category_ids
@@ -50,6 +51,10 @@ CONFIDENT_TARGET_ON_DEV = 0.975
 # picked on, so they are asked for 0.95. (Until classifier v2 this floor was 0.90: held-out
 # Konstanz "sure" answers came out 0.89 right, one wrong "sure" in nine.)
 CONFIDENT_FLOOR_ON_REAL_DEV = 0.95
+# The character n-gram model (nlp/char_ngrams.py) counts each real training row (3 of 5 rows of
+# each extra file) this many times: real messages are few (2,150 against 74,000 written) and are
+# what the bot reads.
+REAL_ROW_WEIGHT = 3.0
 
 
 @dataclass(frozen=True)
@@ -102,13 +107,14 @@ def train(
 ) -> Tuning:
     fix_random_seed(seed)
     rng = random.Random(seed)
-    samples = list(train_samples if train_samples is not None else corpus_split("train"))
+    written = list(train_samples if train_samples is not None else corpus_split("train"))
+    real: list[Sample] = []
     for path in extra:
         more = read_jsonl(path, part="train")
         log(f"extra data: {len(more)} labelled messages from {path}")
-        samples += more
-    messages = len(samples)
-    samples = [s for s in samples for _ in range(LANGUAGE_REPEAT.get(s.lang or "", 1))]
+        real += more
+    messages = len(written) + len(real)
+    samples = [s for s in written + real for _ in range(LANGUAGE_REPEAT.get(s.lang or "", 1))]
     cats = category_ids()
     nlp = spacy.blank("de")
     nlp.add_pipe(
@@ -141,7 +147,18 @@ def train(
         log(f"epoch {epoch + 1:2d}/{epochs}: loss {losses.get('textcat', 0.0):.3f}")
     out.mkdir(parents=True, exist_ok=True)
     nlp.to_disk(out)
-    classifier = Classifier(nlp, Tuning(), load_gazetteer())
+    start = time.perf_counter()
+    char_model = char_ngrams.fit(
+        [s.text for s in written + real],
+        [s.category for s in written + real],
+        [float(LANGUAGE_REPEAT.get(s.lang or "", 1)) for s in written]
+        + [REAL_ROW_WEIGHT] * len(real),
+        cats,
+        seed=seed,
+    )
+    char_model.save(out)
+    log(f"character n-gram model trained in {time.perf_counter() - start:.0f} s")
+    classifier = Classifier(nlp, Tuning(), load_gazetteer(), char_model)
     dev = list(dev_samples if dev_samples is not None else corpus_split("dev"))
     real_dev = [s for path in extra for s in read_jsonl(path, part="dev")]
     tuning = tune(
@@ -162,6 +179,7 @@ def train(
             "target": CONFIDENT_TARGET_ON_DEV,
             "real_floor": CONFIDENT_FLOOR_ON_REAL_DEV,
         },
+        "real_row_weight": REAL_ROW_WEIGHT,
         "extra": [p.name for p in extra],
     }
     (out / META_FILE).write_text(json.dumps(meta, indent=2) + "\n", "utf-8")
@@ -173,6 +191,19 @@ TEMPERATURES = (0.5, 0.75, 1.0, 1.5, 2.0, 3.0)
 RULE_WEIGHTS = tuple(i / 20 for i in range(17))  # 0.0 … 0.8
 MIN_SCORES = tuple(i / 40 for i in range(4, 39))  # 0.1 … 0.95
 MIN_MARGINS = tuple(i / 40 for i in range(0, 37))  # 0.0 … 0.9
+# The character n-gram model's share in the average with the spaCy model, when there is one.
+CHAR_SHARES = (0.0, 0.25, 0.5, 0.75)
+
+
+@dataclass
+class _Arrays:
+    """A tuning set's scores, computed once for all settings: the spaCy model's, the character
+    n-gram model's (None without one) and the keyword hits, one row a message; the labels."""
+
+    model: np.ndarray
+    char: np.ndarray | None
+    hits: np.ndarray
+    labels: np.ndarray
 
 
 def tune(
@@ -183,7 +214,8 @@ def tune(
     real_dev: Sequence[Sample] = (),
     real_floor: float = 0.0,
 ) -> Tuning:
-    """Jointly pick the temperature, rule weight and confidence thresholds: the setting that
+    """Jointly pick the temperature, rule weight, the character n-gram model's share and the
+    confidence thresholds: the setting that
     answers the largest share of the dev split confidently while those confident answers are at
     least `target` accurate (so "sure" means something) and, when `real_dev` rows are given, the
     confident answers on them at least `real_floor` accurate; among the settings whose dev
@@ -193,73 +225,73 @@ def tune(
     Only the dev split and the real rows set aside for tuning are used: the test split and the
     real holdout stay honest, untouched checks.
     """
-    dev_scores = _scores(classifier, dev)
-    real_scores = _scores(classifier, real_dev)
+    cats = list(classifier.categories)
+    dev_arrays = _arrays(classifier, dev, cats)
+    real_arrays = _arrays(classifier, real_dev, cats) if real_dev else None
+    with_char = dev_arrays.char is not None
     settings = []
-    for temperature in TEMPERATURES:
-        for weight in RULE_WEIGHTS:
-            n_sure, n_right, accuracy = _sure_counts(
-                classifier, dev, *dev_scores, weight, temperature
-            )
-            allowed = (n_right >= target * n_sure) & (n_sure >= 20)
-            if real_dev:
-                real_sure, real_right, _ = _sure_counts(
-                    classifier, real_dev, *real_scores, weight, temperature
-                )
-                allowed &= real_right >= real_floor * real_sure
-            cover = np.where(allowed, n_sure / len(dev), -1.0)
-            i, j = np.unravel_index(int(np.argmax(cover)), cover.shape)
-            settings.append(
-                (
-                    float(cover[i, j]),
-                    accuracy,
-                    Tuning(weight, MIN_SCORES[i], MIN_MARGINS[j], temperature),
-                )
-            )
+    for share in CHAR_SHARES if with_char else (0.0,):
+        for temperature in TEMPERATURES:
+            for weight in RULE_WEIGHTS:
+                n_sure, n_right, accuracy = _sure_counts(dev_arrays, weight, temperature, share)
+                allowed = (n_right >= target * n_sure) & (n_sure >= 20)
+                if real_arrays is not None:
+                    real_sure, real_right, _ = _sure_counts(real_arrays, weight, temperature, share)
+                    allowed &= real_right >= real_floor * real_sure
+                cover = np.where(allowed, n_sure / len(dev), -1.0)
+                i, j = np.unravel_index(int(np.argmax(cover)), cover.shape)
+                tuning = Tuning(weight, MIN_SCORES[i], MIN_MARGINS[j], temperature, share)
+                settings.append((float(cover[i, j]), accuracy, tuning))
     best_acc = max(acc for _, acc, _ in settings)
     eligible = [st for st in settings if st[1] >= best_acc - accuracy_slack - 1e-9]
     cover, _, choice = max(eligible, key=lambda st: (st[0], st[1]))
     if cover < 0:  # no setting reaches the target: be unsure unless almost certain
-        return Tuning(choice.rule_weight, 0.95, 0.9, choice.temperature)
+        return replace(choice, min_score=0.95, min_margin=0.9)
     return choice
 
 
-def _scores(
-    classifier: Classifier, samples: Sequence[Sample]
-) -> tuple[list[dict[str, float]], list[dict[str, int]]]:
-    """The model's scores and the keyword hits of each sample, computed once for all settings."""
-    return (
-        [classifier.model_scores(s.text) for s in samples],
-        [classifier.rules.hits(s.text) for s in samples],
+def _arrays(classifier: Classifier, samples: Sequence[Sample], cats: list[str]) -> _Arrays:
+    def table(rows: Iterable[dict[str, float]]) -> np.ndarray:
+        return np.array([[row.get(c, 0.0) for c in cats] for row in rows], dtype=float)
+
+    char = [classifier.char_scores(s.text) for s in samples]
+    return _Arrays(
+        model=table(classifier.model_scores(s.text) for s in samples),
+        char=table(char) if char and all(c is not None for c in char) else None,  # type: ignore[misc]
+        hits=table(classifier.rules.hits(s.text) for s in samples),  # type: ignore[misc]
+        labels=np.array([cats.index(s.category) for s in samples]),
     )
 
 
+def mixed_scores(a: _Arrays, weight: float, temperature: float, share: float = 0.0) -> np.ndarray:
+    """`Classifier.mix` on a whole tuning set at once."""
+    model = a.model
+    if temperature != 1.0:
+        model = np.maximum(model, 1e-12) ** (1 / temperature)
+        model = model / model.sum(axis=1, keepdims=True)
+    if a.char is not None and share > 0:
+        model = (1 - share) * model + share * a.char
+    total = a.hits.sum(axis=1, keepdims=True)
+    if weight <= 0:
+        return model
+    mixed = (1 - weight) * model + weight * a.hits / np.maximum(total, 1)
+    mixed = mixed / mixed.sum(axis=1, keepdims=True)
+    return np.where(total > 0, mixed, model)
+
+
 def _sure_counts(
-    classifier: Classifier,
-    samples: Sequence[Sample],
-    model: list[dict[str, float]],
-    hits: list[dict[str, int]],
-    weight: float,
-    temperature: float,
+    a: _Arrays, weight: float, temperature: float, share: float = 0.0
 ) -> tuple[np.ndarray, np.ndarray, float]:
     """For every (min score, min margin) pair: how many answers are confident and how many of those
     are right; and the top-1 accuracy."""
-    tops, seconds, oks = [], [], []
-    for m, h, s in zip(model, hits, samples, strict=True):
-        mixed = classifier.mix(m, h, weight, temperature)
-        ranked = sorted(mixed.values(), reverse=True)
-        tops.append(ranked[0])
-        seconds.append(ranked[1])
-        oks.append(_top(mixed) == s.category)
-    top, ok = np.array(tops), np.array(oks, dtype=float)
+    mixed = mixed_scores(a, weight, temperature, share)
+    ranked = np.sort(mixed, axis=1)
+    top, second = ranked[:, -1], ranked[:, -2]
+    ok = (mixed.argmax(axis=1) == a.labels).astype(float)
     min_scores = np.array(MIN_SCORES)[:, None, None]
     min_margins = np.array(MIN_MARGINS)[None, :, None]
-    sure = (top >= min_scores) & (top - np.array(seconds) >= min_margins)
+    sure = (top >= min_scores) & (top - second >= min_margins)
     return sure.sum(axis=2), (sure * ok).sum(axis=2), float(ok.mean())
-
-
-def _top(scores: dict[str, float]) -> str:
-    return max(scores.items(), key=lambda kv: kv[1])[0]
 
 
 @dataclass

@@ -9,12 +9,17 @@ from nlp.training import Sample, tune
 class _Scores:
     """A stand-in for the trained model: fixed scores per text, no keyword hits."""
 
+    categories = ("a", "b")
+
     def __init__(self, scores: dict[str, dict[str, float]]) -> None:
         self._scores = scores
         self.rules = self
 
     def model_scores(self, text: str) -> dict[str, float]:
         return self._scores[text]
+
+    def char_scores(self, text: str) -> None:
+        return None
 
     def hits(self, text: str) -> dict[str, int]:
         return {"a": 0, "b": 0}
@@ -54,3 +59,21 @@ def test_a_floor_on_real_rows_makes_sure_stricter() -> None:
     )
     assert _sure(stand_in, "vague 0", loose)
     assert _sure(stand_in, "clear 0", strict) and not _sure(stand_in, "vague 0", strict)
+
+
+class _TwoModels(_Scores):
+    """A stand-in whose spaCy model leans to the wrong category, while the character n-gram model
+    is sure and right."""
+
+    def __init__(self, texts: list[str]) -> None:
+        super().__init__({t: {"a": 0.4, "b": 0.6} for t in texts})
+
+    def char_scores(self, text: str) -> dict[str, float]:
+        return {"a": 0.95, "b": 0.05}
+
+
+def test_the_character_model_gets_a_share_when_it_makes_answers_sure() -> None:
+    dev = [Sample(f"text {i}", "a") for i in range(40)]
+    tuning = tune(_TwoModels([s.text for s in dev]), dev, target=0.975)
+    assert tuning.char_share > 0
+    assert tune(_Scores({s.text: {"a": 0.4, "b": 0.6} for s in dev}), dev).char_share == 0
