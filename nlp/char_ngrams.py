@@ -101,7 +101,8 @@ class CharNgramModel:
             rows = self.weights[buckets].astype(np.float32)
             logits += np.asarray(values, dtype=np.float32) @ rows
         probabilities = 1.0 / (1.0 + np.exp(-logits))  # one against the rest, as scikit-learn
-        return probabilities / probabilities.sum()
+        normalised: np.ndarray = probabilities / probabilities.sum()
+        return normalised
 
     def scores(self, text: str) -> dict[str, float]:
         return dict(zip(self.categories, self.probabilities(text).tolist(), strict=True))

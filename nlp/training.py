@@ -11,14 +11,16 @@ import statistics
 import time
 import zlib
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import spacy
 from spacy.training import Example
-from spacy.util import fix_random_seed, minibatch
+from spacy.util import minibatch
+from thinc.api import fix_random_seed
 
 from nlp import char_ngrams
 from nlp.classifier import META_FILE, Classifier, Tuning, as_doc, features
@@ -103,7 +105,7 @@ def train(
     epochs: int = EPOCHS,
     train_samples: list[Sample] | None = None,
     dev_samples: list[Sample] | None = None,
-    log=print,
+    log: Callable[[str], object] = print,
 ) -> Tuning:
     fix_random_seed(seed)
     rng = random.Random(seed)
@@ -129,7 +131,7 @@ def train(
             }
         },
     )
-    textcat = nlp.get_pipe("textcat")
+    textcat: Any = nlp.get_pipe("textcat")  # spaCy types pipes as callables
     for cat in cats:
         textcat.add_label(cat)
 
@@ -142,7 +144,7 @@ def train(
     for epoch in range(epochs):
         rng.shuffle(examples)
         losses: dict[str, float] = {}
-        for batch in minibatch(examples, size=BATCH_SIZE):
+        for batch in minibatch(examples, size=BATCH_SIZE):  # type: ignore[no-untyped-call]
             nlp.update(batch, sgd=optimizer, losses=losses)
         log(f"epoch {epoch + 1:2d}/{epochs}: loss {losses.get('textcat', 0.0):.3f}")
     out.mkdir(parents=True, exist_ok=True)
@@ -244,21 +246,22 @@ def tune(
                 settings.append((float(cover[i, j]), accuracy, tuning))
     best_acc = max(acc for _, acc, _ in settings)
     eligible = [st for st in settings if st[1] >= best_acc - accuracy_slack - 1e-9]
-    cover, _, choice = max(eligible, key=lambda st: (st[0], st[1]))
-    if cover < 0:  # no setting reaches the target: be unsure unless almost certain
+    best_cover, _, choice = max(eligible, key=lambda st: (st[0], st[1]))
+    if best_cover < 0:  # no setting reaches the target: be unsure unless almost certain
         return replace(choice, min_score=0.95, min_margin=0.9)
     return choice
 
 
 def _arrays(classifier: Classifier, samples: Sequence[Sample], cats: list[str]) -> _Arrays:
-    def table(rows: Iterable[dict[str, float]]) -> np.ndarray:
+    def table(rows: Iterable[Mapping[str, float]]) -> np.ndarray:
         return np.array([[row.get(c, 0.0) for c in cats] for row in rows], dtype=float)
 
-    char = [classifier.char_scores(s.text) for s in samples]
+    scored = [classifier.char_scores(s.text) for s in samples]
+    char = [c for c in scored if c is not None]
     return _Arrays(
         model=table(classifier.model_scores(s.text) for s in samples),
-        char=table(char) if char and all(c is not None for c in char) else None,  # type: ignore[misc]
-        hits=table(classifier.rules.hits(s.text) for s in samples),  # type: ignore[misc]
+        char=table(char) if char and len(char) == len(scored) else None,
+        hits=table(classifier.rules.hits(s.text) for s in samples),
         labels=np.array([cats.index(s.category) for s in samples]),
     )
 
