@@ -61,11 +61,13 @@ def test_telegram_sends_resident_text_as_plain_text(text: str) -> None:
     assert len(sent) == 1 and sent[0] == f"Neues Anliegen AC-2026-00001\n{text}"
 
 
+EMAIL = EmailSender(EmailSettings(host="127.0.0.1", port=25, security="none"), "Aachen")
+
+
 @settings(max_examples=200, deadline=None)
 @given(text=MARKUP)
 def test_an_email_to_the_department_is_plain_text_only(text: str) -> None:
-    sender = EmailSender(EmailSettings(host="127.0.0.1", port=25, security="none"), "Aachen")
-    mail = sender.build(message(text, "ok"))
+    mail = EMAIL.build(message(text, "ok"))
     types = {part.get_content_type() for part in mail.walk()}
     assert "text/html" not in types
     assert mail.get_content_type() in ("text/plain", "multipart/mixed")
