@@ -19,6 +19,10 @@ from bot.config import Settings, load_settings
 from bot.core.messages import ChatKind, GeoPoint, Incoming, OutMessage, PhotoIn
 from tests.fakes import FakeClock, KeywordClassifier, RecordingSender
 
+# The real peers' fixtures, registered once so that every directory shares one Synapse and one
+# Telegram emulator per run (session-scoped; started only when a test asks for them).
+pytest_plugins = ["tests.peers.synapse_fixtures", "tests.peers.telegram_fixtures"]
+
 POSTGRES_URL = os.environ.get("LOTSE_TEST_DATABASE_URL")
 STRICT = os.environ.get("LOTSE_TEST_STRICT") == "1"
 

@@ -16,7 +16,6 @@ from typing import Any
 import pytest
 
 from tests.e2e.instance_drill import JOB_SECONDS, drill, matrix_drill, postgres_schema
-from tests.peers.synapse_fixtures import synapse, synapse_user  # noqa: F401
 
 pytestmark = pytest.mark.e2e
 
@@ -55,8 +54,8 @@ def test_with_long_polling_only_the_leader_receives_and_the_next_goes_on(
 
 def test_on_matrix_only_the_leader_syncs_and_the_next_goes_on(
     tmp_path: Path,
-    synapse: Any,  # noqa: F811
-    synapse_user: Any,  # noqa: F811
+    synapse: Any,
+    synapse_user: Any,
     postgres_url: str,
 ) -> None:
     """The Matrix sync allows one receiver (two would answer everything twice): the leader

@@ -1,13 +1,3 @@
-"""Fixtures for the tests against real peers (Synapse, the Telegram Bot API emulator)."""
-
-from tests.peers.synapse_fixtures import make_nio_client, synapse, synapse_user
-from tests.peers.telegram_fixtures import telegram_peer, telegram_server, tg_user
-
-__all__ = [
-    "make_nio_client",
-    "synapse",
-    "synapse_user",
-    "telegram_peer",
-    "telegram_server",
-    "tg_user",
-]
+"""The tests against real peers (Synapse, the Telegram Bot API emulator) take their fixtures from
+tests/peers/, registered once for the whole suite in tests/conftest.py (`pytest_plugins`), so
+every directory shares one Synapse and one emulator."""

@@ -1,8 +1,8 @@
 """pytest fixtures for the Synapse test peer.
 
-Use them from a test module (or a conftest) by importing them:
-
-    from tests.peers.synapse_fixtures import make_nio_client, synapse, synapse_user  # noqa: F401
+Registered once for the whole suite in tests/conftest.py (``pytest_plugins``), so every test
+directory shares them; do not import the fixtures into a module (that would start a second
+Synapse).
 
 - ``synapse``: one Synapse per test session (skipped with a reason when
   ``.peers/synapse-venv`` is missing; a failure when LOTSE_TEST_STRICT=1, as in CI).

@@ -1,8 +1,8 @@
 """pytest fixtures for the Telegram Bot API test peer.
 
-Use them from a test module (or a conftest) by importing them:
-
-    from tests.peers.telegram_fixtures import telegram_peer, telegram_server  # noqa: F401
+Registered once for the whole suite in tests/conftest.py (``pytest_plugins``), so every test
+directory shares them; do not import the fixtures into a module (that would start a second
+emulator).
 
 - ``telegram_server``: one peer process (``node server.js``) per test session, about 0.3 s to
   start; skipped with a reason when node or tests/peers/telegram/node_modules is missing, a
