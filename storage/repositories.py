@@ -6,7 +6,7 @@ import functools
 import secrets
 from collections.abc import Collection, Mapping, Sequence
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, NotRequired, TypedDict, Unpack
 
 from sqlalchemy import (
     ColumnElement,
@@ -357,74 +357,51 @@ class ConversationRepository(_Repository):
         return value
 
 
-class OutboxRepository(_Repository):
-    def add(
-        self,
-        *,
-        key: str,
-        channel: str,
-        address: str,
-        kind: str,
-        payload: dict[str, Any],
-        now: datetime,
-        not_before: datetime | None = None,
-        concern_id: int | None = None,
-        resident_id: int | None = None,
-        destination: str | None = None,
-    ) -> bool:
-        """Queue a message once: a second add with the same key is ignored (returns False),
-        also when a concurrent writer queued it first."""
-        return _insert_once(
-            self.session,
-            OutboxMessage,
-            ("key",),
-            key=key,
-            channel=channel,
-            address=address,
-            kind=kind,
-            payload=payload,
-            concern_id=concern_id,
-            resident_id=resident_id,
-            destination=destination,
-            created_at=now,
-            not_before=not_before or now,
-            queued_for=not_before or now,
-            attempts=0,
-        )
+class OutboxFields(TypedDict):
+    """What a caller says of a message it queues."""
 
-    def add_later(
-        self,
-        *,
-        key: str,
-        channel: str,
-        address: str,
-        kind: str,
-        payload: dict[str, Any],
-        now: datetime,
-        not_before: datetime | None = None,
-        concern_id: int | None = None,
-        resident_id: int | None = None,
-        destination: str | None = None,
-    ) -> None:
+    key: str
+    channel: str
+    address: str
+    kind: str
+    payload: dict[str, Any]
+    now: datetime
+    not_before: NotRequired[datetime | None]
+    concern_id: NotRequired[int | None]
+    resident_id: NotRequired[int | None]
+    destination: NotRequired[str | None]
+
+
+def outbox_row(fields: OutboxFields) -> dict[str, Any]:
+    """An outbox row's columns, for a message queued now (to be sent from `not_before`)."""
+    now = fields["now"]
+    start = fields.get("not_before") or now
+    return {
+        "key": fields["key"],
+        "channel": fields["channel"],
+        "address": fields["address"],
+        "kind": fields["kind"],
+        "payload": fields["payload"],
+        "concern_id": fields.get("concern_id"),
+        "resident_id": fields.get("resident_id"),
+        "destination": fields.get("destination"),
+        "created_at": now,
+        "not_before": start,
+        "queued_for": start,
+        "attempts": 0,
+    }
+
+
+class OutboxRepository(_Repository):
+    def add(self, **fields: Unpack[OutboxFields]) -> bool:
+        """Queue a message once: a second add with the same key is ignored (returns False),
+        also when a concurrent writer queued it first. The fields: `outbox_row`."""
+        return _insert_once(self.session, OutboxMessage, ("key",), **outbox_row(fields))
+
+    def add_later(self, **fields: Unpack[OutboxFields]) -> None:
         """Queue a message like `add`, for a caller that needs no answer: the rows queued in a
         unit of work go in together (one statement) before its next query or its commit."""
-        queued = self.session.info.setdefault(_OUTBOX_QUEUE, [])
-        queued.append(
-            {
-                "key": key,
-                "channel": channel,
-                "address": address,
-                "kind": kind,
-                "payload": payload,
-                "concern_id": concern_id,
-                "resident_id": resident_id,
-                "destination": destination,
-                "created_at": now,
-                "not_before": not_before or now,
-                "queued_for": not_before or now,
-                "attempts": 0,
-            }
-        )
+        self.session.info.setdefault(_OUTBOX_QUEUE, []).append(outbox_row(fields))
 
     def claim_due(
         self,
