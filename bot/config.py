@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import stat
 import tomllib
+from collections.abc import Callable
 from datetime import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Literal
@@ -181,20 +182,11 @@ class StaffAccounts(_Model):
     def _per_channel(cls, data: Any) -> Any:
         if not isinstance(data, dict):
             return data
-        accounts: dict[str, Any] = {}
-        errors: list[InitErrorDetails] = []
-        for name, account in data.items():
-            info = registry.channel(name)
-            if info is None or info.account is None:
-                errors.append(_unknown_key(name, account))
-                continue
-            try:
-                accounts[name] = TypeAdapter(info.account).validate_python(account)
-            except ValidationError as error:
-                errors += _nested(name, error)
-        if errors:
-            raise ValidationError.from_exception_data(cls.__name__, errors)
-        return accounts
+
+        def account_of(info: registry.ChannelInfo) -> Callable[[Any], Any] | None:
+            return None if info.account is None else TypeAdapter(info.account).validate_python
+
+        return _per_channel(cls.__name__, data, account_of)
 
     def items(self) -> list[tuple[str, str]]:
         """(channel, account id as the channel's Incoming.sender has it) for each account."""
@@ -243,21 +235,16 @@ class ChannelSections(_Model):
     def _per_channel(cls, data: Any) -> Any:
         if not isinstance(data, dict):
             return data
-        sections: dict[str, Any] = {}
-        errors: list[InitErrorDetails] = []
-        for name, section in data.items():
-            info = registry.channel(name)
-            if info is None or info.settings is None:
-                errors.append(_unknown_key(name, section))
-            elif isinstance(section, info.settings):
-                sections[name] = section
-            else:
-                try:
-                    sections[name] = info.settings.model_validate(section)
-                except ValidationError as error:
-                    errors += _nested(name, error)
-        if errors:
-            raise ValidationError.from_exception_data(cls.__name__, errors)
+
+        def section_of(info: registry.ChannelInfo) -> Callable[[Any], Any] | None:
+            settings = info.settings
+            if settings is None:
+                return None
+            return lambda given: (
+                given if isinstance(given, settings) else settings.model_validate(given)
+            )
+
+        sections = _per_channel(cls.__name__, data, section_of)
         for info in registry.channels():
             if info.settings is not None and info.name not in sections:
                 sections[info.name] = info.settings()
@@ -275,6 +262,31 @@ class ChannelSections(_Model):
     if TYPE_CHECKING:
 
         def __getattr__(self, name: str) -> Any: ...
+
+
+def _per_channel(
+    model: str,
+    data: dict[str, Any],
+    validator: Callable[[registry.ChannelInfo], Callable[[Any], Any] | None],
+) -> dict[str, Any]:
+    """Each `<channel> = value` validated by what its channel declares (`validator` picks it;
+    None: the channel declares nothing of the kind). An unknown channel, or a value its
+    validator refuses, is an error located under the channel's name."""
+    values: dict[str, Any] = {}
+    errors: list[InitErrorDetails] = []
+    for name, given in data.items():
+        info = registry.channel(name)
+        validate = None if info is None else validator(info)
+        if validate is None:
+            errors.append(_unknown_key(name, given))
+            continue
+        try:
+            values[name] = validate(given)
+        except ValidationError as error:
+            errors += _nested(name, error)
+    if errors:
+        raise ValidationError.from_exception_data(model, errors)
+    return values
 
 
 def _unknown_key(name: str, given: Any) -> InitErrorDetails:
