@@ -4,7 +4,7 @@
     python bench/load_bench.py --db sqlite --residents 200
     python bench/load_bench.py --db sqlite --soak 600 --rate 5    # a 10-minute soak run
     python bench/load_bench.py --db both --residents 1000 --json  # last line: one JSON object
-    python bench/load_bench.py --db postgres --instances 3         # 3 Apps on one database
+    python bench/load_bench.py --db postgres --instances 3         # 3 processes, one database
 
 Each resident sends a concern and answers the bot (confirm the category, skip the place, decline
 "me too") until it has a ticket number. Messages go the way channels send them: an Incoming handed
@@ -21,10 +21,14 @@ own, from the first message to the ticket and the queued forwards, and the outbo
 bookkeeping apart), peak RSS, and the outbox afterwards. PostgreSQL runs in a schema of its own
 that is dropped afterwards.
 
---instances N (PostgreSQL): N Apps in this process share one database, each with its own core
-workers and outbox dispatcher; residents are spread over them, and an answer is delivered by
-whichever dispatcher claims it (all deliver to one counting sender). They share this process's
-GIL and event loop, so the figure says how the instances share the database, not the CPUs.
+--instances N (PostgreSQL, N ≥ 2): N instances in processes of their own share one schema
+(bench/load_instances.py), each built as `lotse run` builds it: own instance id and heartbeat,
+core workers, outbox dispatcher, leader election. This process plays the channel and the load
+balancer: the residents stay here, resident i's messages go to instance i mod N, and an answer
+comes back from whichever instance's dispatcher claimed it. Figures as above (commit ->
+delivered on time.monotonic across processes; statements summed over the instances; peak RSS
+per process), plus each process's CPU: this process's residents cost CPU too. --processes runs
+--instances 1 that way as well (the same costs as N ≥ 2, for comparison).
 """
 
 from __future__ import annotations
@@ -42,11 +46,12 @@ import sys
 import threading
 import time
 import uuid
-from collections.abc import Collection, Iterator
+from collections.abc import Awaitable, Callable, Collection, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from tempfile import TemporaryDirectory
+from typing import Protocol
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -167,9 +172,10 @@ class CommitClock:
     """When the unit of work of each handled message committed (the last commit of the call),
     per chat, so the time until its answer was delivered can be measured from there."""
 
-    def __init__(self) -> None:
+    def __init__(self, now: Callable[[], float] = time.perf_counter) -> None:
         self._local = threading.local()
         self.committed: dict[str, float] = {}
+        self.now = now
 
     def attach(self, app: App) -> None:
         session_factory = app.uow_factory.args[0]
@@ -187,7 +193,7 @@ class CommitClock:
         app.lotse.handle = timed  # type: ignore[method-assign]
 
     def _stamp(self, _session: object) -> None:
-        self._local.at = time.perf_counter()
+        self._local.at = self.now()
 
 
 @dataclass
@@ -201,13 +207,22 @@ class Run:
     failures: int = 0
 
 
+class Commits(Protocol):
+    committed: dict[str, float]
+
+
+Handle = Callable[[Incoming], Awaitable[list[str]]]
+
+
 class Residents:
+    """The simulated residents; `handlers` take a message to an instance (resident i to
+    instance i mod N, as a load balancer spreading by resident)."""
+
     def __init__(
-        self, apps: list[App], sender: CountingSender, seed: int, clock: CommitClock | None = None
+        self, handlers: list[Handle], sender: CountingSender, seed: int, clock: Commits | None = None
     ) -> None:
-        self.apps = apps
         self.sender = sender
-        self.handlers = [handler(app) for app in apps]
+        self.handlers = handlers
         self.rng = random.Random(seed)
         self.counter = 0
         self.clock = clock
@@ -303,7 +318,7 @@ async def load(
         clock.attach(app)
     stop = asyncio.Event()
     outboxes = [asyncio.create_task(d.run(stop)) for d in dispatchers]
-    people = Residents(apps, sender, seed, clock)
+    people = Residents([handler(app) for app in apps], sender, seed, clock)
     run = Run()
     gate = asyncio.Semaphore(concurrency)
     run_id = uuid.uuid4().hex[:6]
@@ -332,19 +347,57 @@ async def load(
     probe = apps[0].outbox_probe
     assert probe is not None
     state = probe.read()
+    return figures(
+        run,
+        residents=residents,
+        instances=len(apps),
+        delivered=sender.sent,
+        seconds=total,
+        handled_seconds=handled,
+        drain_after_seconds=drained_after,
+        statements_core=statements_core,
+        statements_other=statements_other,
+        rss_before_mb=rss_before,
+        rss_after_mb=rss_mb(),
+        peak_rss_mb=peak_rss_mb(),
+        outbox_depth_after=state.depth,
+        outbox_failed_after=state.failed,
+        load_average_before=load_before,
+    )
+
+
+def figures(
+    run: Run,
+    *,
+    residents: int,
+    instances: int,
+    delivered: int,
+    seconds: float,
+    handled_seconds: float,
+    drain_after_seconds: float,
+    statements_core: int,
+    statements_other: int,
+    rss_before_mb: float,
+    rss_after_mb: float,
+    peak_rss_mb: float,
+    outbox_depth_after: int,
+    outbox_failed_after: int,
+    load_average_before: float,
+) -> dict[str, float]:
+    """What a load run reports (the --json object of one database)."""
     tickets = max(run.tickets, 1)
     return {
-        "instances": len(apps),
+        "instances": instances,
         "residents": residents,
         "tickets": run.tickets,
         "failures": run.failures,
         "messages": run.messages,
-        "delivered": sender.sent,
-        "seconds": total,
-        "handled_seconds": handled,
-        "drain_after_seconds": drained_after,
-        "concerns_per_s": run.tickets / total,
-        "messages_per_s": run.messages / handled,
+        "delivered": delivered,
+        "seconds": seconds,
+        "handled_seconds": handled_seconds,
+        "drain_after_seconds": drain_after_seconds,
+        "concerns_per_s": run.tickets / seconds,
+        "messages_per_s": run.messages / handled_seconds,
         "msg_p50_ms": 1e3 * percentile(run.message_latency, 50),
         "msg_p95_ms": 1e3 * percentile(run.message_latency, 95),
         "msg_p99_ms": 1e3 * percentile(run.message_latency, 99),
@@ -361,13 +414,13 @@ async def load(
         "statements_per_concern": statements_core / tickets,
         "delivery_statements_per_concern": statements_other / tickets,
         "messages_per_concern": run.messages / tickets,
-        "rss_before_mb": rss_before,
-        "rss_after_mb": rss_mb(),
-        "peak_rss_mb": peak_rss_mb(),
-        "outbox_depth_after": state.depth,
-        "outbox_failed_after": state.failed,
+        "rss_before_mb": rss_before_mb,
+        "rss_after_mb": rss_after_mb,
+        "peak_rss_mb": peak_rss_mb,
+        "outbox_depth_after": outbox_depth_after,
+        "outbox_failed_after": outbox_failed_after,
         "handle_mean_ms": 1e3 * statistics.fmean(run.message_latency or [0.0]),
-        "load_average_before": load_before,
+        "load_average_before": load_average_before,
         "load_average_after": os.getloadavg()[0],
     }
 
@@ -378,7 +431,7 @@ async def soak(app: App, seconds: float, rate: float, seed: int, every: float) -
     dispatcher = app.attach_senders([sender])
     stop = asyncio.Event()
     outbox = asyncio.create_task(dispatcher.run(stop))
-    people = Residents([app], sender, seed)
+    people = Residents([handler(app)], sender, seed)
     run = Run()
     run_id = uuid.uuid4().hex[:6]
     assert app.outbox_probe is not None
@@ -457,7 +510,15 @@ def main() -> None:
     parser.add_argument("--pg-url", default=POSTGRES_URL)
     parser.add_argument("--keyword-classifier", action="store_true", help="skip spaCy")
     parser.add_argument(
-        "--instances", type=int, default=1, help="PostgreSQL: Apps sharing the database"
+        "--instances",
+        type=int,
+        default=1,
+        help="PostgreSQL: instances sharing the database (2 or more: each in a process of its own)",
+    )
+    parser.add_argument(
+        "--processes",
+        action="store_true",
+        help="PostgreSQL: run the instance in a process of its own with --instances 1 too",
     )
     parser.add_argument("--json", action="store_true", help="last line: the figures as JSON")
     parser.add_argument("--soak", type=float, default=0.0, metavar="SECONDS")
@@ -471,6 +532,10 @@ def main() -> None:
     results: dict[str, dict[str, float]] = {}
     for kind in kinds:
         count = args.instances if kind == "postgres" else 1
+        if kind == "postgres" and (count > 1 or args.processes) and not args.soak:
+            with database(kind, args.pg_url) as url:
+                results[kind] = in_processes(url, count, args)
+            continue
         with database(kind, args.pg_url) as url:
             started = time.perf_counter()
             apps: list[App] = []
@@ -501,6 +566,35 @@ def main() -> None:
                     app.close()
     if args.json and results:
         print(json.dumps(results, sort_keys=True))
+
+
+def in_processes(url: str, count: int, args: argparse.Namespace) -> dict[str, float]:
+    """N instances in processes of their own (bench/load_instances.py) on one schema."""
+    from load_instances import load_in_processes, report_processes
+
+    from storage import migrate
+    from storage.db import make_engine
+
+    started = time.perf_counter()
+    engine = make_engine(url)
+    try:
+        migrate.upgrade(engine)  # once, before the instances start (as `lotse db upgrade`)
+    finally:
+        engine.dispose()
+    print(
+        f"\n== postgres: {count} instance(s) in processes of their own, schema made in "
+        f"{time.perf_counter() - started:.1f} s",
+        flush=True,
+    )
+    figures = asyncio.run(
+        load_in_processes(
+            url, count, args.residents, args.concurrency, args.seed, args.keyword_classifier
+        )
+    )
+    figures["classifier"] = "keyword" if args.keyword_classifier else "spacy"
+    report("postgres", figures)
+    report_processes(figures)
+    return figures
 
 
 def report(kind: str, f: dict[str, float]) -> None:
