@@ -219,7 +219,11 @@ class Residents:
     instance i mod N, as a load balancer spreading by resident)."""
 
     def __init__(
-        self, handlers: list[Handle], sender: CountingSender, seed: int, clock: Commits | None = None
+        self,
+        handlers: list[Handle],
+        sender: CountingSender,
+        seed: int,
+        clock: Commits | None = None,
     ) -> None:
         self.sender = sender
         self.handlers = handlers

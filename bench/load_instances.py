@@ -38,7 +38,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from load_bench import (  # noqa: E402  (bench/ is not a package)
+from load_bench import (
     CommitClock,
     CountingSender,
     Handle,
@@ -52,9 +52,9 @@ from load_bench import (  # noqa: E402  (bench/ is not a package)
     rss_mb,
 )
 
-from bot.bootstrap import build_app  # noqa: E402
-from bot.core.messages import ChatKind, Choice, Incoming, OutMessage  # noqa: E402
-from bot.runner import leader_for, start_instance, stop_instance  # noqa: E402
+from bot.bootstrap import build_app
+from bot.core.messages import ChatKind, Choice, Incoming, OutMessage
+from bot.runner import leader_for, start_instance, stop_instance
 
 # A child that does not answer within this long has died or hangs: the run fails.
 REQUEST_TIMEOUT = 180.0
@@ -275,13 +275,16 @@ async def load_in_processes(
 def report_processes(f: dict[str, Any]) -> None:
     per_instance = ", ".join(
         f"{cores:.2f} cores / peak {rss:.0f} MB"
-        for cores, rss in zip(f["cpu_cores_per_instance"], f["peak_rss_mb_per_instance"], strict=True)
+        for cores, rss in zip(
+            f["cpu_cores_per_instance"], f["peak_rss_mb_per_instance"], strict=True
+        )
     )
     print(
         f"  processes: {f['processes']} instance(s) ({f['leaders']} leading), each: "
         f"{per_instance}; messages handled per instance {f['messages_per_instance']}\n"
         f"  the parent (residents, balancer): {f['parent_cpu_cores']:.2f} cores, "
-        f"{100 * f['parent_cpu_share']:.0f} % of all CPU used; peak {f['parent_peak_rss_mb']:.0f} MB",
+        f"{100 * f['parent_cpu_share']:.0f} % of all CPU used; "
+        f"peak {f['parent_peak_rss_mb']:.0f} MB",
         flush=True,
     )
 
