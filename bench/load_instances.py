@@ -212,8 +212,10 @@ async def load_in_processes(
 ) -> dict[str, Any]:
     """As load_bench.load, with the instances in processes of their own."""
     instances = InstanceProcesses(url, count, keyword_classifier)
+    began = time.perf_counter()
     try:
         await instances.start()
+        connected = time.perf_counter() - began
         people = Residents(instances.handlers(), instances.inbox, seed, instances.commits)
         run = Run()
         gate = asyncio.Semaphore(concurrency)
@@ -228,6 +230,7 @@ async def load_in_processes(
             *(people.report(Run(), f"warm-up-{run_id}-{n}", n) for n in range(count))
         )
         await instances.wait_until_outbox_empty()
+        warmed_up = time.perf_counter() - began - connected
         before = await instances.each("reset")
         load_before = os.getloadavg()[0]
         parent_cpu = cpu_seconds()
@@ -240,7 +243,9 @@ async def load_in_processes(
         after = await instances.each("stats")
         state = await instances.request(0, "outbox")
     finally:
+        stopping = time.perf_counter()
         await instances.stop()
+        stopped = time.perf_counter() - stopping
     result: dict[str, Any] = figures(
         run,
         residents=residents,
@@ -268,6 +273,10 @@ async def load_in_processes(
         parent_cpu_cores=parent_cpu / total,
         parent_cpu_share=parent_cpu / max(parent_cpu + sum(instance_cpu), 1e-9),
         messages_per_instance=[a["handled"] for a in after],
+        delivered_per_instance=[a["sent"] for a in after],
+        start_seconds=connected,
+        warm_up_seconds=warmed_up,
+        stop_seconds=stopped,
     )
     return result
 
@@ -281,10 +290,13 @@ def report_processes(f: dict[str, Any]) -> None:
     )
     print(
         f"  processes: {f['processes']} instance(s) ({f['leaders']} leading), each: "
-        f"{per_instance}; messages handled per instance {f['messages_per_instance']}\n"
+        f"{per_instance}; messages handled per instance {f['messages_per_instance']}, "
+        f"delivered {f['delivered_per_instance']}\n"
         f"  the parent (residents, balancer): {f['parent_cpu_cores']:.2f} cores, "
         f"{100 * f['parent_cpu_share']:.0f} % of all CPU used; "
-        f"peak {f['parent_peak_rss_mb']:.0f} MB",
+        f"peak {f['parent_peak_rss_mb']:.0f} MB\n"
+        f"  not measured: the instances started in {f['start_seconds']:.1f} s, warmed up in "
+        f"{f['warm_up_seconds']:.1f} s, stopped in {f['stop_seconds']:.1f} s",
         flush=True,
     )
 
