@@ -272,6 +272,9 @@ async def load_in_processes(
         cpu_cores_per_instance=[c / total for c in instance_cpu],
         parent_cpu_cores=parent_cpu / total,
         parent_cpu_share=parent_cpu / max(parent_cpu + sum(instance_cpu), 1e-9),
+        # CPU time per ticket: what a figure on a shared machine is made of, whatever the load.
+        instance_cpu_ms_per_concern=1e3 * sum(instance_cpu) / max(run.tickets, 1),
+        parent_cpu_ms_per_concern=1e3 * parent_cpu / max(run.tickets, 1),
         messages_per_instance=[a["handled"] for a in after],
         delivered_per_instance=[a["sent"] for a in after],
         start_seconds=connected,
@@ -295,6 +298,8 @@ def report_processes(f: dict[str, Any]) -> None:
         f"  the parent (residents, balancer): {f['parent_cpu_cores']:.2f} cores, "
         f"{100 * f['parent_cpu_share']:.0f} % of all CPU used; "
         f"peak {f['parent_peak_rss_mb']:.0f} MB\n"
+        f"  CPU per concern: {f['instance_cpu_ms_per_concern']:.1f} ms in the instances, "
+        f"{f['parent_cpu_ms_per_concern']:.1f} ms in the parent\n"
         f"  not measured: the instances started in {f['start_seconds']:.1f} s, warmed up in "
         f"{f['warm_up_seconds']:.1f} s, stopped in {f['stop_seconds']:.1f} s",
         flush=True,
