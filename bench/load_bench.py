@@ -28,7 +28,10 @@ balancer: the residents stay here, resident i's messages go to instance i mod N,
 comes back from whichever instance's dispatcher claimed it. Figures as above (commit ->
 delivered on time.monotonic across processes; statements summed over the instances; peak RSS
 per process), plus each process's CPU: this process's residents cost CPU too. --processes runs
---instances 1 that way as well (the same costs as N ≥ 2, for comparison).
+--instances 1 that way as well (the same costs as N ≥ 2, for comparison). --kill-leader kills
+the leading instance with SIGKILL once half the residents have their ticket: the time until
+another instance leads is printed, and a message the killed instance had not answered is handed
+to another one, as a load balancer (and Telegram, retrying) would.
 """
 
 from __future__ import annotations
@@ -524,12 +527,19 @@ def main() -> None:
         action="store_true",
         help="PostgreSQL: run the instance in a process of its own with --instances 1 too",
     )
+    parser.add_argument(
+        "--kill-leader",
+        action="store_true",
+        help="--instances 2 or more: kill -9 the leading instance at half the tickets",
+    )
     parser.add_argument("--json", action="store_true", help="last line: the figures as JSON")
     parser.add_argument("--soak", type=float, default=0.0, metavar="SECONDS")
     parser.add_argument("--rate", type=float, default=5.0, help="soak: new residents per second")
     parser.add_argument("--every", type=float, default=30.0, help="soak: report interval (s)")
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args()
+    if args.kill_leader and args.instances < 2:
+        parser.error("--kill-leader needs --instances 2 or more (one must survive)")
     settings = bench_settings()
     shared = classifier(args.keyword_classifier)
     kinds = ["sqlite", "postgres"] if args.db == "both" else [args.db]
@@ -592,7 +602,13 @@ def in_processes(url: str, count: int, args: argparse.Namespace) -> dict[str, fl
     )
     figures = asyncio.run(
         load_in_processes(
-            url, count, args.residents, args.concurrency, args.seed, args.keyword_classifier
+            url,
+            count,
+            args.residents,
+            args.concurrency,
+            args.seed,
+            args.keyword_classifier,
+            kill_leader=args.kill_leader,
         )
     )
     figures["classifier"] = "keyword" if args.keyword_classifier else "spacy"

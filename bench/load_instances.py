@@ -26,6 +26,7 @@ import contextlib
 import itertools
 import json
 import logging
+import math
 import os
 import resource
 import subprocess
@@ -58,6 +59,10 @@ from bot.runner import leader_for, start_instance, stop_instance
 
 # A child that does not answer within this long has died or hangs: the run fails.
 REQUEST_TIMEOUT = 180.0
+
+
+class InstanceGone(ConnectionError):
+    """The instance's process ended (killed): what it had not answered goes to another."""
 
 
 def cpu_seconds() -> float:
@@ -101,6 +106,9 @@ class InstanceProcesses:
         self.writers: dict[int, asyncio.StreamWriter] = {}
         self.hello: dict[int, dict[str, Any]] = {}
         self._pending: dict[int, asyncio.Future[dict[str, Any]]] = {}
+        self._pending_at: dict[int, set[int]] = {}  # instance -> its unanswered requests
+        self.alive: set[int] = set()
+        self.resent = 0  # messages handed to another instance because theirs was gone
         self._ids = itertools.count(1)
         self._server: asyncio.Server | None = None
         self._readers: set[asyncio.Task[None]] = set()
@@ -136,43 +144,90 @@ class InstanceProcesses:
         index = hello["index"]
         self.writers[index] = writer
         self.hello[index] = hello
-        while line := await reader.readline():
-            message = json.loads(line)
-            if message.get("op") == "sent":
-                choices = tuple(Choice(c, label) for c, label in message["choices"])
-                out = OutMessage(0, "", "console", message["address"], message["text"], choices)
-                self.inbox.receive(out, message["at"])
-            elif (future := self._pending.pop(message["id"], None)) is not None:
-                future.set_result(message)
+        self.alive.add(index)
+        self._pending_at[index] = set()
+        with contextlib.suppress(ConnectionError):
+            while line := await reader.readline():
+                message = json.loads(line)
+                if message.get("op") == "sent":
+                    choices = tuple(Choice(c, label) for c, label in message["choices"])
+                    out = OutMessage(0, "", "console", message["address"], message["text"], choices)
+                    self.inbox.receive(out, message["at"])
+                elif (future := self._pending.pop(message["id"], None)) is not None:
+                    self._pending_at[index].discard(message["id"])
+                    future.set_result(message)
+        self.gone(index)
+
+    def gone(self, index: int) -> None:
+        """The instance's process ended: its unanswered requests fail (InstanceGone)."""
+        self.alive.discard(index)
+        for number in self._pending_at.pop(index, set()):
+            if (future := self._pending.pop(number, None)) is not None and not future.done():
+                future.set_exception(InstanceGone(index))
 
     async def request(self, index: int, op: str, **fields: Any) -> dict[str, Any]:
+        if index not in self.alive:
+            raise InstanceGone(index)
         number = next(self._ids)
         future: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
         self._pending[number] = future
+        self._pending_at[index].add(number)
         writer = self.writers[index]
-        writer.write(_line({"op": op, "id": number, **fields}))
-        await writer.drain()
+        try:
+            writer.write(_line({"op": op, "id": number, **fields}))
+            await writer.drain()
+        except ConnectionError:
+            self.gone(index)
         return await asyncio.wait_for(future, REQUEST_TIMEOUT)
 
     async def each(self, op: str) -> list[dict[str, Any]]:
-        return list(await asyncio.gather(*(self.request(i, op) for i in range(self.count))))
+        """Ask every running instance (in the order of their index)."""
+        alive = sorted(self.alive)
+        return list(await asyncio.gather(*(self.request(i, op) for i in alive)))
+
+    async def kill_leader(self) -> tuple[int, float]:
+        """SIGKILL the leading instance; (its index, seconds until another one leads)."""
+        alive = sorted(self.alive)
+        leading = await asyncio.gather(*(self.request(i, "leading") for i in alive))
+        victim = next(i for i, a in zip(alive, leading, strict=True) if a["leading"])
+        self.processes[victim].kill()
+        killed = time.monotonic()
+        # Reaped at once, as systemd would: a zombie still "exists" for the survivors' same-host
+        # check, and its outbox claims would wait for stale_seconds instead.
+        await asyncio.get_running_loop().run_in_executor(None, self.processes[victim].wait)
+        self.gone(victim)
+        while time.monotonic() - killed < REQUEST_TIMEOUT:
+            answers = await self.each("leading")
+            if any(a["leading"] for a in answers):
+                return victim, time.monotonic() - killed
+            await asyncio.sleep(0.02)
+        return victim, float("nan")
 
     def handlers(self) -> list[Handle]:
         return [self._handler(index) for index in range(self.count)]
 
     def _handler(self, index: int) -> Handle:
         async def handle(incoming: Incoming) -> list[str]:
-            answer = await self.request(
-                index,
-                "say",
-                channel=incoming.channel,
-                sender=incoming.sender,
-                chat=incoming.chat,
-                chat_kind=incoming.chat_kind.value,
-                text=incoming.text,
-                language_hint=incoming.language_hint,
-                message_id=incoming.message_id,
-            )
+            message = {
+                "channel": incoming.channel,
+                "sender": incoming.sender,
+                "chat": incoming.chat,
+                "chat_kind": incoming.chat_kind.value,
+                "text": incoming.text,
+                "language_hint": incoming.language_hint,
+                "message_id": incoming.message_id,
+            }
+            # As a balancer: this resident's instance, or the next running one when it is gone
+            # (the same message again, as Telegram retries an update that was not answered).
+            target = index
+            while True:
+                while target not in self.alive:
+                    target = (target + 1) % self.count
+                try:
+                    answer = await self.request(target, "say", **message)
+                    break
+                except InstanceGone:
+                    self.resent += 1
             if answer["committed"] is not None:
                 self.commits.committed[incoming.chat] = answer["committed"]
             replies: list[str] = answer["replies"]
@@ -183,7 +238,7 @@ class InstanceProcesses:
     async def wait_until_outbox_empty(self, timeout: float = 120.0) -> float:
         started = time.perf_counter()
         while time.perf_counter() - started < timeout:
-            if (await self.request(0, "outbox"))["due"] == 0:
+            if (await self.request(min(self.alive), "outbox"))["due"] == 0:
                 return time.perf_counter() - started
             await asyncio.sleep(0.05)
         return float("nan")
@@ -208,9 +263,16 @@ class InstanceProcesses:
 
 
 async def load_in_processes(
-    url: str, count: int, residents: int, concurrency: int, seed: int, keyword_classifier: bool
+    url: str,
+    count: int,
+    residents: int,
+    concurrency: int,
+    seed: int,
+    keyword_classifier: bool,
+    kill_leader: bool = False,
 ) -> dict[str, Any]:
-    """As load_bench.load, with the instances in processes of their own."""
+    """As load_bench.load, with the instances in processes of their own. `kill_leader`: once
+    half the residents have their ticket, the leading instance is killed with SIGKILL."""
     instances = InstanceProcesses(url, count, keyword_classifier)
     began = time.perf_counter()
     try:
@@ -235,13 +297,17 @@ async def load_in_processes(
         load_before = os.getloadavg()[0]
         parent_cpu = cpu_seconds()
         started = time.perf_counter()
+        killing = asyncio.create_task(
+            kill_at_half(instances, run, residents) if kill_leader else asyncio.sleep(0, None)
+        )
         await asyncio.gather(*(one(i) for i in range(residents)))
+        killed = await killing
         handled = time.perf_counter() - started
         drained_after = await instances.wait_until_outbox_empty()
         total = time.perf_counter() - started
         parent_cpu = cpu_seconds() - parent_cpu
         after = await instances.each("stats")
-        state = await instances.request(0, "outbox")
+        state = await instances.request(min(instances.alive), "outbox")
     finally:
         stopping = time.perf_counter()
         await instances.stop()
@@ -263,6 +329,15 @@ async def load_in_processes(
         outbox_failed_after=state["failed"],
         load_average_before=load_before,
     )
+    if killed is not None:
+        # The killed instance's counts died with it: statements per concern are not known.
+        result.update(statements_per_concern=math.nan, delivery_statements_per_concern=math.nan)
+        result.update(
+            killed_instance=killed[0],
+            takeover_seconds=killed[1],
+            resent_messages=instances.resent,
+            answer_max_ms=1e3 * max(run.answer_latency, default=math.nan),
+        )
     instance_cpu = [a["cpu_seconds"] for a in after]
     result.update(
         processes=count,
@@ -284,6 +359,12 @@ async def load_in_processes(
     return result
 
 
+async def kill_at_half(instances: InstanceProcesses, run: Run, residents: int) -> tuple[int, float]:
+    while run.tickets < residents // 2:
+        await asyncio.sleep(0.01)
+    return await instances.kill_leader()
+
+
 def report_processes(f: dict[str, Any]) -> None:
     per_instance = ", ".join(
         f"{cores:.2f} cores / peak {rss:.0f} MB"
@@ -302,6 +383,15 @@ def report_processes(f: dict[str, Any]) -> None:
         f"{f['parent_cpu_ms_per_concern']:.1f} ms in the parent\n"
         f"  not measured: the instances started in {f['start_seconds']:.1f} s, warmed up in "
         f"{f['warm_up_seconds']:.1f} s, stopped in {f['stop_seconds']:.1f} s",
+        flush=True,
+    )
+    if "killed_instance" not in f:
+        return
+    print(
+        f"  kill -9 of the leader (instance {f['killed_instance']}) at half the tickets: another "
+        f"instance led {1e3 * f['takeover_seconds']:.0f} ms later; {f['resent_messages']} "
+        f"message(s) handed to another instance; the longest wait for an answer "
+        f"{f['answer_max_ms']:.0f} ms; the figures per instance are the survivors'",
         flush=True,
     )
 
@@ -395,6 +485,8 @@ async def serve_instance(url: str, port: int, index: int, keyword_classifier: bo
             if op == "outbox":
                 state = await loop.run_in_executor(app.executor, probe.read)
                 answer.update(due=state.due, depth=state.depth, failed=state.failed)
+            elif op == "leading":
+                answer.update(leading=leader.leading)
             elif op == "reset":
                 counter.reset()
                 cpu_at_reset, handled = cpu_seconds(), 0
