@@ -308,6 +308,7 @@ async def load_in_processes(
         parent_cpu = cpu_seconds() - parent_cpu
         after = await instances.each("stats")
         state = await instances.request(min(instances.alive), "outbox")
+        stored = (await instances.request(min(instances.alive), "concerns"))["stored"]
     finally:
         stopping = time.perf_counter()
         await instances.stop()
@@ -352,6 +353,10 @@ async def load_in_processes(
         parent_cpu_ms_per_concern=1e3 * parent_cpu / max(run.tickets, 1),
         messages_per_instance=[a["handled"] for a in after],
         delivered_per_instance=[a["sent"] for a in after],
+        # Each resident (and each warm-up one) reports one concern: more would be a second
+        # ticket (a message handled twice), fewer a lost one.
+        concerns_stored=stored,
+        concerns_expected=residents + count,
         start_seconds=connected,
         warm_up_seconds=warmed_up,
         stop_seconds=stopped,
@@ -379,6 +384,7 @@ def report_processes(f: dict[str, Any]) -> None:
         f"  the parent (residents, balancer): {f['parent_cpu_cores']:.2f} cores, "
         f"{100 * f['parent_cpu_share']:.0f} % of all CPU used; "
         f"peak {f['parent_peak_rss_mb']:.0f} MB\n"
+        f"  concerns stored: {f['concerns_stored']} (one per resident: {f['concerns_expected']})\n"
         f"  CPU per concern: {f['instance_cpu_ms_per_concern']:.1f} ms in the instances, "
         f"{f['parent_cpu_ms_per_concern']:.1f} ms in the parent\n"
         f"  not measured: the instances started in {f['start_seconds']:.1f} s, warmed up in "
@@ -451,6 +457,11 @@ async def serve_instance(url: str, port: int, index: int, keyword_classifier: bo
     probe = app.outbox_probe
     assert probe is not None
     cpu_at_reset, handled = cpu_seconds(), 0
+
+    def concerns_stored() -> int:
+        with app.uow_factory() as uow:
+            return sum(uow.concerns.state_counts(None, []).values())
+
     saying: set[asyncio.Task[None]] = set()
 
     async def say(request: dict[str, Any]) -> None:
@@ -485,6 +496,8 @@ async def serve_instance(url: str, port: int, index: int, keyword_classifier: bo
             if op == "outbox":
                 state = await loop.run_in_executor(app.executor, probe.read)
                 answer.update(due=state.due, depth=state.depth, failed=state.failed)
+            elif op == "concerns":
+                answer.update(stored=await loop.run_in_executor(app.executor, concerns_stored))
             elif op == "leading":
                 answer.update(leading=leader.leading)
             elif op == "reset":
