@@ -11,7 +11,8 @@ Per kill it prints
 - answer: from the kill until the bot's answer to the message written at the kill arrived at
   the peer (the new leader polls, the core handles it, the outbox sends it);
 and, measured in the same run as the baseline, the answer time without a kill (the leader up).
-The killed instance is started again (as a follower) before the next kill.
+The killed instance is started again (as a follower) before the next kill. The same kill under
+load (1,000 residents, the instances as processes): bench/load_bench.py --instances N --kill-leader.
 """
 
 from __future__ import annotations
