@@ -11,8 +11,10 @@ Each instance (`python bench/load_instances.py --url … --port … --index i`, 
 parent) builds its App as `lotse run` does — own instance id in the registry with its heartbeat,
 own core workers and outbox dispatcher, the leader election (with no channel to receive on) —
 and answers the parent's requests: `say` (hand a message to the core; answer with the replies
-and the commit time), `outbox` (the outbox's state), `reset` (start counting), `stats` (SQL
-statements, CPU seconds, RSS since `reset`) and `stop` (stop gracefully, as on SIGTERM).
+and the commit time), `outbox` (the outbox's state), `concerns` (how many are stored), `leading`
+(whether it leads), `reset` (start counting), `stats` (SQL statements, CPU seconds, RSS since
+`reset`) and `stop` (stop gracefully, as on SIGTERM). With --kill-leader the parent kills the
+leading instance with SIGKILL and hands what it had not answered to the next instance.
 
 Times that cross a process (commit -> delivered) are time.monotonic(): CLOCK_MONOTONIC, one
 clock for the whole machine on Linux.
