@@ -36,6 +36,10 @@ MAX_DERIVED = 512
 T = TypeVar("T")
 
 
+def _has_rtl(value: str) -> bool:
+    return not value.isascii() and bidi.has_rtl(value)  # ASCII has no right-to-left letter
+
+
 class _Params(dict[str, object]):
     def __missing__(self, key: str) -> str:
         return "{" + key + "}"
@@ -104,7 +108,7 @@ class Texts:
         # Values keep their own direction: always in an RTL text; in an LTR text when they
         # hold right-to-left letters (an Arabic report quoted to staff).
         values = {
-            key: bidi.isolate(str(value)) if rtl or bidi.has_rtl(str(value)) else value
+            key: bidi.isolate(str(value)) if rtl or _has_rtl(str(value)) else value
             for key, value in params.items()
         }
         text = text.format_map(_Params(values))
