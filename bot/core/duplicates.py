@@ -51,11 +51,18 @@ def _street(address: str | None) -> str | None:
     return _HOUSE_NUMBER.sub("", match_fold(address)).strip() or None
 
 
+def _has_place(draft: Draft) -> bool:
+    """A location, a street or a quarter: what find_similar compares a candidate's place with."""
+    return (
+        draft.lat is not None or _street(draft.address) is not None or draft.quarter_id is not None
+    )
+
+
 def similar_query(turn: Turn, draft: Draft) -> tuple[str, list[str], datetime, int] | None:
     """What find_similar looks up: open concerns of the draft's category, recent enough."""
     settings = turn.services.settings.duplicates
-    if not settings.enabled or draft.category is None:
-        return None
+    if not settings.enabled or draft.category is None or not _has_place(draft):
+        return None  # without a place no open concern counts as the same (find_similar)
     since = turn.now - timedelta(days=settings.max_age_days)
     return draft.category, [s.value for s in OPEN_STATES], since, 200
 
