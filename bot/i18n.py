@@ -11,8 +11,10 @@ Right-to-left languages get their Latin runs and substituted values isolated (bo
 from __future__ import annotations
 
 import io
-import string
+import threading
+from collections.abc import Callable, Hashable
 from pathlib import Path
+from typing import Any, TypeVar
 
 from babel.messages.catalog import Catalog
 from babel.messages.mofile import write_mo
@@ -27,6 +29,15 @@ LANGUAGES = ("de", "en", "tr", "ar", "ru", "uk", "pl")
 RTL_LANGUAGES = frozenset({"ar"})
 # Word lists for matching answers ("ja|jo|ok"): data, not display text, so never bidi-shaped.
 _WORD_LIST_PREFIX = "words-"
+# How many things built from the catalogs (menus, word sets) a Texts keeps; the dialogue's
+# menus in seven languages are a few dozen.
+MAX_DERIVED = 512
+
+T = TypeVar("T")
+
+
+def _has_rtl(value: str) -> bool:
+    return not value.isascii() and bidi.has_rtl(value)  # ASCII has no right-to-left letter
 
 
 class _Params(dict[str, object]):
@@ -52,6 +63,8 @@ class Texts:
     def __init__(self, default_language: str = "de", locale_dir: Path = LOCALE_DIR) -> None:
         self.default_language = default_language
         self._catalogs: dict[str, Translations] = {}
+        self._derived: dict[Hashable, Any] = {}
+        self._derived_lock = threading.Lock()
         for lang in LANGUAGES:
             catalog = load_catalog(locale_dir, lang)
             if catalog is None:
@@ -78,6 +91,8 @@ class Texts:
 
     def language(self, wanted: str | None) -> str:
         """The catalog language for a client language such as 'de-AT' or 'en_GB'."""
+        if wanted is not None and wanted in self._catalogs:
+            return wanted  # the usual case, before any parsing: a code we speak
         if wanted:
             short = wanted.replace("_", "-").split("-")[0].lower()
             if short in self._catalogs:
@@ -93,11 +108,26 @@ class Texts:
         # Values keep their own direction: always in an RTL text; in an LTR text when they
         # hold right-to-left letters (an Arabic report quoted to staff).
         values = {
-            key: bidi.isolate(str(value)) if rtl or bidi.has_rtl(str(value)) else value
+            key: bidi.isolate(str(value)) if rtl or _has_rtl(str(value)) else value
             for key, value in params.items()
         }
-        text = string.Formatter().vformat(text, (), _Params(values))
+        text = text.format_map(_Params(values))
         return bidi.lead_lines_rtl(text) if rtl else text
+
+    def derived(self, key: Hashable, build: Callable[[], T]) -> T:
+        """What `build` makes from these catalogs alone (a menu, a set of answer words), built
+        once per key and kept: the catalogs never change once loaded. The key must name
+        everything the value depends on; at most MAX_DERIVED are kept (the oldest go first)."""
+        try:
+            return self._derived[key]  # type: ignore[no-any-return]
+        except KeyError:
+            pass
+        value = build()
+        with self._derived_lock:
+            if len(self._derived) >= MAX_DERIVED:
+                del self._derived[next(iter(self._derived))]
+            self._derived[key] = value
+        return value
 
     def has(self, lang: str, message_id: str) -> bool:
         return self._catalogs[lang].gettext(message_id) != message_id

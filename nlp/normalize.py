@@ -19,9 +19,7 @@ import re
 import unicodedata
 
 _UMLAUT_BASE = str.maketrans({"ä": "a", "ö": "o", "ü": "u", "ß": "ss"})
-_SPACE = re.compile(r"\s+")
 
-_BEFORE_LOWER = str.maketrans({"İ": "i"})
 _AFTER_LOWER = str.maketrans(
     {
         "ß": "ss",
@@ -60,24 +58,50 @@ _TURKISH_POLISH_BASE = str.maketrans(
 )
 
 
+# ascii_fold's three tables as one replacement of the letters they name: their keys differ, and
+# no table makes a letter another one would change, so one pass gives what three in a row give.
+# Replacing the few matches is much cheaper than str.translate over every letter.
+_TO_BASE = {
+    chr(key): value or ""
+    for table in (_AFTER_LOWER, _UMLAUT_BASE, _TURKISH_POLISH_BASE)
+    for key, value in table.items()
+}
+_TO_BASE_LETTER = re.compile("|".join(map(re.escape, _TO_BASE)))
+_AFTER_LOWER_LETTER = re.compile("|".join(re.escape(chr(key)) for key in _AFTER_LOWER))
+
+
+def _base(match: re.Match[str]) -> str:
+    return _TO_BASE[match.group()]
+
+
+def _collapse(text: str) -> str:
+    return " ".join(text.split())  # what \s+ -> " " and strip() give, in one pass
+
+
 def fold(text: str) -> str:
     """Lowercase, NFC, ß→ss, the spellings above unified, whitespace collapsed (keeps umlauts
     and the Turkish and Polish letters: the model sees them)."""
-    text = unicodedata.normalize("NFC", text).translate(_BEFORE_LOWER).lower()
-    text = _ARABIC_MARKS.sub("", text.translate(_AFTER_LOWER))
-    return _SPACE.sub(" ", text).strip()
+    if text.isascii():  # the tables' only ASCII letter is the backtick; NFC changes nothing
+        return _collapse(text.lower().replace("`", "'"))
+    text = unicodedata.normalize("NFC", text).replace("İ", "i").lower()
+    text = _ARABIC_MARKS.sub("", _AFTER_LOWER_LETTER.sub(_base, text))
+    return _collapse(text)
 
 
 def ascii_fold(text: str) -> str:
     """`fold`, then umlauts and the Turkish and Polish letters to their base letter, for matching
     names and words typed without them."""
-    return fold(text).translate(_UMLAUT_BASE).translate(_TURKISH_POLISH_BASE)
+    if text.isascii():
+        return fold(text)
+    text = unicodedata.normalize("NFC", text).replace("İ", "i").lower()
+    return _collapse(_ARABIC_MARKS.sub("", _TO_BASE_LETTER.sub(_base, text)))
 
 
-_WRITTEN_OUT_UMLAUT = re.compile(r"([aou])e")
+# "ue" -> "u": an "e" right after a, o or u goes (the same as replacing each "ae", "oe", "ue").
+_WRITTEN_OUT_UMLAUT = re.compile(r"(?<=[aou])e")
 
 
 def match_fold(text: str) -> str:
     """`ascii_fold`, and "ue"/"ae"/"oe" to the base vowel too: "Jülicher", "Juelicher" and
     "julicher" all become "julicher". Only for matching names and stems folded the same way."""
-    return _WRITTEN_OUT_UMLAUT.sub(r"\1", ascii_fold(text))
+    return _WRITTEN_OUT_UMLAUT.sub("", ascii_fold(text))

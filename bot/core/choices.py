@@ -12,6 +12,8 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
+from typing import Any
 
 from bot.core.messages import Choice
 from bot.i18n import Texts
@@ -71,6 +73,20 @@ class Candidate:
     labels: tuple[str, ...]
     words: tuple[str, ...] = ()
 
+    # Normalised once per candidate: a menu is built once per language (see `candidates`) and
+    # matched against many answers.
+    @cached_property
+    def normalised_labels(self) -> frozenset[str]:
+        return frozenset(normalise(label) for label in self.labels)
+
+    @cached_property
+    def label_words(self) -> tuple[frozenset[str], ...]:
+        return tuple(frozenset(normalise(label).split()) for label in self.labels)
+
+    @cached_property
+    def normalised_words(self) -> frozenset[str]:
+        return frozenset(normalise(w) for w in self.words)
+
 
 def match(said: str, candidates: Sequence[Candidate]) -> str | None:
     """The option a typed answer picks, or None when it fits none (or several equally)."""
@@ -81,25 +97,21 @@ def match(said: str, candidates: Sequence[Candidate]) -> str | None:
         number = int(text)
         return candidates[number - 1].id if 1 <= number <= len(candidates) else None
     for cand in candidates:
-        if text == cand.id or any(text == normalise(label) for label in cand.labels):
+        if text == cand.id or text in cand.normalised_labels:
             return cand.id
     for cand in candidates:
-        if text in {normalise(w) for w in cand.words}:
+        if text in cand.normalised_words:
             return cand.id
     said_words = set(text.split())
     # Its own words: every meaningful word of the answer is in one option's label, no other's.
     meaningful = said_words - _FILLER
     if meaningful:
-        owners = [
-            c.id
-            for c in candidates
-            if any(meaningful <= set(normalise(label).split()) for label in c.labels)
-        ]
+        owners = [c.id for c in candidates if any(meaningful <= w for w in c.label_words)]
         if len(owners) == 1:
             return owners[0]
     # "ja, bitte", "nein danke": the first word is one of exactly one option's words.
     first = text.split()[0]
-    owners = [c.id for c in candidates if first in {normalise(w) for w in c.words}]
+    owners = [c.id for c in candidates if first in c.normalised_words]
     if len(owners) == 1:
         return owners[0]
     return None
@@ -159,10 +171,23 @@ def candidates(
     texts: Texts, languages: Sequence[str], first: str, options: Sequence[Option], **params: object
 ) -> list[Candidate]:
     """Options with their labels and words in every language, the chat's language first."""
+    key = ("menu", tuple(languages), first, tuple(options), tuple(sorted(params.items())))
+    try:
+        hash(key)
+    except TypeError:  # a parameter that cannot be part of a key (none of the dialogue's)
+        return _build_menu(texts, key)
+    # The same for everyone who sees it in this language (its parameters, e.g. a ticket number,
+    # are part of the key): built once, not on every turn.
+    return list(texts.derived(key, lambda: tuple(_build_menu(texts, key))))
+
+
+def _build_menu(texts: Texts, key: tuple[Any, ...]) -> list[Candidate]:
+    _, languages, first, options, params = key
     order = [first, *(lang for lang in languages if lang != first)]
+    kwargs = dict(params)
     found = []
     for option in options:
-        labels = tuple(texts(lang, option.label_id, **params) for lang in order)
+        labels = tuple(texts(lang, option.label_id, **kwargs) for lang in order)
         words: tuple[str, ...] = ()
         if option.words_id:
             words = tuple(w for lang in order for w in texts(lang, option.words_id).split("|"))

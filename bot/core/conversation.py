@@ -234,11 +234,15 @@ def _says_stop(turn: Turn, text: str) -> bool:
     """Dropping an intake in progress needs a stop word ("weiß nicht" is no stop)."""
     said = f" {choices.normalise(text)} "
     texts = turn.services.texts
-    return any(
-        f" {choices.normalise(word)} " in said
-        for lang in LANGUAGES
-        for word in texts(lang, "words-stop").split("|")
-    )
+
+    def build() -> tuple[str, ...]:
+        return tuple(
+            f" {choices.normalise(word)} "
+            for lang in LANGUAGES
+            for word in texts(lang, "words-stop").split("|")
+        )
+
+    return any(word in said for word in texts.derived(("stop-words", LANGUAGES), build))
 
 
 def _new_concern_midway(turn: Turn, reading: Reading, step: str) -> bool:

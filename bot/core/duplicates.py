@@ -19,6 +19,7 @@ from nlp.normalize import match_fold
 from storage.models import Concern
 
 _WORD = re.compile(r"[a-z0-9]{4,}")
+_HOUSE_NUMBER = re.compile(r"\s*\d+\s*[a-z]?$")
 _FILLER = {"hier", "seit", "bitte", "danke", "schon", "wieder", "there", "this", "that", "with"}
 
 
@@ -28,7 +29,10 @@ def _words(text: str) -> set[str]:
 
 def similarity(a: str, b: str) -> float:
     """Share of common words (Jaccard), on folded text."""
-    wa, wb = _words(a), _words(b)
+    return _jaccard(_words(a), _words(b))
+
+
+def _jaccard(wa: set[str], wb: set[str]) -> float:
     if not wa or not wb:
         return 0.0
     return len(wa & wb) / len(wa | wb)
@@ -44,14 +48,21 @@ def _metres(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
 def _street(address: str | None) -> str | None:
     if not address:
         return None
-    return re.sub(r"\s*\d+\s*[a-z]?$", "", match_fold(address)).strip() or None
+    return _HOUSE_NUMBER.sub("", match_fold(address)).strip() or None
+
+
+def _has_place(draft: Draft) -> bool:
+    """A location, a street or a quarter: what find_similar compares a candidate's place with."""
+    return (
+        draft.lat is not None or _street(draft.address) is not None or draft.quarter_id is not None
+    )
 
 
 def similar_query(turn: Turn, draft: Draft) -> tuple[str, list[str], datetime, int] | None:
     """What find_similar looks up: open concerns of the draft's category, recent enough."""
     settings = turn.services.settings.duplicates
-    if not settings.enabled or draft.category is None:
-        return None
+    if not settings.enabled or draft.category is None or not _has_place(draft):
+        return None  # without a place no open concern counts as the same (find_similar)
     since = turn.now - timedelta(days=settings.max_age_days)
     return draft.category, [s.value for s in OPEN_STATES], since, 200
 
@@ -67,6 +78,7 @@ def find_similar(turn: Turn, draft: Draft) -> Concern | None:
     candidates = turn.open_like(like)
     best, best_score = None, 0.0
     street = _street(draft.address)
+    draft_words = _words(draft.text)  # once, not for each of up to 200 candidates
     for concern in candidates:
         if turn.resident is not None and concern.resident_id == turn.resident.id:
             continue  # one's own concern is not a "me too"
@@ -82,7 +94,7 @@ def find_similar(turn: Turn, draft: Draft) -> Concern | None:
                 continue
             if concern.quarter_id != draft.quarter_id:
                 continue
-        score = similarity(draft.text, concern.text) + (0.3 if same_street or near else 0.0)
+        score = _jaccard(draft_words, _words(concern.text)) + (0.3 if same_street or near else 0.0)
         if score >= settings.min_similarity and score > best_score:
             best, best_score = concern, score
     return best
@@ -97,6 +109,7 @@ def find_own_repeat(turn: Turn, draft: Draft) -> Concern | None:
     since = turn.now - timedelta(hours=turn.services.settings.conversation.own_repeat_hours)
     open_states = {s.value for s in OPEN_STATES}
     street = _street(draft.address)
+    draft_words = _words(draft.text)
     for concern in turn.own_concerns():
         if (
             concern.resident_id != resident.id
@@ -105,7 +118,7 @@ def find_own_repeat(turn: Turn, draft: Draft) -> Concern | None:
             or concern.created_at < since
         ):
             continue
-        words = similarity(draft.text, concern.text)
+        words = _jaccard(draft_words, _words(concern.text))
         near = (
             draft.lat is not None
             and concern.lat is not None

@@ -15,6 +15,7 @@ from bot.core.concerns import Draft
 from bot.core.duplicates import _metres
 from bot.core.outbound import payload
 from bot.core.turn import Turn
+from bot.i18n import LANGUAGES, Texts
 from storage.models import Concern, Photo, Update
 
 # The answers the intake's questions take: typed again with nothing pending, they repeat one.
@@ -54,16 +55,21 @@ def is_bare_answer(turn: Turn, text: str) -> bool:
     said = choices.normalise(text)
     if said.isdecimal() and len(said) <= 2:
         return True
-    from bot.i18n import LANGUAGES
+    return said in _answer_words(turn.services.texts)
 
-    texts = turn.services.texts
-    words = {
-        choices.normalise(w)
-        for lang in LANGUAGES
-        for words_id in ANSWER_WORDS
-        for w in texts(lang, words_id).split("|")
-    }
-    return said in words
+
+def _answer_words(texts: Texts) -> frozenset[str]:
+    """Every language's words for the answers in ANSWER_WORDS, normalised (built once)."""
+
+    def build() -> frozenset[str]:
+        return frozenset(
+            choices.normalise(w)
+            for lang in LANGUAGES
+            for words_id in ANSWER_WORDS
+            for w in texts(lang, words_id).split("|")
+        )
+
+    return texts.derived(("answer-words", LANGUAGES, ANSWER_WORDS), build)
 
 
 def on_idle(turn: Turn, intent: str | None, category: str | None = None) -> bool:

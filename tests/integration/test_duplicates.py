@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 from bot.core.duplicates import similarity
 from tests.conftest import Harness
 
@@ -57,3 +59,26 @@ def test_a_shared_location_close_by_counts_as_the_same_place(harness: Harness) -
 def test_similarity_is_about_shared_words() -> None:
     assert similarity("Sperrmüll am Adalbertsteinweg", "sperrmuell adalbertsteinweg") == 1.0
     assert similarity("Laterne kaputt", "Schlagloch tief") == 0.0
+
+
+def test_a_concern_without_a_place_reads_no_candidates_for_me_too(
+    harness: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Without a location, street or quarter no open concern is "the same place": the check
+    # has nothing to compare, so it reads none of the (up to 200) open concerns.
+    from storage.repositories import ConcernRepository
+
+    harness.report("jana", "Sperrmüll liegt auf dem Gehweg")
+    read: list[str] = []
+    for name in ("open_like", "of_resident_and_open_like"):
+        original = getattr(ConcernRepository, name)
+
+        def spy(self, *args, _original=original, _name=name):  # type: ignore[no-untyped-def]
+            read.append(_name)
+            return _original(self, *args)
+
+        monkeypatch.setattr(ConcernRepository, name, spy)
+    ticket = harness.report("karl", "Sperrmüll liegt auf dem Gehweg")
+    assert ticket and read == []
+    harness.report("lena", "Sperrmüll am Adalbertsteinweg 40")
+    assert read  # with a place, the candidates are read
