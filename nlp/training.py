@@ -293,7 +293,8 @@ def tune(
                 allowed = (n_right >= target * n_sure) & (n_sure >= 20)
                 if real_arrays is not None:
                     real_sure, real_right, _ = _sure_counts(real_arrays, weight, temperature, share)
-                    allowed &= accuracy_lower_bound(real_right, real_sure, real_bound_z) >= real_floor
+                    bound = accuracy_lower_bound(real_right, real_sure, real_bound_z)
+                    allowed &= bound >= real_floor
                 cover = np.where(allowed, n_sure / len(dev), -1.0)
                 i, j = np.unravel_index(int(np.argmax(cover)), cover.shape)
                 tuning = Tuning(weight, MIN_SCORES[i], MIN_MARGINS[j], temperature, share)

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from nlp.classifier import Classifier, Tuning, is_confident
 import numpy as np
 
+from nlp.classifier import Classifier, Tuning, is_confident
 from nlp.training import Sample, accuracy_lower_bound, tune
 
 
