@@ -69,7 +69,7 @@ def tune_command(
     ] = None,
 ) -> None:
     """Tune the mixing and the sure/unsure thresholds of a trained pipeline again, without
-    training its models (seconds instead of ~20 minutes): rewrites its lotse.json."""
+    training its models (about a minute instead of ~20): rewrites its lotse.json."""
     from pathlib import Path
 
     from nlp.classifier import shipped_model_dir
