@@ -53,6 +53,37 @@ def train_command(
     typer.echo(f"pipeline written to {target}")
 
 
+@app.command("tune")
+def tune_command(
+    model_dir: Annotated[
+        str | None, typer.Option(help="The trained pipeline to tune (default: the shipped one).")
+    ] = None,
+    extra: Annotated[
+        list[str] | None,
+        typer.Option(
+            help=(
+                "The real JSONL files the pipeline was trained with (as for `train`): their "
+                "tuning fifth is tuned on, never their holdout. Repeatable."
+            )
+        ),
+    ] = None,
+) -> None:
+    """Tune the mixing and the sure/unsure thresholds of a trained pipeline again, without
+    training its models (about a minute instead of ~20): rewrites its lotse.json."""
+    from pathlib import Path
+
+    from nlp.classifier import shipped_model_dir
+    from nlp.training import retune
+
+    target = Path(model_dir) if model_dir else shipped_model_dir()
+    try:
+        retune(target, extra=[Path(p) for p in extra or []], log=typer.echo)
+    except (OSError, ValueError) as exc:
+        typer.echo(f"cannot tune {target}: {exc}", err=True)
+        raise typer.Exit(2) from None
+    typer.echo(f"tuning written to {target / 'lotse.json'}")
+
+
 @app.command("evaluate")
 def evaluate_command(
     data: Annotated[

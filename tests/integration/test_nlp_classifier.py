@@ -117,7 +117,9 @@ def test_real_data_held_out_from_training_is_classified_well(classifier) -> None
     report = evaluate(classifier, read_jsonl(SHARED_DATA / "konstanz-2020-2022.jsonl", "holdout"))
     assert report.accuracy >= 0.75
     assert report.top3_accuracy >= 0.9
-    assert report.sure_accuracy >= 0.88  # measured 0.928; the tuning asks 0.95 on real tuning rows
+    # Measured 0.945 (0.928 before the floor was asked of a lower bound); the tuning asks the lower
+    # bound of the sure answers' accuracy on the real tuning rows to reach 0.94.
+    assert report.sure_accuracy >= 0.935
 
 
 def test_training_is_reproducible_with_a_fixed_seed(tmp_path) -> None:
@@ -141,6 +143,30 @@ def test_training_is_reproducible_with_a_fixed_seed(tmp_path) -> None:
     meta = json.loads((tmp_path / "a" / "lotse.json").read_text())
     assert meta["seed"] == 3 and meta["train_messages"] == 300
     assert meta == json.loads((tmp_path / "b" / "lotse.json").read_text())  # the same tuning
+
+
+def test_tune_redoes_the_tuning_without_touching_the_models(tmp_path) -> None:
+    """`lotse nlp tune` (retune): the same tuning as training wrote, from the stored models, and
+    the model files untouched; other real files than the pipeline's are refused."""
+    from nlp.training import retune
+
+    subset, dev = corpus_split("train")[:300], corpus_split("dev")[:100]
+    out = tmp_path / "pipeline"
+    trained = train(
+        out, train_samples=subset, dev_samples=dev, epochs=1, seed=3, log=lambda _m: None
+    )
+    models = {p: p.read_bytes() for p in out.rglob("*") if p.is_file() and p.name != "lotse.json"}
+    meta = json.loads((out / "lotse.json").read_text())
+    stale = meta | {"tuning": {"rule_weight": 0.0, "min_score": 0.1, "min_margin": 0.0}}
+    (out / "lotse.json").write_text(json.dumps(stale))
+    assert load(str(out)).tuning != trained
+
+    assert retune(out, dev_samples=dev, log=lambda _m: None) == trained
+    assert json.loads((out / "lotse.json").read_text()) == meta
+    assert load(str(out)).tuning == trained
+    assert {p: p.read_bytes() for p in models} == models
+    with pytest.raises(ValueError, match="trained with"):
+        retune(out, extra=[tmp_path / "konstanz.jsonl"], dev_samples=dev, log=lambda _m: None)
 
 
 def test_temperature_calibration_keeps_the_order_and_sums_to_one() -> None:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import numpy as np
+
 from nlp.classifier import Classifier, Tuning, is_confident
-from nlp.training import Sample, tune
+from nlp.training import Sample, accuracy_lower_bound, tune
 
 
 class _Scores:
@@ -50,15 +52,43 @@ def test_sure_covers_all_of_dev_when_every_answer_is_right() -> None:
 def test_a_floor_on_real_rows_makes_sure_stricter() -> None:
     high, s1 = _samples("clear", 40, 0.95, True)
     low, s2 = _samples("vague", 40, 0.7, True)
-    real_right, s3 = _samples("real clear", 10, 0.95, True)
+    real_right, s3 = _samples("real clear", 60, 0.95, True)
     real_wrong, s4 = _samples("real vague", 10, 0.7, False)  # real messages, confidently wrong
     stand_in = _Scores(s1 | s2 | s3 | s4)
-    loose = tune(stand_in, high + low, target=0.975, real_dev=real_right + real_wrong)
-    strict = tune(
-        stand_in, high + low, target=0.975, real_dev=real_right + real_wrong, real_floor=0.9
+    real = real_right + real_wrong
+    loose = tune(stand_in, high + low, target=0.975, real_dev=real)
+    strict = tune(stand_in, high + low, target=0.975, real_dev=real, real_floor=0.9)
+    bounded = tune(
+        stand_in, high + low, target=0.975, real_dev=real, real_floor=0.9, real_bound_z=1.645
     )
     assert _sure(stand_in, "vague 0", loose)
-    assert _sure(stand_in, "clear 0", strict) and not _sure(stand_in, "vague 0", strict)
+    for tuning in (strict, bounded):  # 60 of 60 right: even the lower bound (0.957) passes 0.9
+        assert _sure(stand_in, "clear 0", tuning) and not _sure(stand_in, "vague 0", tuning)
+
+
+def test_few_real_rows_cannot_pass_the_floor_by_luck() -> None:
+    """8 of 8 real rows right is 1.0 measured, but its lower bound is 0.75: held to a 0.9 floor on
+    the bound, answers as vague as those real rows stay unsure."""
+    high, s1 = _samples("clear", 40, 0.95, True)
+    low, s2 = _samples("vague", 40, 0.7, True)
+    real, s3 = _samples("real vague", 8, 0.7, True)
+    stand_in = _Scores(s1 | s2 | s3)
+    measured = tune(stand_in, high + low, target=0.975, real_dev=real, real_floor=0.9)
+    bounded = tune(
+        stand_in, high + low, target=0.975, real_dev=real, real_floor=0.9, real_bound_z=1.645
+    )
+    assert _sure(stand_in, "real vague 0", measured) and _sure(stand_in, "vague 0", measured)
+    assert not _sure(stand_in, "real vague 0", bounded) and not _sure(stand_in, "vague 0", bounded)
+    assert _sure(stand_in, "clear 0", bounded)
+
+
+def test_the_lower_bound_is_wilsons() -> None:
+    right, n = np.array([0, 8, 90, 940, 0]), np.array([10, 8, 100, 1000, 0])
+    bound = accuracy_lower_bound(right, n, 1.645)
+    assert np.allclose(bound[:4], [0.0, 0.7472, 0.8396, 0.9264], atol=1e-4)
+    assert bound[4] == 1.0  # no sure answers: nothing to hold to the floor
+    assert np.allclose(accuracy_lower_bound(right[:4], n[:4], 0.0), right[:4] / n[:4])
+    assert (bound[:4] <= right[:4] / n[:4]).all()
 
 
 class _TwoModels(_Scores):
