@@ -161,6 +161,7 @@ class OutboxDispatcher:
         # handed over for them goes back unclaimed, to wait behind it.
         self._retrying: set[tuple[str, str]] = set()
         self._rounds: dict[asyncio.AbstractEventLoop, asyncio.Lock] = {}
+        self._marks_pending: set[asyncio.Future[None]] = set()  # run's sends being marked
 
     def open_journal(self, directory: Path) -> None:
         """Record each send the moment it returns (see bot/sent_journal.py)."""
@@ -244,6 +245,7 @@ class OutboxDispatcher:
                     self._claim_wanted = True  # something falls due now, or a poll
         finally:
             self._serving = False
+            await asyncio.gather(*self._marks_pending, return_exceptions=True)
 
     async def _until_next_due(self, poll: float) -> float:
         try:
@@ -268,12 +270,19 @@ class OutboxDispatcher:
         return DeliveryReport(report.sent, report.failed)
 
     async def _drain_as_wanted(self) -> _Drained:
-        """`run`'s drain: the rows handed over, and a claim round only when one is wanted."""
-        return await self._drain_shielded(100, claim=False)
+        """`run`'s drain: the rows handed over, and a claim round only when one is wanted. It
+        does not wait for its sends to be marked sent (`run` does, before it returns): what is
+        handed over meanwhile goes out at once."""
+        return await self._drain_shielded(100, claim=False, background=self._marks_pending)
 
-    async def _drain_shielded(self, max_rounds: int, claim: bool) -> _Drained:
+    async def _drain_shielded(
+        self,
+        max_rounds: int,
+        claim: bool,
+        background: set[asyncio.Future[None]] | None = None,
+    ) -> _Drained:
         last_batch = asyncio.Event()
-        work = asyncio.ensure_future(self._drain(max_rounds, last_batch, claim))
+        work = asyncio.ensure_future(self._drain(max_rounds, last_batch, claim, background))
         try:
             return await asyncio.shield(work)
         except asyncio.CancelledError:
@@ -281,9 +290,16 @@ class OutboxDispatcher:
             await work
             raise
 
-    async def _drain(self, max_rounds: int, last_batch: asyncio.Event, claim: bool) -> _Drained:
+    async def _drain(
+        self,
+        max_rounds: int,
+        last_batch: asyncio.Event,
+        claim: bool,
+        background: set[asyncio.Future[None]] | None = None,
+    ) -> _Drained:
         """Rounds of delivery: what was handed over first, then (when `claim`, or when a claim
-        is wanted) claimed batches until none is left."""
+        is wanted) claimed batches until none is left. Its sends are marked sent before it
+        returns, or, given `background`, they are left in it while they are marked."""
         drained = _Drained()
         marking: list[asyncio.Future[None]] = []
         loop = asyncio.get_running_loop()
@@ -311,9 +327,15 @@ class OutboxDispatcher:
                 drained.sent += round_sent
                 drained.failed += round_failed
         finally:
-            for outcome in await asyncio.gather(*marking, return_exceptions=True):
-                if isinstance(outcome, BaseException):
-                    log.error("marking a delivered message sent failed: %r", outcome)
+            if background is not None:
+                for future in marking:
+                    background.add(future)
+                    future.add_done_callback(background.discard)
+                    future.add_done_callback(_log_marking)
+            else:
+                for outcome in await asyncio.gather(*marking, return_exceptions=True):
+                    if isinstance(outcome, BaseException):
+                        log.error("marking a delivered message sent failed: %r", outcome)
         return drained
 
     def _take_handed(self, loop: asyncio.AbstractEventLoop) -> list[OutMessage]:
@@ -591,6 +613,11 @@ def _message(row: Mapping[str, Any], body: dict[str, Any], photo: Photo | None) 
         extra={k: str(v) for k, v in body.items() if k not in _RENDERED},
         document=_document(body.get("document")),
     )
+
+
+def _log_marking(future: asyncio.Future[None]) -> None:
+    if not future.cancelled() and future.exception() is not None:
+        log.error("marking a delivered message sent failed: %r", future.exception())
 
 
 def _document(stored: object) -> Document | None:
