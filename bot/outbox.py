@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 import logging
 import random
+import threading
 from collections.abc import Callable, Collection, Mapping
 from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -152,7 +153,9 @@ class OutboxDispatcher:
         # over after their commit (storage: insert_queued_outbox): delivered in the next round,
         # with no claim statement. A claim round runs when something must be claimed.
         self._serving = False
-        self._handed: list[OutMessage] = []
+        self._handed: list[OutMessage] = []  # taken by the loop, for its next round
+        self._arriving: list[OutMessage] = []  # handed over, not yet taken (any thread)
+        self._arriving_lock = threading.Lock()
         self._claim_wanted = True
         # Whether rows may wait unclaimed behind this instance's claims (then the end of a
         # marking calls for a claim round).
@@ -201,13 +204,22 @@ class OutboxDispatcher:
         loop = self._loop
         if loop is None:
             return
+        with self._arriving_lock:
+            # The loop is called once for what arrives until it takes it: under load, one
+            # write to its wake-up pipe serves several commits.
+            call = not self._arriving
+            self._arriving += messages
+        if not call:
+            return
         try:
-            loop.call_soon_threadsafe(self._take, messages)
+            loop.call_soon_threadsafe(self._take)
         except RuntimeError:  # the loop is closed
             log.warning("%d born-claimed messages wait until this instance stops", len(rows))
 
-    def _take(self, messages: list[OutMessage]) -> None:
-        self._handed += messages
+    def _take(self) -> None:
+        with self._arriving_lock:
+            arrived, self._arriving = self._arriving, []
+        self._handed += arrived
         if self._event is not None:
             self._event.set()
 

@@ -1096,7 +1096,12 @@ def _insert_once(session: Session, model: Any, unique: tuple[str, ...], **values
     statement instead of a look-up plus a savepoint, and safe against a concurrent writer (a
     conflicting insert waits for the other transaction, then does nothing)."""
     statement = _insert_once_statement(session.get_bind().dialect.name, model, unique)
-    return session.execute(statement, values).scalar() is not None
+    # As a Core statement on the session's connection (the ORM's bulk insert path costs more
+    # than the statement), after what a query would write first: the objects pending a flush
+    # and the outbox rows queued before it.
+    session.flush()
+    insert_queued_outbox(session)
+    return session.connection().execute(statement, values).scalar() is not None
 
 
 @functools.cache
@@ -1107,7 +1112,7 @@ def _insert_once_statement(dialect: str, model: Any, unique: tuple[str, ...]) ->
     if insert is None:
         raise ValueError(f"unsupported database {dialect!r}: use SQLite or PostgreSQL")
     return (
-        insert(model)
+        insert(model.__table__)
         .on_conflict_do_nothing(index_elements=unique)
         # The (first) primary key column: rowcount is not reliable here across drivers.
         .returning(next(iter(model.__table__.primary_key.columns)))
