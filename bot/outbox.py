@@ -5,6 +5,12 @@ bot/instances.py), sent, then marked sent right after the send returns. Only a c
 sending and marking can repeat it, and channels that support idempotent sends (Matrix
 transaction ids, e-mail Message-IDs) use the outbox key to make even that harmless. One
 address is served strictly in order, also across crashes (storage: OutboxRepository.claim_due).
+
+While `run` delivers, a row the core queues for a channel it serves is born claimed by this
+instance (storage: insert_queued_outbox) and handed to it after the commit: no claim statement,
+no wait in SQLite's writer queue. A row an earlier unsent message to its address waits before
+(not claimed here) is born unclaimed and claimed the ordinary way; a crashed instance's born
+claims end as its claims do (bot/instances.py).
 """
 
 from __future__ import annotations
