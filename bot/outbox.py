@@ -234,6 +234,7 @@ class OutboxDispatcher:
         self._event = asyncio.Event()
         self._claim_wanted = True
         self._serving = True
+        self._take()  # what was handed over to an earlier run and never taken
         poll = self.services.settings.outbox.poll_seconds
         next_check = 0.0  # when the outbox is read again for the next due time
         try:
