@@ -26,7 +26,7 @@ from bot.i18n import Texts
 from bot.instances import InstanceRegistry
 from bot.lanes import Lanes
 from bot.operations import MeteredClassifier, MeteredSender, Metrics, OutboxProbe
-from bot.outbox import OutboxDispatcher, Sender
+from bot.outbox import AttachedDispatcher, OutboxDispatcher, Sender
 from storage import migrate
 from storage.db import make_engine, make_session_factory
 from storage.sqlite_writer import serialise_writers
@@ -67,6 +67,8 @@ class App:
     senders: list[Sender] = field(default_factory=list)
     metrics: Metrics = field(default_factory=Metrics)
     outbox_probe: OutboxProbe | None = None
+    # The units of work's way to the dispatcher: their outbox rows are born claimed by it.
+    attached: AttachedDispatcher = field(default_factory=AttachedDispatcher)
 
     def __post_init__(self) -> None:
         if self.core_workers is None:
@@ -92,7 +94,9 @@ class App:
             self.delivery_executor,
             instance_id=self.registry.id,
         )
-        self.services.wake_dispatcher = self.dispatcher.wake
+        self.attached.dispatcher = self.dispatcher
+        # Through `attached`: a unit of work that handed all its rows over skips this wake.
+        self.services.wake_dispatcher = self.attached.wake
         self.registry.on_takeover = [self.dispatcher.wake]
         return self.dispatcher
 
@@ -192,7 +196,8 @@ def build_app(
         clock=clock,
         detect_language=detect_language,
     )
-    uow_factory = partial(UnitOfWork, session_factory)
+    attached = AttachedDispatcher()
+    uow_factory = partial(UnitOfWork, session_factory, attached)
     # Messages are handled in lanes (App.submit) by the core workers: one on SQLite (one
     # writer), a few on PostgreSQL. Other blocking work (jobs, channel bookkeeping) has a worker
     # of its own.
@@ -215,4 +220,5 @@ def build_app(
         core_workers=core_workers,
         metrics=metrics,
         outbox_probe=probe,
+        attached=attached,
     )

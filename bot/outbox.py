@@ -5,6 +5,12 @@ bot/instances.py), sent, then marked sent right after the send returns. Only a c
 sending and marking can repeat it, and channels that support idempotent sends (Matrix
 transaction ids, e-mail Message-IDs) use the outbox key to make even that harmless. One
 address is served strictly in order, also across crashes (storage: OutboxRepository.claim_due).
+
+While `run` delivers, a row the core queues for a channel it serves is born claimed by this
+instance (storage: insert_queued_outbox) and handed to it after the commit: no claim statement,
+no wait in SQLite's writer queue. A row an earlier unsent message to its address waits before
+(not claimed here) is born unclaimed and claimed the ordinary way; a crashed instance's born
+claims end as its claims do (bot/instances.py).
 """
 
 from __future__ import annotations
@@ -13,13 +19,14 @@ import asyncio
 import contextlib
 import logging
 import random
-from collections.abc import Callable, Collection
+import threading
+from collections.abc import Callable, Collection, Mapping
 from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import Enum
 from pathlib import Path
-from typing import Protocol, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from bot import sent_journal
 from bot.core import concerns
@@ -27,7 +34,7 @@ from bot.core.dependencies import Services
 from bot.core.messages import Choice, Document, OutMessage
 from bot.sent_journal import SentJournal
 from storage.errors import DatabaseUnavailable
-from storage.models import OutboxMessage
+from storage.models import OutboxMessage, Photo
 from storage.uow import UnitOfWork, UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
@@ -83,6 +90,13 @@ class DeliveryReport:
 
 
 @dataclass
+class _Drained:
+    sent: int = 0
+    failed: int = 0
+    claimed: bool = False  # whether a claim round ran
+
+
+@dataclass
 class _Later:
     """What a delivery round leaves for later, written in one transaction at its end."""
 
@@ -90,6 +104,26 @@ class _Later:
     releases: list[int] = field(default_factory=list)  # claimed, queued behind one that waits
     # Sends being marked sent meanwhile (the drain waits for them before it returns).
     marking: list[asyncio.Future[None]] = field(default_factory=list)
+
+
+class AttachedDispatcher:
+    """The App's dispatcher once one is attached (storage.repositories.BornClaims): the units of
+    work are made before it, and their outbox rows are born claimed by it while it runs."""
+
+    def __init__(self) -> None:
+        self.dispatcher: OutboxDispatcher | None = None
+
+    def born_claimed_by(self) -> tuple[str, Mapping[str, Collection[str] | None]] | None:
+        dispatcher = self.dispatcher
+        return dispatcher.born_claimed_by() if dispatcher is not None else None
+
+    def hand_over(self, rows: list[dict[str, Any]]) -> None:
+        if self.dispatcher is not None:
+            self.dispatcher.hand_over(rows)
+
+    def wake(self) -> None:
+        if self.dispatcher is not None:
+            self.dispatcher.wake()
 
 
 class OutboxDispatcher:
@@ -121,6 +155,22 @@ class OutboxDispatcher:
         self._marking: dict[asyncio.AbstractEventLoop, asyncio.Task[None]] = {}
         self._event: asyncio.Event | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
+        # While `run` delivers, the rows the core queues for it are born claimed and handed
+        # over after their commit (storage: insert_queued_outbox): delivered in the next round,
+        # with no claim statement. A claim round runs when something must be claimed.
+        self._serving = False
+        self._handed: list[OutMessage] = []  # taken by the loop, for its next round
+        self._arriving: list[OutMessage] = []  # handed over, not yet taken (any thread)
+        self._arriving_lock = threading.Lock()
+        self._claim_wanted = True
+        # Whether rows may wait unclaimed behind this instance's claims (then the end of a
+        # marking calls for a claim round).
+        self._unclaimed_may_wait = True
+        # Addresses whose last message here was not delivered and will be retried: what is
+        # handed over for them goes back unclaimed, to wait behind it.
+        self._retrying: set[tuple[str, str]] = set()
+        self._rounds: dict[asyncio.AbstractEventLoop, asyncio.Lock] = {}
+        self._marks_pending: set[asyncio.Future[None]] = set()  # run's sends being marked
 
     def open_journal(self, directory: Path) -> None:
         """Record each send the moment it returns (see bot/sent_journal.py)."""
@@ -135,30 +185,86 @@ class OutboxDispatcher:
     # --- waking ---------------------------------------------------------------------------------
 
     def wake(self) -> None:
-        """Thread-safe: something was queued, deliver soon."""
+        """Thread-safe: something was queued that must be claimed, deliver soon."""
         if self._loop is not None and self._event is not None:
-            self._loop.call_soon_threadsafe(self._event.set)
+            self._loop.call_soon_threadsafe(self._want_claim)
+
+    def _want_claim(self) -> None:
+        self._claim_wanted = self._unclaimed_may_wait = True
+        if self._event is not None:
+            self._event.set()
+
+    # --- rows born claimed (storage.repositories.BornClaims) ----------------------------------
+
+    def born_claimed_by(self) -> tuple[str, Mapping[str, Collection[str] | None]] | None:
+        """Thread-safe: while `run` delivers, rows queued for its channels are born claimed."""
+        if not self._serving:
+            return None
+        return self.instance_id, self._routes()
+
+    def hand_over(self, rows: list[dict[str, Any]]) -> None:
+        """Thread-safe: rows committed claimed by this instance, delivered in the next round.
+        A row that cannot be handed over (the loop has ended) stays claimed until this
+        instance deregisters or is taken over: then it is due again."""
+        messages = [_message(row, row["payload"], None) for row in rows]
+        loop = self._loop
+        if loop is None:
+            return
+        with self._arriving_lock:
+            # The loop is called once for what arrives until it takes it: under load, one
+            # write to its wake-up pipe serves several commits.
+            call = not self._arriving
+            self._arriving += messages
+        if not call:
+            return
+        try:
+            loop.call_soon_threadsafe(self._take)
+        except RuntimeError:  # the loop is closed
+            log.warning("%d born-claimed messages wait until this instance stops", len(rows))
+
+    def _take(self) -> None:
+        with self._arriving_lock:
+            arrived, self._arriving = self._arriving, []
+        self._handed += arrived
+        if self._event is not None:
+            self._event.set()
 
     async def run(self, stop: asyncio.Event) -> None:
-        self._loop = asyncio.get_running_loop()
+        loop = self._loop = asyncio.get_running_loop()
         self._event = asyncio.Event()
+        self._claim_wanted = True
+        self._serving = True
+        self._take()  # what was handed over to an earlier run and never taken
         poll = self.services.settings.outbox.poll_seconds
-        while not stop.is_set():
-            self._event.clear()
-            try:
-                await self.drain()
-            except Exception:  # the dispatcher must outlive a bad moment (e.g. DB locked)
-                log.exception("outbox drain failed; retrying")
-            if self._event.is_set():
-                continue  # woken while draining: something was queued meanwhile
-            timeout = await self._until_next_due(poll)
-            waiter = asyncio.ensure_future(self._event.wait())
-            stopper = asyncio.ensure_future(stop.wait())
-            await asyncio.wait(
-                {waiter, stopper}, timeout=timeout, return_when=asyncio.FIRST_COMPLETED
-            )
-            waiter.cancel()
-            stopper.cancel()
+        next_check = 0.0  # when the outbox is read again for the next due time
+        try:
+            while not stop.is_set():
+                self._event.clear()
+                claimed = False
+                try:
+                    claimed = (await self._drain_as_wanted()).claimed
+                except Exception:  # the dispatcher must outlive a bad moment (e.g. DB locked)
+                    log.exception("outbox drain failed; retrying")
+                    claimed = True
+                if self._event.is_set():
+                    continue  # woken while draining: something was queued meanwhile
+                if claimed or loop.time() >= next_check:
+                    timeout = await self._until_next_due(poll)
+                    next_check = loop.time() + timeout
+                else:  # only handed-over rows were delivered: the due times are as they were
+                    timeout = max(0.0, next_check - loop.time())
+                waiter = asyncio.ensure_future(self._event.wait())
+                stopper = asyncio.ensure_future(stop.wait())
+                done, _ = await asyncio.wait(
+                    {waiter, stopper}, timeout=timeout, return_when=asyncio.FIRST_COMPLETED
+                )
+                waiter.cancel()
+                stopper.cancel()
+                if not done:
+                    self._claim_wanted = True  # something falls due now, or a poll
+        finally:
+            self._serving = False
+            await asyncio.gather(*self._marks_pending, return_exceptions=True)
 
     async def _until_next_due(self, poll: float) -> float:
         try:
@@ -179,8 +285,23 @@ class OutboxDispatcher:
         doesn't hold up the others); one address's messages go strictly in order. A caller
         cancelled meanwhile (shutdown) still lets the batch in hand finish: a send cut off
         half-way could be delivered but never marked sent."""
+        report = await self._drain_shielded(max_rounds, claim=True)
+        return DeliveryReport(report.sent, report.failed)
+
+    async def _drain_as_wanted(self) -> _Drained:
+        """`run`'s drain: the rows handed over, and a claim round only when one is wanted. It
+        does not wait for its sends to be marked sent (`run` does, before it returns): what is
+        handed over meanwhile goes out at once."""
+        return await self._drain_shielded(100, claim=False, background=self._marks_pending)
+
+    async def _drain_shielded(
+        self,
+        max_rounds: int,
+        claim: bool,
+        background: set[asyncio.Future[None]] | None = None,
+    ) -> _Drained:
         last_batch = asyncio.Event()
-        work = asyncio.ensure_future(self._drain(max_rounds, last_batch))
+        work = asyncio.ensure_future(self._drain(max_rounds, last_batch, claim, background))
         try:
             return await asyncio.shield(work)
         except asyncio.CancelledError:
@@ -188,33 +309,82 @@ class OutboxDispatcher:
             await work
             raise
 
-    async def _drain(self, max_rounds: int, last_batch: asyncio.Event) -> DeliveryReport:
-        sent = failed = 0
+    async def _drain(
+        self,
+        max_rounds: int,
+        last_batch: asyncio.Event,
+        claim: bool,
+        background: set[asyncio.Future[None]] | None = None,
+    ) -> _Drained:
+        """Rounds of delivery: what was handed over first, then (when `claim`, or when a claim
+        is wanted) claimed batches until none is left. Its sends are marked sent before it
+        returns, or, given `background`, they are left in it while they are marked."""
+        drained = _Drained()
         marking: list[asyncio.Future[None]] = []
+        loop = asyncio.get_running_loop()
         try:
             for _ in range(max_rounds):
                 if last_batch.is_set():
                     break
-                round_sent, round_failed, more = await self._round(marking)
-                sent, failed = sent + round_sent, failed + round_failed
-                if not more:
-                    break
+                async with self._rounds.setdefault(loop, asyncio.Lock()):
+                    handed = self._take_handed(loop)
+                    if handed:
+                        batch = handed
+                    elif claim or self._claim_wanted:
+                        self._claim_wanted = False
+                        drained.claimed = True
+                        batch = await self._db(self._claim_batch)
+                        if not batch:
+                            self._claimed_nothing(loop)
+                            break
+                        claim = True  # a batch was claimed: there may be more
+                    else:
+                        break
+                    round_sent, round_failed = await self._round(
+                        batch, marking, handed=bool(handed)
+                    )
+                drained.sent += round_sent
+                drained.failed += round_failed
         finally:
-            for outcome in await asyncio.gather(*marking, return_exceptions=True):
-                if isinstance(outcome, BaseException):
-                    log.error("marking a delivered message sent failed: %r", outcome)
-        return DeliveryReport(sent, failed)
+            if background is not None:
+                for future in marking:
+                    background.add(future)
+                    future.add_done_callback(background.discard)
+                    future.add_done_callback(_log_marking)
+            else:
+                for outcome in await asyncio.gather(*marking, return_exceptions=True):
+                    if isinstance(outcome, BaseException):
+                        log.error("marking a delivered message sent failed: %r", outcome)
+        return drained
 
-    async def _round(self, marking: list[asyncio.Future[None]]) -> tuple[int, int, bool]:
-        """Claim one batch and deliver it; (sent, failed, whether there was a batch)."""
-        batch = await self._db(self._claim_batch)
-        if not batch:
-            return 0, 0, False
+    def _take_handed(self, loop: asyncio.AbstractEventLoop) -> list[OutMessage]:
+        if loop is not self._loop or not self._handed:
+            return []
+        handed, self._handed = self._handed, []
+        return handed
+
+    def _claimed_nothing(self, loop: asyncio.AbstractEventLoop) -> None:
+        """Nothing is claimable: unless this instance's marks are pending (rows may wait
+        behind them), no unclaimed row waits for one of its claims to end."""
+        if not self._to_mark.get(loop) and loop not in self._marking:
+            self._unclaimed_may_wait = False
+
+    async def _round(
+        self, batch: list[OutMessage], marking: list[asyncio.Future[None]], *, handed: bool
+    ) -> tuple[int, int]:
+        """Deliver one batch (claimed, or handed over); (sent, failed)."""
         queues: dict[tuple[str, str], list[OutMessage]] = {}
         for message in batch:
             queues.setdefault((message.channel, message.address), []).append(message)
-        gate = asyncio.Semaphore(CONCURRENT_ADDRESSES)  # queues come in delivery order
         later = _Later()
+        if handed:
+            # An address with a message waiting for its retry: what was handed over for it
+            # goes back unclaimed, behind that message (it was born claimed before the retry
+            # was recorded).
+            for address in [a for a in queues if a in self._retrying]:
+                later.releases += [m.id for m in queues.pop(address)]
+                self._unclaimed_may_wait = True
+        gate = asyncio.Semaphore(CONCURRENT_ADDRESSES)  # queues come in delivery order
         sent = failed = 0
         for outcomes in await asyncio.gather(
             *(self._deliver_in_order(queue, gate, later) for queue in queues.values())
@@ -224,7 +394,7 @@ class OutboxDispatcher:
         marking += later.marking
         if later.deferrals or later.releases:
             await self._db(self._record_later, later)
-        return sent, failed, True
+        return sent, failed
 
     async def _deliver_in_order(
         self, queue: list[OutMessage], gate: asyncio.Semaphore, later: _Later
@@ -234,6 +404,11 @@ class OutboxDispatcher:
             for index, message in enumerate(queue):
                 outcome = await self._deliver(message, later)
                 outcomes.append(outcome)
+                address = (message.channel, message.address)
+                if outcome is Outcome.RETRY:
+                    self._retrying.add(address)
+                else:
+                    self._retrying.discard(address)
                 if outcome is Outcome.RETRY:
                     # The rest go back unclaimed; they wait behind it (claim_due leaves out
                     # what queues behind a message that is not due), so a chat keeps its order.
@@ -305,8 +480,9 @@ class OutboxDispatcher:
                     for _, done in batch:
                         if not done.done():
                             done.set_result(None)
-                    if self._event is not None and self._loop is loop:
-                        self._event.set()  # what queued behind them can be claimed now
+                    if self._event is not None and self._loop is loop and self._unclaimed_may_wait:
+                        self._claim_wanted = True  # what queued behind them is claimable now
+                        self._event.set()
         finally:
             self._marking.pop(loop, None)
 
@@ -356,21 +532,8 @@ class OutboxDispatcher:
     def _render(self, uow, row: OutboxMessage) -> OutMessage:  # type: ignore[no-untyped-def]
         body = row.payload
         photo = uow.concerns.photo(int(body["photo_id"])) if body.get("photo_id") else None
-        return OutMessage(
-            id=row.id,
-            key=row.key,
-            channel=row.channel,
-            address=row.address,
-            text=str(body.get("text", "")),
-            choices=tuple(Choice(str(i), str(label)) for i, label in body.get("choices", [])),
-            actions=tuple(Choice(str(i), str(label)) for i, label in body.get("actions", [])),
-            photo=photo.data if photo else None,
-            photo_mime=photo.mime if photo else None,
-            kind=row.kind,
-            attempts=row.attempts,
-            extra={k: str(v) for k, v in body.items() if k not in _RENDERED},
-            document=_document(body.get("document")),
-        )
+        fields = {"id": row.id, "key": row.key, "channel": row.channel, "address": row.address}
+        return _message({**fields, "kind": row.kind, "attempts": row.attempts}, body, photo)
 
     def _record_sent(self, message_id: int) -> None:
         self._record_sent_all([message_id])
@@ -450,6 +613,30 @@ class OutboxDispatcher:
                 if resident is not None:
                     resident.unreachable = True
             uow.commit()
+
+
+def _message(row: Mapping[str, Any], body: dict[str, Any], photo: Photo | None) -> OutMessage:
+    """An outbox row (its id, key, channel, address, kind, attempts) as a message to send."""
+    return OutMessage(
+        id=row["id"],
+        key=row["key"],
+        channel=row["channel"],
+        address=row["address"],
+        text=str(body.get("text", "")),
+        choices=tuple(Choice(str(i), str(label)) for i, label in body.get("choices", [])),
+        actions=tuple(Choice(str(i), str(label)) for i, label in body.get("actions", [])),
+        photo=photo.data if photo else None,
+        photo_mime=photo.mime if photo else None,
+        kind=row["kind"],
+        attempts=row["attempts"],
+        extra={k: str(v) for k, v in body.items() if k not in _RENDERED},
+        document=_document(body.get("document")),
+    )
+
+
+def _log_marking(future: asyncio.Future[None]) -> None:
+    if not future.cancelled() and future.exception() is not None:
+        log.error("marking a delivered message sent failed: %r", future.exception())
 
 
 def _document(stored: object) -> Document | None:

@@ -6,16 +6,20 @@ import functools
 import secrets
 from collections.abc import Collection, Mapping, Sequence
 from datetime import UTC, datetime
-from typing import Any, NotRequired, TypedDict, Unpack
+from typing import Any, NotRequired, Protocol, TypedDict, Unpack
 
 from sqlalchemy import (
     ColumnElement,
+    String,
     and_,
+    bindparam,
+    case,
     delete,
     exists,
     false,
     func,
     literal,
+    null,
     or_,
     select,
     text,
@@ -24,7 +28,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session, SessionTransaction, aliased
 
 from storage.models import (
     AdminLog,
@@ -396,7 +400,10 @@ class OutboxRepository(_Repository):
     def add(self, **fields: Unpack[OutboxFields]) -> bool:
         """Queue a message once: a second add with the same key is ignored (returns False),
         also when a concurrent writer queued it first. The fields: `outbox_row`."""
-        return _insert_once(self.session, OutboxMessage, ("key",), **outbox_row(fields))
+        added = _insert_once(self.session, OutboxMessage, ("key",), **outbox_row(fields))
+        if added:
+            self.session.info[_CLAIMABLE] = True
+        return added
 
     def add_later(self, **fields: Unpack[OutboxFields]) -> None:
         """Queue a message like `add`, for a caller that needs no answer: the rows queued in a
@@ -530,6 +537,7 @@ class OutboxRepository(_Repository):
             .where(OutboxMessage.id == message_id, OutboxMessage.sent_at.is_(None))
             .values(failed_at=None, not_before=now, claimed_by=None, claimed_at=None, attempts=0)
         )
+        self.session.info[_CLAIMABLE] = True
         return bool(getattr(result, "rowcount", 0) == 1)
 
     def pending_count(self) -> int:
@@ -559,24 +567,143 @@ class OutboxRepository(_Repository):
 
 
 _OUTBOX_QUEUE = "outbox_queue"
+_BORN_CLAIMS = "outbox_born_claims"  # session.info: the BornClaims of the unit of work
+_HANDED = "outbox_born_claimed"  # session.info: the rows inserted claimed, with their ids
+_CLAIMABLE = "outbox_claimable"  # session.info: a row was queued that must be claimed
+
+
+class BornClaims(Protocol):
+    """An outbox dispatcher running in this process: rows the core queues for it are inserted
+    claimed by its instance (no claim statement, no poll) and handed to it after the commit."""
+
+    def born_claimed_by(self) -> tuple[str, Mapping[str, Collection[str] | None]] | None:
+        """(instance id, routes as in claim_due) while it delivers; None when it does not."""
+
+    def hand_over(self, rows: list[dict[str, Any]]) -> None:
+        """Thread-safe: rows (outbox columns and `id`) committed claimed by its instance."""
+
+    def wake(self) -> None:
+        """Thread-safe: rows were queued that it must claim (not needed for rows handed over)."""
+
+
+def claim_at_birth(session: Session, claims: BornClaims | None) -> None:
+    """Outbox rows this unit of work queues with `add_later` are born claimed by `claims`'s
+    instance where that keeps one address's order (see insert_queued_outbox)."""
+    session.info[_BORN_CLAIMS] = claims
+
+
+def born_claimed(session: Session) -> tuple[list[dict[str, Any]], bool]:
+    """After the commit: the rows inserted claimed (to hand over), and whether other rows were
+    queued that must be claimed the ordinary way."""
+    handed = session.info.pop(_HANDED, [])
+    return [row for _inside, row in handed], session.info.pop(_CLAIMABLE, False)
 
 
 def insert_queued_outbox(session: Session, *, flush: bool = False) -> None:
     """Insert what OutboxRepository.add_later queued in this session (in one statement; a key
-    queued before is left as it is, as with `add`)."""
+    queued before is left as it is, as with `add`).
+
+    With born claims (claim_at_birth), a row that is due now, for a channel and address the
+    dispatcher serves, without a photo (rendered from the database), is inserted claimed by
+    its instance — unless another unsent message to the same address, queued no later, is
+    not claimed by that instance: then it waits its turn unclaimed, as any row does."""
     queued = session.info.pop(_OUTBOX_QUEUE, None)
     if not queued:
         return
     if flush:
         session.flush()  # the rows they refer to first
-    statement = _insert_queued_statement(session.get_bind().dialect.name)
-    session.connection().execute(statement, queued)
+    dialect = session.get_bind().dialect.name
+    claims: BornClaims | None = session.info.get(_BORN_CLAIMS)
+    claimer = claims.born_claimed_by() if claims is not None else None
+    if claimer is None:
+        session.connection().execute(_insert_queued_statement(dialect), queued)
+        session.info[_CLAIMABLE] = True
+        return
+    instance_id, routes = claimer
+    # The order check's parameters (a column's own name is taken by its value in the insert).
+    parameters = [
+        {
+            **row,
+            "claimer": instance_id if born else None,
+            "claim_time": row["created_at"] if born else None,
+            "to_channel": row["channel"],
+            "to_address": row["address"],
+            "queued_no_later": row["queued_for"],
+        }
+        for row, born in ((row, _born_claimed(row, routes)) for row in queued)
+    ]
+    inserted = session.connection().execute(_insert_claimed_statement(dialect), parameters)
+    by_key = {row["key"]: row for row in queued}
+    # Each with the (sub)transaction it was inserted in: a savepoint rolled back takes it along.
+    inside = session.get_nested_transaction() or session.get_transaction()
+    handed = session.info.setdefault(_HANDED, [])
+    for row_id, key, claimed_by in inserted:
+        if claimed_by is None:
+            session.info[_CLAIMABLE] = True
+        else:
+            handed.append((inside, {**by_key[key], "id": row_id}))
+
+
+def forget_rolled_back(session: Session, rolled_back: SessionTransaction) -> None:
+    """Born-claimed rows inserted in a (sub)transaction that was rolled back are not handed
+    over: they do not exist."""
+    handed = session.info.get(_HANDED)
+    if not handed:
+        return
+
+    def within(transaction: SessionTransaction | None) -> bool:
+        while transaction is not None:
+            if transaction is rolled_back:
+                return True
+            transaction = transaction.parent
+        return False
+
+    session.info[_HANDED] = [(inside, row) for inside, row in handed if not within(inside)]
+
+
+def _born_claimed(row: dict[str, Any], routes: Mapping[str, Collection[str] | None]) -> bool:
+    """Whether a queued row may be inserted claimed: the dispatcher serves its address, it is
+    due at once, and it needs nothing read from the database to be sent (a photo)."""
+    if row["channel"] not in routes:
+        return False
+    addresses = routes[row["channel"]]
+    return (
+        (addresses is None or row["address"] in addresses)
+        and row["not_before"] <= row["created_at"]
+        and "photo_id" not in row["payload"]
+    )
 
 
 @functools.cache
 def _insert_queued_statement(dialect: str) -> Any:
     inserts: dict[str, Any] = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
     return inserts[dialect](OutboxMessage.__table__).on_conflict_do_nothing(index_elements=["key"])
+
+
+@functools.cache
+def _insert_claimed_statement(dialect: str) -> Any:
+    """The queued rows' insert, each claimed by :claimer (when given) unless an earlier unsent
+    message to its address is not claimed by the same instance; returns id, key, claimed_by."""
+    table = OutboxMessage.__table__
+    earlier = table.alias("earlier")
+    claimer = bindparam("claimer", type_=String)
+    waits = exists().where(
+        earlier.c.channel == bindparam("to_channel", type_=String),
+        earlier.c.address == bindparam("to_address", type_=String),
+        earlier.c.sent_at.is_(None),
+        earlier.c.failed_at.is_(None),
+        earlier.c.queued_for <= bindparam("queued_no_later", type_=table.c.queued_for.type),
+        or_(earlier.c.claimed_by.is_(None), earlier.c.claimed_by != claimer),
+    )
+    claim_time = bindparam("claim_time", type_=table.c.claimed_at.type)
+    return (
+        _insert_queued_statement(dialect)
+        .values(
+            claimed_by=case((waits, null()), else_=claimer),
+            claimed_at=case((waits, null()), else_=claim_time),
+        )
+        .returning(table.c.id, table.c.key, table.c.claimed_by)
+    )
 
 
 class ErasureRepository(_Repository):
@@ -969,7 +1096,12 @@ def _insert_once(session: Session, model: Any, unique: tuple[str, ...], **values
     statement instead of a look-up plus a savepoint, and safe against a concurrent writer (a
     conflicting insert waits for the other transaction, then does nothing)."""
     statement = _insert_once_statement(session.get_bind().dialect.name, model, unique)
-    return session.execute(statement, values).scalar() is not None
+    # As a Core statement on the session's connection (the ORM's bulk insert path costs more
+    # than the statement), after what a query would write first: the objects pending a flush
+    # and the outbox rows queued before it.
+    session.flush()
+    insert_queued_outbox(session)
+    return session.connection().execute(statement, values).scalar() is not None
 
 
 @functools.cache
@@ -980,7 +1112,7 @@ def _insert_once_statement(dialect: str, model: Any, unique: tuple[str, ...]) ->
     if insert is None:
         raise ValueError(f"unsupported database {dialect!r}: use SQLite or PostgreSQL")
     return (
-        insert(model)
+        insert(model.__table__)
         .on_conflict_do_nothing(index_elements=unique)
         # The (first) primary key column: rowcount is not reliable here across drivers.
         .returning(next(iter(model.__table__.primary_key.columns)))

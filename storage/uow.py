@@ -14,6 +14,7 @@ from storage.coordination import JobRunRepository, LeadershipRepository
 from storage.cursors import CursorRepository
 from storage.reports import ReportRepository
 from storage.repositories import (
+    BornClaims,
     ConcernRepository,
     ConversationRepository,
     DeliveryWatchRepository,
@@ -25,6 +26,9 @@ from storage.repositories import (
     PersonalDataRepository,
     ResidentRepository,
     SubscriptionRepository,
+    born_claimed,
+    claim_at_birth,
+    forget_rolled_back,
     insert_queued_outbox,
 )
 from storage.retention import RetentionRepository
@@ -34,16 +38,24 @@ from storage.retention import RetentionRepository
 # or at the latest before its commit.
 event.listen(Session, "do_orm_execute", lambda state: insert_queued_outbox(state.session))
 event.listen(Session, "before_commit", lambda session: insert_queued_outbox(session, flush=True))
+event.listen(Session, "after_soft_rollback", forget_rolled_back)
 
 
 class UnitOfWork:
-    def __init__(self, session_factory: sessionmaker[Session]) -> None:
+    def __init__(
+        self, session_factory: sessionmaker[Session], born_claims: BornClaims | None = None
+    ) -> None:
         self._session_factory = session_factory
+        # The dispatcher in this process, if any: the outbox rows this unit of work queues for
+        # it are born claimed and handed to it after the commit (storage.repositories).
+        self._born_claims = born_claims
         self._after_commit: list[Callable[[], None]] = []
         self._at_commit: list[object] = []
 
     def __enter__(self) -> UnitOfWork:
         self.session = self._session_factory()
+        if self._born_claims is not None:
+            claim_at_birth(self.session, self._born_claims)
         self.residents = ResidentRepository(self.session)
         self.concerns = ConcernRepository(self.session)
         self.conversations = ConversationRepository(self.session)
@@ -80,6 +92,11 @@ class UnitOfWork:
         self._at_commit.clear()
         self.session.commit()
         callbacks, self._after_commit = self._after_commit, []
+        handed, claimable = born_claimed(self.session)
+        if handed and self._born_claims is not None:
+            self._born_claims.hand_over(handed)
+            if not claimable:  # every row queued is handed over: none waits for a claim
+                callbacks = [c for c in callbacks if c != self._born_claims.wake]
         for callback in callbacks:
             callback()
 
@@ -99,6 +116,8 @@ class UnitOfWork:
     @contextmanager
     def savepoint(self) -> Iterator[None]:
         """A nested transaction: an error inside undoes only what was done inside."""
+        # Rows queued before it go in before it: its rollback must not take them along.
+        insert_queued_outbox(self.session, flush=True)
         with self.session.begin_nested():
             yield
 
