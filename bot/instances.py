@@ -25,6 +25,7 @@ import uuid
 from collections.abc import Awaitable, Callable, Collection
 from concurrent.futures import Executor, ThreadPoolExecutor
 from datetime import datetime, timedelta
+from pathlib import Path
 
 from bot.config import InstanceSettings
 from bot.core.dependencies import Services
@@ -55,13 +56,29 @@ class AnotherInstanceRunning(RuntimeError):
 
 
 def process_exists(pid: int) -> bool:
+    """Whether a process with this pid runs on this host. A killed process that its parent has
+    not reaped yet (a zombie) still answers a signal 0, but holds no connection and does no
+    work: on Linux its state in /proc says so, and it counts as gone."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
     except PermissionError:  # someone else's process: it exists
-        return True
-    return True
+        pass
+    return not _has_ended(pid)
+
+
+def _has_ended(pid: int) -> bool:
+    """On Linux: the process is a zombie, or went between the signal and this look."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except FileNotFoundError:
+        return Path("/proc/self/stat").exists()
+    except OSError:  # no /proc to read: trust the signal
+        return False
+    # "pid (command) state …": the command may hold spaces and parentheses; the state follows
+    # the last ")".
+    return stat.rpartition(")")[2].split()[:1] in (["Z"], ["X"])
 
 
 class InstanceRegistry:
