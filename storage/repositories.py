@@ -115,12 +115,8 @@ class ConcernRepository(_Repository):
         self.session.add(update_)
 
     def of_resident(self, resident_id: int, limit: int = 20) -> Sequence[Concern]:
-        followed = select(Follower.concern_id).where(Follower.resident_id == resident_id)
         return self.session.scalars(
-            select(Concern)
-            .where(or_(Concern.resident_id == resident_id, Concern.id.in_(followed)))
-            .order_by(Concern.id.desc())
-            .limit(limit)
+            _of_resident_statement(), {"resident_id": resident_id, "own_limit": limit}
         ).all()
 
     def open_for(
@@ -341,6 +337,34 @@ def _own_and_open_like_statement() -> Any:
     )
 
 
+@functools.cache
+def _with_resident_statement() -> Any:
+    """The conversation in (:channel, :chat) and the resident (:channel, :sender), either None."""
+    one = select(literal(1).label("one")).subquery()
+    channel = bindparam("channel", type_=String)
+    in_chat = and_(Conversation.channel == channel, Conversation.chat == bindparam("chat"))
+    account = and_(Resident.channel == channel, Resident.external_id == bindparam("sender"))
+    return (
+        select(Conversation, Resident)
+        .select_from(one)
+        .outerjoin(Conversation, in_chat)
+        .outerjoin(Resident, account)
+    )
+
+
+@functools.cache
+def _of_resident_statement() -> Any:
+    """:resident_id's concerns, reported or followed, newest first, at most :own_limit."""
+    resident_id = bindparam("resident_id", type_=Integer)
+    followed = select(Follower.concern_id).where(Follower.resident_id == resident_id)
+    return (
+        select(Concern)
+        .where(or_(Concern.resident_id == resident_id, Concern.id.in_(followed)))
+        .order_by(Concern.id.desc())
+        .limit(bindparam("own_limit", type_=Integer))
+    )
+
+
 class ConversationRepository(_Repository):
     def get_or_create(self, channel: str, chat: str, now: datetime) -> Conversation:
         conversation = self.session.scalar(
@@ -371,14 +395,8 @@ class ConversationRepository(_Repository):
         self, channel: str, chat: str, sender: str
     ) -> tuple[Conversation | None, Resident | None]:
         """The conversation in a chat and the resident account of its sender, in one query."""
-        one = select(literal(1).label("one")).subquery()
-        in_chat = and_(Conversation.channel == channel, Conversation.chat == chat)
-        account = and_(Resident.channel == channel, Resident.external_id == sender)
         row = self.session.execute(
-            select(Conversation, Resident)
-            .select_from(one)
-            .outerjoin(Conversation, in_chat)
-            .outerjoin(Resident, account)
+            _with_resident_statement(), {"channel": channel, "chat": chat, "sender": sender}
         ).one()
         return row[0], row[1]
 
