@@ -21,7 +21,11 @@ def make_engine(url: str) -> Engine:
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin_immediate)
         return engine
-    return create_engine(url, pool_pre_ping=True, hide_parameters=True)
+    # No pool_pre_ping: it costs a round trip on every checkout, i.e. on every message. A
+    # connection the server dropped (a restart) fails on its first statement as a disconnect:
+    # SQLAlchemy then drops every connection of the pool made before, and the unit of work is
+    # tried again (DatabaseUnavailable; bot.core.front_door, the dispatcher's marks and loop).
+    return create_engine(url, hide_parameters=True)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import secrets
 from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, NotRequired, Protocol, TypedDict, Unpack
 
 from sqlalchemy import (
     ColumnElement,
+    Integer,
     String,
     and_,
     bindparam,
@@ -112,12 +115,8 @@ class ConcernRepository(_Repository):
         self.session.add(update_)
 
     def of_resident(self, resident_id: int, limit: int = 20) -> Sequence[Concern]:
-        followed = select(Follower.concern_id).where(Follower.resident_id == resident_id)
         return self.session.scalars(
-            select(Concern)
-            .where(or_(Concern.resident_id == resident_id, Concern.id.in_(followed)))
-            .order_by(Concern.id.desc())
-            .limit(limit)
+            _of_resident_statement(), {"resident_id": resident_id, "own_limit": limit}
         ).all()
 
     def open_for(
@@ -155,52 +154,34 @@ class ConcernRepository(_Repository):
         resident_id: int,
         own_limit: int,
         like: tuple[str, Sequence[str], datetime, int],
-    ) -> tuple[list[Concern], list[Concern]]:
-        """`of_resident(resident_id, own_limit)` and `open_like(*like)` in one query."""
+    ) -> tuple[list[Concern], list[ConcernCandidate]]:
+        """`of_resident(resident_id, own_limit)` and `open_like(*like)` in one query: the
+        resident's concerns as model objects, the open ones like the draft as light rows."""
         category, states, since, limit = like
-        followed = select(Follower.concern_id).where(Follower.resident_id == resident_id)
-        own = (
-            select(Concern.id)
-            .where(or_(Concern.resident_id == resident_id, Concern.id.in_(followed)))
-            .order_by(Concern.id.desc())
-            .limit(own_limit)
-        )
-        similar = (
-            select(Concern.id)
-            .where(
-                Concern.category == category,
-                Concern.state.in_(states),
-                Concern.hidden.is_(False),
-                Concern.created_at >= since,
-            )
-            .order_by(Concern.id.desc())
-            .limit(limit)
-        )
-        # Wrapped once more: SQLite takes no LIMIT in an IN list's own SELECT otherwise.
-        own_ids = select(own.subquery().c.id)
-        similar_ids = select(similar.subquery().c.id)
         rows = self.session.execute(
-            select(Concern, Concern.id.in_(own_ids).label("own"), Concern.id.in_(similar_ids))
-            .where(or_(Concern.id.in_(own_ids), Concern.id.in_(similar_ids)))
-            .order_by(Concern.id.desc())
+            _own_and_open_like_statement(),
+            {
+                "resident_id": resident_id,
+                "own_limit": own_limit,
+                "category": category,
+                "states": list(states),
+                "since": since,
+                "like_limit": limit,
+            },
         ).all()
-        return [c for c, mine, _ in rows if mine], [c for c, _, like_ in rows if like_]
+        own = [row[0] for row in rows if row[0] is not None]
+        return own, [ConcernCandidate(*row[1:-1]) for row in rows if row[-1]]
 
     def open_like(
         self, category: str, states: Sequence[str], since: datetime, limit: int
-    ) -> Sequence[Concern]:
-        """Recent open concerns of a category, newest first (duplicate candidates)."""
-        return self.session.scalars(
-            select(Concern)
-            .where(
-                Concern.category == category,
-                Concern.state.in_(states),
-                Concern.hidden.is_(False),
-                Concern.created_at >= since,
-            )
-            .order_by(Concern.id.desc())
-            .limit(limit)
-        ).all()
+    ) -> list[ConcernCandidate]:
+        """Recent open concerns of a category, newest first (duplicate candidates), as light
+        rows: "me too" only compares them, and builds no model object for up to `limit`."""
+        rows = self.session.execute(
+            _open_like_statement(),
+            {"category": category, "states": list(states), "since": since, "like_limit": limit},
+        )
+        return [ConcernCandidate(*row) for row in rows]
 
     def count_since(self, resident_id: int, since: datetime) -> int:
         """How many concerns a resident reported since `since` (flood control)."""
@@ -281,6 +262,109 @@ class ConcernRepository(_Repository):
         return True
 
 
+@dataclass(frozen=True, slots=True)
+class ConcernCandidate:
+    """An open concern as "me too" (bot/core/duplicates.py) compares a draft with it and offers
+    it: only the columns that needs, read as a plain row (no model object, nothing to flush)."""
+
+    id: int
+    created_at: datetime
+    resident_id: int | None
+    category: str
+    state: str
+    close_reason: str | None
+    text: str
+    quarter_id: str | None
+    address: str | None
+    lat: float | None
+    lon: float | None
+
+
+def _candidate_columns() -> list[Any]:
+    return [Concern.__table__.c[f.name] for f in dataclasses.fields(ConcernCandidate)]
+
+
+def _open_like_ids() -> Any:
+    """Ids of the open concerns like a draft (:category, :states, :since), newest first, at most
+    :like_limit."""
+    table = Concern.__table__
+    return (
+        select(table.c.id)
+        .where(
+            table.c.category == bindparam("category"),
+            table.c.state.in_(bindparam("states", expanding=True)),
+            table.c.hidden.is_(False),
+            table.c.created_at >= bindparam("since"),
+        )
+        .order_by(table.c.id.desc())
+        .limit(bindparam("like_limit", type_=Integer))
+    )
+
+
+# Built once, with the values as bound parameters: no statement is constructed (and no cache
+# key computed) per turn, and SQLAlchemy compiles each once per dialect.
+@functools.cache
+def _open_like_statement() -> Any:
+    return (
+        select(*_candidate_columns())
+        .where(Concern.__table__.c.id.in_(select(_open_like_ids().subquery().c.id)))
+        .order_by(Concern.__table__.c.id.desc())
+    )
+
+
+@functools.cache
+def _own_and_open_like_statement() -> Any:
+    """Rows of (the concern as a model object if it is :resident_id's own or followed, one of
+    the :own_limit newest; else None), the ConcernCandidate columns, whether it is like a draft."""
+    table = Concern.__table__
+    followed = select(Follower.concern_id).where(Follower.resident_id == bindparam("resident_id"))
+    own = (
+        select(table.c.id)
+        .where(or_(table.c.resident_id == bindparam("resident_id"), table.c.id.in_(followed)))
+        .order_by(table.c.id.desc())
+        .limit(bindparam("own_limit", type_=Integer))
+    )
+    # Wrapped once more: SQLite takes no LIMIT in an IN list's own SELECT otherwise.
+    own_ids = select(own.subquery().c.id)
+    like_ids = select(_open_like_ids().subquery().c.id)
+    mine = aliased(Concern)
+    return (
+        select(mine, *_candidate_columns(), table.c.id.in_(like_ids).label("like"))
+        .select_from(table)
+        .outerjoin(mine, and_(mine.id == table.c.id, table.c.id.in_(own_ids)))
+        .where(or_(table.c.id.in_(own_ids), table.c.id.in_(like_ids)))
+        .order_by(table.c.id.desc())
+    )
+
+
+@functools.cache
+def _with_resident_statement() -> Any:
+    """The conversation in (:channel, :chat) and the resident (:channel, :sender), either None."""
+    one = select(literal(1).label("one")).subquery()
+    channel = bindparam("channel", type_=String)
+    in_chat = and_(Conversation.channel == channel, Conversation.chat == bindparam("chat"))
+    account = and_(Resident.channel == channel, Resident.external_id == bindparam("sender"))
+    return (
+        select(Conversation, Resident)
+        .select_from(one)
+        .outerjoin(Conversation, in_chat)
+        .outerjoin(Resident, account)
+    )
+
+
+@functools.cache
+def _of_resident_statement() -> Any:
+    """:resident_id's concerns, reported or followed, newest first, at most :own_limit."""
+    resident_id = bindparam("resident_id", type_=Integer)
+    followed = select(Follower.concern_id).where(Follower.resident_id == resident_id)
+    return (
+        select(Concern)
+        .where(or_(Concern.resident_id == resident_id, Concern.id.in_(followed)))
+        .order_by(Concern.id.desc())
+        .limit(bindparam("own_limit", type_=Integer))
+    )
+
+
 class ConversationRepository(_Repository):
     def get_or_create(self, channel: str, chat: str, now: datetime) -> Conversation:
         conversation = self.session.scalar(
@@ -311,14 +395,8 @@ class ConversationRepository(_Repository):
         self, channel: str, chat: str, sender: str
     ) -> tuple[Conversation | None, Resident | None]:
         """The conversation in a chat and the resident account of its sender, in one query."""
-        one = select(literal(1).label("one")).subquery()
-        in_chat = and_(Conversation.channel == channel, Conversation.chat == chat)
-        account = and_(Resident.channel == channel, Resident.external_id == sender)
         row = self.session.execute(
-            select(Conversation, Resident)
-            .select_from(one)
-            .outerjoin(Conversation, in_chat)
-            .outerjoin(Resident, account)
+            _with_resident_statement(), {"channel": channel, "chat": chat, "sender": sender}
         ).one()
         return row[0], row[1]
 

@@ -13,6 +13,7 @@ from bot.core.outbound import Outbound, payload
 from bot.core.staff_words import concern_state
 from bot.core.states import DONE_STATES, Actor, CloseReason, State, check_transition
 from storage.models import Concern, Resident, Update
+from storage.repositories import ConcernCandidate
 from storage.uow import UnitOfWork
 
 
@@ -354,7 +355,7 @@ def tell_residents(
         )
 
 
-def status_words(services: Services, concern: Concern, lang: str | None) -> str:
+def status_words(services: Services, concern: Concern | ConcernCandidate, lang: str | None) -> str:
     """Unmistakable words for a status: what happened and what comes next."""
     if concern.state == State.CLOSED.value and concern.close_reason:
         return services.texts(lang, f"closed-{concern.close_reason}")

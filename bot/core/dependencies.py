@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from nlp import Classification
     from nlp.intents import IntentGuess
     from storage.models import Concern
+    from storage.repositories import ConcernCandidate
 
 Clock = Callable[[], datetime]
 
@@ -74,7 +75,7 @@ class Services:
     detect_language: Callable[[str, str | None], str] | None = None
     intents: IntentPort = field(default_factory=shipped_intents)
 
-    def ticket(self, concern: Concern) -> str:
+    def ticket(self, concern: Concern | ConcernCandidate) -> str:
         return format_ticket(self.settings.city.ticket_prefix, concern.created_at.year, concern.id)
 
     def category_name(self, category: str, lang: str) -> str:

@@ -17,6 +17,7 @@ from bot.core.states import OPEN_STATES
 from bot.core.turn import Turn
 from nlp.normalize import match_fold
 from storage.models import Concern
+from storage.repositories import ConcernCandidate
 
 _WORD = re.compile(r"[a-z0-9]{4,}")
 _HOUSE_NUMBER = re.compile(r"\s*\d+\s*[a-z]?$")
@@ -67,7 +68,7 @@ def similar_query(turn: Turn, draft: Draft) -> tuple[str, list[str], datetime, i
     return draft.category, [s.value for s in OPEN_STATES], since, 200
 
 
-def find_similar(turn: Turn, draft: Draft) -> Concern | None:
+def find_similar(turn: Turn, draft: Draft) -> ConcernCandidate | None:
     """The best open concern the draft looks like a duplicate of, or None."""
     settings = turn.services.settings.duplicates
     if not settings.enabled or draft.category is None:

@@ -27,6 +27,7 @@ from bot.core.intake import (
 from bot.core.turn import Turn
 from nlp import Classification
 from storage.models import Concern
+from storage.repositories import ConcernCandidate
 
 # --- several concerns in one message ------------------------------------------------------------
 
@@ -131,7 +132,7 @@ def on_own_repeat(turn: Turn) -> None:
 # --- "me too": someone else's similar concern ---------------------------------------------------
 
 
-def ask_duplicate(turn: Turn, similar: Concern) -> None:
+def ask_duplicate(turn: Turn, similar: Concern | ConcernCandidate) -> None:
     services = turn.services
     turn.reply(
         "duplicate-offer",

@@ -14,6 +14,7 @@ from bot.core.errors import LotseError
 from bot.core.messages import Choice, Incoming
 from bot.core.outbound import Outbound, payload
 from storage.models import Concern, Conversation, Resident
+from storage.repositories import ConcernCandidate
 from storage.uow import UnitOfWork
 
 OWN_CONCERNS = 20  # how many of a resident's recent concerns a turn looks at
@@ -35,7 +36,9 @@ class Turn:
         self.out = Outbound(self.uow, self.services)
         self._turn_key = self.incoming.message_id or uuid.uuid4().hex
         self._own: Sequence[Concern] | None = None
-        self._like: tuple[tuple[str, list[str], datetime, int], Sequence[Concern]] | None = None
+        self._like: (
+            tuple[tuple[str, list[str], datetime, int], Sequence[ConcernCandidate]] | None
+        ) = None
 
     def own_concerns(self) -> Sequence[Concern]:
         """The resident's recent concerns, reported or followed, newest first (read once per
@@ -49,7 +52,7 @@ class Turn:
             )
         return self._own
 
-    def open_like(self, like: tuple[str, list[str], datetime, int]) -> Sequence[Concern]:
+    def open_like(self, like: tuple[str, list[str], datetime, int]) -> Sequence[ConcernCandidate]:
         """ConcernRepository.open_like(*like), from `read_concerns` when it read them (a
         moment earlier: `since` may have moved on since, so what is older goes)."""
         category, states, since, limit = like

@@ -13,6 +13,7 @@ from storage.models import Concern, OutboxMessage
 from tests.conftest import Harness
 
 MAX_STATEMENTS = 20
+OFFERED_STATEMENTS = 6  # the turn that offers "me too" (see its test)
 
 
 class CoreStatements:
@@ -73,3 +74,28 @@ def test_a_known_residents_next_concern_takes_at_most_20_statements(harness: Har
         ticket = harness.report("ben", "Die Straßenlaterne am Kaiserplatz 3 ist kaputt")
     assert _forwards(harness, ticket), "the concern was forwarded"
     assert len(sent) <= MAX_STATEMENTS, "\n".join(sent)
+
+
+def test_offering_me_too_reads_the_candidates_in_one_statement_as_plain_rows(
+    harness: Harness,
+) -> None:
+    # The open concerns like a draft (up to 200) are only compared and one is offered: they are
+    # read with the resident's own concerns in one query, and no model object is built for them.
+    statements = CoreStatements(harness)
+    for n, name in enumerate(("anna", "ben", "carla", "dora", "emil")):
+        harness.report(name, f"Sperrmüll am Adalbertsteinweg {10 + n}")
+    harness.say("fritz", "Da liegt Sperrmüll am Adalbertsteinweg 12, seit Tagen")
+    loaded: list[int] = []
+
+    def load(concern: Concern, _context: object) -> None:
+        loaded.append(concern.id)
+
+    event.listen(Concern, "load", load)
+    try:
+        with statements.counting() as sent:
+            offer = harness.say("fritz", "ja")[-1]
+    finally:
+        event.remove(Concern, "load", load)
+    assert [c.id for c in offer.choices] == ["follow", "new"], offer.text
+    assert loaded == [], "the candidates were built as model objects"
+    assert len(sent) <= OFFERED_STATEMENTS, "\n".join(sent)
