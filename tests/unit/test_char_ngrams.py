@@ -59,3 +59,40 @@ def test_classifying_weights_the_ngrams_by_the_stored_idf_as_training_did() -> N
     for bucket, value in zip(buckets, values, strict=True):
         assert abs(trained[0, bucket] - value) < 1e-5
     assert len(set(model.idf[buckets].tolist())) > 1  # the idf does weigh the n-grams
+
+
+def test_the_keyword_findings_are_features_too() -> None:
+    grams = char_ngrams.ngrams("Lampe kaputt", ["kw_laterne", "kw_street_lighting"])
+    assert "k:kw_laterne" in grams and "k:kw_street_lighting" in grams
+    assert not [g for g in char_ngrams.ngrams("Lampe kaputt") if g.startswith("k:")]
+
+
+def test_a_model_trained_with_keyword_findings_is_given_them_and_keeps_that_when_saved(
+    tmp_path,
+) -> None:
+    """Two texts alike in their characters, told apart only by the keyword tokens: the model
+    trained with them uses them; saved and loaded it still does."""
+    texts = ["Ding kaputt", "Ding kaputt"]
+    labels = ["street_lighting", "abandoned_vehicles"]
+    keywords = [["kw_street_lighting"], ["kw_abandoned_vehicles"]]
+    cats = ["abandoned_vehicles", "street_lighting"]
+    model = char_ngrams.fit(
+        texts * 10, labels * 10, [1.0] * 20, cats, bits=16, keywords=keywords * 10
+    )
+    assert model.uses_keywords
+    model.save(tmp_path)
+    loaded = char_ngrams.CharNgramModel.load(tmp_path)
+    assert loaded is not None and loaded.uses_keywords
+    for m in (model, loaded):
+        lighting = m.scores("Ding kaputt", ["kw_street_lighting"])
+        bicycle = m.scores("Ding kaputt", ["kw_abandoned_vehicles"])
+        assert lighting["street_lighting"] > 0.8 and bicycle["abandoned_vehicles"] > 0.8
+
+
+def test_a_model_trained_without_keyword_findings_ignores_them() -> None:
+    model = _trained()
+    assert not model.uses_keywords
+    assert np.allclose(
+        model.probabilities("Laterne kaputt", ["kw_abandoned_vehicles"]),
+        model.probabilities("Laterne kaputt"),
+    )
