@@ -5,8 +5,7 @@ misspelt word no weight at all, while most of its character 3- to 5-grams are th
 spelling. The model is a logistic regression per category (one against the rest, trained by
 stochastic gradient descent; the categories' probabilities are scaled to sum to 1) over the
 n-grams of each word (padded with a space on both sides, so "fahrrad" gives " fa", "fah", …,
-"ad "), the words themselves, word pairs and the keyword rules' findings (as the spaCy model gets
-them: `kw_street_lighting`, `kw_laterne`), on folded text, hashed into a fixed table (no
+"ad "), the words themselves and word pairs, on folded text, hashed into a fixed table (no
 vocabulary: nothing grows with traffic) and weighted (1 + log(count)) × the bucket's inverse
 document frequency on the training rows, scaled to unit length (TF-IDF).
 
@@ -36,9 +35,8 @@ NGRAM_SIZES = (3, 4, 5)
 _WORD = re.compile(r"\w+")
 
 
-def ngrams(text: str, keywords: Sequence[str] = ()) -> list[str]:
-    """The character n-grams of each word (padded with spaces), the words, the word pairs and the
-    keyword tokens given (`nlp.rules.keyword_tokens`)."""
+def ngrams(text: str) -> list[str]:
+    """The character n-grams of each word (padded with spaces), the words and the word pairs."""
     words = _WORD.findall(fold(text))
     out: list[str] = []
     for word in words:
@@ -47,21 +45,17 @@ def ngrams(text: str, keywords: Sequence[str] = ()) -> list[str]:
             out += [padded[i : i + n] for i in range(len(padded) - n + 1)]
         out.append("w:" + word)
     out += [f"b:{a} {b}" for a, b in itertools.pairwise(words)]
-    out += [f"k:{k}" for k in keywords]
     return out
 
 
 def hashed(
-    text: str,
-    bits: int = HASH_BITS,
-    idf: np.ndarray | None = None,
-    keywords: Sequence[str] = (),
+    text: str, bits: int = HASH_BITS, idf: np.ndarray | None = None
 ) -> tuple[list[int], list[float]]:
     """The text's hash buckets and their weights ((1 + log(count)) × idf, scaled to unit
     length)."""
     mask = (1 << bits) - 1
     counts: dict[int, int] = {}
-    for gram in ngrams(text, keywords):
+    for gram in ngrams(text):
         bucket = zlib.crc32(gram.encode()) & mask
         counts[bucket] = counts.get(bucket, 0) + 1
     if not counts:
@@ -74,20 +68,15 @@ def hashed(
     return buckets, [v / norm for v in values]
 
 
-def matrix(  # type: ignore[no-untyped-def]
-    texts: Sequence[str],
-    bits: int = HASH_BITS,
-    keywords: Sequence[Sequence[str]] | None = None,
-):
-    """The texts (with each text's keyword tokens, if given) as a sparse matrix (scipy, for
-    training), without the idf."""
+def matrix(texts: Sequence[str], bits: int = HASH_BITS):  # type: ignore[no-untyped-def]
+    """The texts as a sparse matrix (scipy, for training), without the idf."""
     from scipy import sparse
 
     rows: list[int] = []
     cols: list[int] = []
     vals: list[float] = []
     for r, text in enumerate(texts):
-        buckets, values = hashed(text, bits, keywords=keywords[r] if keywords else ())
+        buckets, values = hashed(text, bits)
         rows += [r] * len(buckets)
         cols += buckets
         vals += values
@@ -96,26 +85,17 @@ def matrix(  # type: ignore[no-untyped-def]
 
 class CharNgramModel:
     def __init__(
-        self,
-        categories: Sequence[str],
-        weights: np.ndarray,
-        bias: np.ndarray,
-        idf: np.ndarray,
-        uses_keywords: bool = False,
+        self, categories: Sequence[str], weights: np.ndarray, bias: np.ndarray, idf: np.ndarray
     ) -> None:
         self.categories = list(categories)
         self.weights = weights  # (buckets, categories), float16
         self.bias = bias.astype(np.float32)
         self.idf = idf.astype(np.float32)  # (buckets,)
         self.bits = int(math.log2(weights.shape[0]))
-        # Trained with the keyword tokens among its features (a model saved before they were has
-        # none: it is given none).
-        self.uses_keywords = uses_keywords
 
-    def probabilities(self, text: str, keywords: Sequence[str] = ()) -> np.ndarray:
+    def probabilities(self, text: str) -> np.ndarray:
         """Probabilities per category, in `categories` order."""
-        keywords = keywords if self.uses_keywords else ()
-        buckets, values = hashed(text, self.bits, self.idf, keywords)
+        buckets, values = hashed(text, self.bits, self.idf)
         logits = self.bias.copy()
         if buckets:
             rows = self.weights[buckets].astype(np.float32)
@@ -124,8 +104,8 @@ class CharNgramModel:
         normalised: np.ndarray = probabilities / probabilities.sum()
         return normalised
 
-    def scores(self, text: str, keywords: Sequence[str] = ()) -> dict[str, float]:
-        return dict(zip(self.categories, self.probabilities(text, keywords).tolist(), strict=True))
+    def scores(self, text: str) -> dict[str, float]:
+        return dict(zip(self.categories, self.probabilities(text).tolist(), strict=True))
 
     def save(self, directory: Path) -> None:
         np.savez(
@@ -134,7 +114,6 @@ class CharNgramModel:
             weights=self.weights.astype(np.float16),
             bias=self.bias,
             idf=self.idf,
-            uses_keywords=np.array(self.uses_keywords),
         )
 
     @classmethod
@@ -144,11 +123,7 @@ class CharNgramModel:
             return None
         with np.load(path) as data:
             return cls(
-                [str(c) for c in data["categories"]],
-                data["weights"],
-                data["bias"],
-                data["idf"],
-                bool(data["uses_keywords"]) if "uses_keywords" in data else False,
+                [str(c) for c in data["categories"]], data["weights"], data["bias"], data["idf"]
             )
 
 
@@ -161,12 +136,10 @@ def fit(
     alpha: float = 1e-6,
     epochs: int = 15,
     bits: int = HASH_BITS,
-    keywords: Sequence[Sequence[str]] | None = None,
 ) -> CharNgramModel:
     """Logistic regression per category (scikit-learn's SGDClassifier, L2 `alpha`) on the hashed
     n-grams. A multinomial one (LogisticRegression, lbfgs) took minutes on the busy machine for no
-    better accuracy in a first look; stochastic gradient descent takes ~20 s of CPU. `keywords`:
-    each text's keyword tokens (then the model is given them when classifying too)."""
+    better accuracy in a first look; stochastic gradient descent takes ~20 s of CPU."""
     from sklearn.linear_model import SGDClassifier
 
     model = SGDClassifier(
@@ -178,7 +151,7 @@ def fit(
     # the idf at once.
     from sklearn.preprocessing import normalize
 
-    plain = matrix(texts, bits, keywords)
+    plain = matrix(texts, bits)
     df = np.bincount(plain.indices, minlength=1 << bits)
     idf = (np.log((1 + len(texts)) / (1 + df)) + 1).astype(np.float32)
     features = normalize(plain.multiply(idf).tocsr())
@@ -193,6 +166,4 @@ def fit(
         if cat in classes:
             weights[:, j] = coef[classes.index(cat)]
             bias[j] = intercept[classes.index(cat)]
-    return CharNgramModel(
-        categories, weights.astype(np.float16), bias, idf, uses_keywords=keywords is not None
-    )
+    return CharNgramModel(categories, weights.astype(np.float16), bias, idf)

@@ -37,13 +37,14 @@ from spacy.util import registry
 from nlp.char_ngrams import CharNgramModel
 from nlp.gazetteer import Gazetteer, load_gazetteer
 from nlp.language import detect_language
-from nlp.normalize import fold
-from nlp.rules import KeywordRules, keyword_tokens
+from nlp.normalize import fold, match_fold
+from nlp.rules import KeywordRules
 from nlp.taxonomy import category_ids
 from nlp.types import Classification
 
 META_FILE = "lotse.json"
 
+_NON_WORD = re.compile(r"\W+")
 _TOKEN = re.compile(r"\w+|[^\w\s]")
 # Arabic writes the article and some particles onto the word ("الشارع" the street, "والإنارة" and
 # the lighting, "بالحديقة" in the park): the word without them is a token too, so that all the
@@ -71,7 +72,11 @@ def features(text: str, matches: set[tuple[str, str]] | None = None) -> list[str
     pieces += [f"{t[:4]}_" for t in tokens if _CYRILLIC_WORD.fullmatch(t)]
     pieces += [bare for t in tokens if (bare := _ARABIC_CLITIC.sub("", t)) != t]
     found = shared_rules().matches(text) if matches is None else matches
-    return tokens + pieces + keyword_tokens(found)
+    keywords = sorted(
+        {f"kw_{cat}" for cat, _ in found}
+        | {"kw_" + _NON_WORD.sub("_", match_fold(raw.strip("*$"))) for _, raw in found}
+    )
+    return tokens + pieces + keywords
 
 
 @functools.cache
@@ -142,16 +147,9 @@ class Classifier:
             doc = self._textcat(doc)
         return {c: float(doc.cats.get(c, 0.0)) for c in self.categories}
 
-    def char_scores(
-        self, text: str, matches: set[tuple[str, str]] | None = None
-    ) -> dict[str, float] | None:
+    def char_scores(self, text: str) -> dict[str, float] | None:
         """The character n-gram model's probabilities per category (None without that model)."""
-        if self.char_model is None:
-            return None
-        if not self.char_model.uses_keywords:
-            return self.char_model.scores(text)
-        found = self.rules.matches(text) if matches is None else matches
-        return self.char_model.scores(text, keyword_tokens(found))
+        return self.char_model.scores(text) if self.char_model is not None else None
 
     def mix(
         self,
@@ -184,7 +182,7 @@ class Classifier:
         for cat, _ in matches:
             hits[cat] += 1
         model = self.model_scores(text, matches)
-        char = self.char_scores(text, matches) if t.char_share > 0 else None
+        char = self.char_scores(text) if t.char_share > 0 else None
         return self.mix(model, hits, weight, t.temperature, char, t.char_share)
 
     def classify(self, text: str, fallback_language: str = "de") -> Classification:

@@ -31,16 +31,6 @@ from nlp.normalize import match_fold
 CACHE_WORDS = 20_000
 
 _WORD = re.compile(r"\w+")
-_NON_WORD = re.compile(r"\W+")
-
-
-def keyword_tokens(matches: set[tuple[str, str]]) -> list[str]:
-    """The keywords found, as tokens for the trained models: one per category found
-    (`kw_street_lighting`) and one per entry (`kw_laterne`), sorted."""
-    return sorted(
-        {f"kw_{cat}" for cat, _ in matches}
-        | {"kw_" + _NON_WORD.sub("_", match_fold(raw.strip("*$"))) for _, raw in matches}
-    )
 
 
 def _is_word_char(char: str) -> bool:

@@ -23,9 +23,8 @@ from spacy.util import minibatch
 from thinc.api import fix_random_seed
 
 from nlp import char_ngrams
-from nlp.classifier import META_FILE, Classifier, Tuning, as_doc, features, load, shared_rules
+from nlp.classifier import META_FILE, Classifier, Tuning, as_doc, features, load
 from nlp.gazetteer import load_gazetteer
-from nlp.rules import keyword_tokens
 from nlp.taxonomy import category_ids
 
 CORPUS = Path(__file__).parent / "corpus"
@@ -60,9 +59,8 @@ CONFIDENT_FLOOR_ON_REAL_DEV = 0.94
 REAL_BOUND_Z = 1.645
 # The character n-gram model (nlp/char_ngrams.py) counts each real training row (3 of 5 rows of
 # each extra file) this many times: real messages are few (2,150 against 74,000 written) and are
-# what the bot reads. 10 rather than 3 since the model has the keyword findings among its
-# features (docs/classifier.md: Konstanz tuning rows 0.852 -> 0.859, written dev 0.925 -> 0.924).
-REAL_ROW_WEIGHT = 10.0
+# what the bot reads.
+REAL_ROW_WEIGHT = 3.0
 
 
 @dataclass(frozen=True)
@@ -174,11 +172,10 @@ def fit_char_model(
     out: Path,
     log: Callable[[str], object] = print,
 ) -> char_ngrams.CharNgramModel:
-    """Train the character n-gram model on the written and real training rows (with the keyword
-    rules' findings among its features) and save it in `out`."""
+    """Train the character n-gram model on the written and real training rows and save it in
+    `out`."""
     start = time.perf_counter()
     rows = [*written, *real]
-    rules = shared_rules()
     char_model = char_ngrams.fit(
         [s.text for s in rows],
         [s.category for s in rows],
@@ -186,7 +183,6 @@ def fit_char_model(
         + [REAL_ROW_WEIGHT] * len(real),
         category_ids(),
         seed=seed,
-        keywords=[keyword_tokens(rules.matches(s.text)) for s in rows],
     )
     char_model.save(out)
     log(f"character n-gram model trained in {time.perf_counter() - start:.0f} s")
@@ -237,15 +233,16 @@ def retune(
     extra: Sequence[Path] = (),
     dev_samples: list[Sample] | None = None,
     refit_char_model: bool = False,
-    seed: int = SEED,
+    train_samples: list[Sample] | None = None,
     log: Callable[[str], object] = print,
 ) -> Tuning:
     """`lotse nlp tune`: tune a trained pipeline again (e.g. after the confidence rule changed)
     without training its spaCy model: reads the spaCy and character n-gram models from
     `model_dir`, rewrites its lotse.json. `extra` must be the real files it was trained with: their
     tuning rows are tuned on (the rows it trained on and the holdout are not). With
-    `refit_char_model`, the character n-gram model is trained again first (a minute or two, on the
-    committed training split and the extra files' training rows, as `train` does)."""
+    `refit_char_model`, the character n-gram model is trained again first, as `train` trains it
+    (the same rows and seed give the same model; a minute or two on the whole corpus): for
+    trying the character model's features or weights without training the spaCy model."""
     meta_path = model_dir / META_FILE
     meta: dict[str, Any] = (
         json.loads(meta_path.read_text("utf-8")) if meta_path.exists() else {"extra": []}
@@ -257,8 +254,9 @@ def retune(
             f"not {given}: pass the same --extra files (their tuning rows are tuned on)"
         )
     if refit_char_model:
+        written = train_samples if train_samples is not None else corpus_split("train")
         real = [s for path in extra for s in read_jsonl(path, part="train")]
-        fit_char_model(corpus_split("train"), real, seed, model_dir, log)
+        fit_char_model(written, real, int(meta.get("seed", SEED)), model_dir, log)
         meta["real_row_weight"] = REAL_ROW_WEIGHT
     classifier = load(str(model_dir))
     return tune_and_store(
