@@ -67,9 +67,15 @@ def tune_command(
             )
         ),
     ] = None,
+    refit_char_model: Annotated[
+        bool,
+        typer.Option(
+            help="Train the character n-gram model again first (the spaCy model stays as it is)."
+        ),
+    ] = False,
 ) -> None:
     """Tune the mixing and the sure/unsure thresholds of a trained pipeline again, without
-    training its models (about a minute instead of ~20): rewrites its lotse.json."""
+    training its spaCy model (about a minute instead of ~20): rewrites its lotse.json."""
     from pathlib import Path
 
     from nlp.classifier import shipped_model_dir
@@ -77,7 +83,12 @@ def tune_command(
 
     target = Path(model_dir) if model_dir else shipped_model_dir()
     try:
-        retune(target, extra=[Path(p) for p in extra or []], log=typer.echo)
+        retune(
+            target,
+            extra=[Path(p) for p in extra or []],
+            refit_char_model=refit_char_model,
+            log=typer.echo,
+        )
     except (OSError, ValueError) as exc:
         typer.echo(f"cannot tune {target}: {exc}", err=True)
         raise typer.Exit(2) from None

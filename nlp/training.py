@@ -153,17 +153,7 @@ def train(
         log(f"epoch {epoch + 1:2d}/{epochs}: loss {losses.get('textcat', 0.0):.3f}")
     out.mkdir(parents=True, exist_ok=True)
     nlp.to_disk(out)
-    start = time.perf_counter()
-    char_model = char_ngrams.fit(
-        [s.text for s in written + real],
-        [s.category for s in written + real],
-        [float(LANGUAGE_REPEAT.get(s.lang or "", 1)) for s in written]
-        + [REAL_ROW_WEIGHT] * len(real),
-        cats,
-        seed=seed,
-    )
-    char_model.save(out)
-    log(f"character n-gram model trained in {time.perf_counter() - start:.0f} s")
+    char_model = fit_char_model(written, real, seed, out, log)
     classifier = Classifier(nlp, Tuning(), load_gazetteer(), char_model)
     meta = {
         "seed": seed,
@@ -173,6 +163,30 @@ def train(
         "extra": [p.name for p in extra],
     }
     return tune_and_store(classifier, out, meta, extra=extra, dev_samples=dev_samples, log=log)
+
+
+def fit_char_model(
+    written: Sequence[Sample],
+    real: Sequence[Sample],
+    seed: int,
+    out: Path,
+    log: Callable[[str], object] = print,
+) -> char_ngrams.CharNgramModel:
+    """Train the character n-gram model on the written and real training rows and save it in
+    `out`."""
+    start = time.perf_counter()
+    rows = [*written, *real]
+    char_model = char_ngrams.fit(
+        [s.text for s in rows],
+        [s.category for s in rows],
+        [float(LANGUAGE_REPEAT.get(s.lang or "", 1)) for s in written]
+        + [REAL_ROW_WEIGHT] * len(real),
+        category_ids(),
+        seed=seed,
+    )
+    char_model.save(out)
+    log(f"character n-gram model trained in {time.perf_counter() - start:.0f} s")
+    return char_model
 
 
 def tune_and_store(
@@ -218,12 +232,17 @@ def retune(
     *,
     extra: Sequence[Path] = (),
     dev_samples: list[Sample] | None = None,
+    refit_char_model: bool = False,
+    train_samples: list[Sample] | None = None,
     log: Callable[[str], object] = print,
 ) -> Tuning:
     """`lotse nlp tune`: tune a trained pipeline again (e.g. after the confidence rule changed)
-    without training its models: reads the spaCy and character n-gram models from `model_dir`,
-    rewrites its lotse.json. `extra` must be the real files it was trained with: their tuning rows
-    are tuned on (the rows it trained on and the holdout are not)."""
+    without training its spaCy model: reads the spaCy and character n-gram models from
+    `model_dir`, rewrites its lotse.json. `extra` must be the real files it was trained with: their
+    tuning rows are tuned on (the rows it trained on and the holdout are not). With
+    `refit_char_model`, the character n-gram model is trained again first, as `train` trains it
+    (the same rows and seed give the same model; a minute or two on the whole corpus): for
+    trying the character model's features or weights without training the spaCy model."""
     meta_path = model_dir / META_FILE
     meta: dict[str, Any] = (
         json.loads(meta_path.read_text("utf-8")) if meta_path.exists() else {"extra": []}
@@ -234,6 +253,11 @@ def retune(
             f"the pipeline in {model_dir} was trained with {meta.get('extra', [])}, "
             f"not {given}: pass the same --extra files (their tuning rows are tuned on)"
         )
+    if refit_char_model:
+        written = train_samples if train_samples is not None else corpus_split("train")
+        real = [s for path in extra for s in read_jsonl(path, part="train")]
+        fit_char_model(written, real, int(meta.get("seed", SEED)), model_dir, log)
+        meta["real_row_weight"] = REAL_ROW_WEIGHT
     classifier = load(str(model_dir))
     return tune_and_store(
         classifier, model_dir, meta, extra=extra, dev_samples=dev_samples, log=log

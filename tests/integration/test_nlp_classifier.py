@@ -169,6 +169,29 @@ def test_tune_redoes_the_tuning_without_touching_the_models(tmp_path) -> None:
         retune(out, extra=[tmp_path / "konstanz.jsonl"], dev_samples=dev, log=lambda _m: None)
 
 
+def test_tune_can_train_the_character_model_again_as_training_did(tmp_path) -> None:
+    """`lotse nlp tune --refit-char-model`: the character n-gram model trained again from the
+    same rows and the pipeline's seed is the one training wrote, and so is the tuning."""
+    from nlp.char_ngrams import FILE
+    from nlp.training import retune
+
+    subset, dev = corpus_split("train")[:300], corpus_split("dev")[:100]
+    out = tmp_path / "pipeline"
+    trained = train(
+        out, train_samples=subset, dev_samples=dev, epochs=1, seed=3, log=lambda _m: None
+    )
+    char_file = out / FILE
+    written = char_file.read_bytes()
+    char_file.unlink()
+    assert load(str(out)).char_model is None
+
+    tuning = retune(
+        out, dev_samples=dev, train_samples=subset, refit_char_model=True, log=lambda _m: None
+    )
+    assert tuning == trained
+    assert char_file.read_bytes() == written
+
+
 def test_temperature_calibration_keeps_the_order_and_sums_to_one() -> None:
     from nlp.classifier import Tuning, calibrate
 
