@@ -333,8 +333,15 @@ class OutboxDispatcher:
                     elif claim or self._claim_wanted:
                         self._claim_wanted = False
                         drained.claimed = True
+                        # Rows behind sends still being marked are not claimable yet: a
+                        # claim that finds nothing while marks were pending tries again once
+                        # they are done (`run` is woken for it instead).
+                        marks = [future for future in marking if not future.done()]
                         batch = await self._db(self._claim_batch)
                         if not batch:
+                            if background is None and marks:
+                                await asyncio.gather(*marks, return_exceptions=True)
+                                continue
                             self._claimed_nothing(loop)
                             break
                         claim = True  # a batch was claimed: there may be more

@@ -474,6 +474,9 @@ def outbox_row(fields: OutboxFields) -> dict[str, Any]:
     }
 
 
+CLAIM_PER_ADDRESS = 5  # messages of one address claimed at once (they are sent one by one)
+
+
 class OutboxRepository(_Repository):
     def add(self, **fields: Unpack[OutboxFields]) -> bool:
         """Queue a message once: a second add with the same key is ignored (returns False),
@@ -494,27 +497,40 @@ class OutboxRepository(_Repository):
         routes: Mapping[str, Collection[str] | None],
         instance_id: str,
         limit: int = 50,
+        per_address: int = CLAIM_PER_ADDRESS,
     ) -> list[OutboxMessage]:
         """Claim undelivered messages that are due now for the given channels (optionally only
         some addresses) for `instance_id`, in delivery order.
 
         A message is left out while an earlier one to the same address is unsent and either
         claimed (by a live instance or one not yet taken over) or not due: one address is
-        served strictly in order, across retries, deferrals and crashes."""
+        served strictly in order, across retries, deferrals and crashes. At most `per_address`
+        messages of one address are claimed at once: a backlog to one department's room (its
+        messages go one after the other) must not fill the batch while residents' answers to
+        other addresses wait behind it."""
         if self.session.get_bind().dialect.name == "postgresql":
             # One claimer at a time across instances: the order check below reads rows that
             # another claimer may be claiming in the same moment. (SQLite: BEGIN IMMEDIATE.)
             self.session.execute(text("SELECT pg_advisory_xact_lock(7301301)"))
-        # One statement: claim the first `limit` ready messages and return them.
-        due = (
-            select(OutboxMessage.id)
-            .where(
-                _ready(routes, now),
-                OutboxMessage.not_before <= now,
+        # One statement: claim the first `limit` ready messages, the first `per_address` of
+        # each address, and return them.
+        in_order = (OutboxMessage.queued_for, OutboxMessage.id)
+        address = (OutboxMessage.channel, OutboxMessage.address)
+        ready = (
+            select(
+                OutboxMessage.id,
+                OutboxMessage.queued_for,
+                func.row_number().over(partition_by=address, order_by=in_order).label("place"),
             )
-            .order_by(OutboxMessage.queued_for, OutboxMessage.id)
-            .limit(limit)
+            .where(_ready(routes, now), OutboxMessage.not_before <= now)
             .correlate(None)  # a query of its own, not about the row being updated
+            .subquery()
+        )
+        due = (
+            select(ready.c.id)
+            .where(ready.c.place <= per_address)
+            .order_by(ready.c.queued_for, ready.c.id)
+            .limit(limit)
         )
         rows = self.session.scalars(
             update(OutboxMessage)
