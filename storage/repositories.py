@@ -504,16 +504,16 @@ class OutboxRepository(_Repository):
 
         A message is left out while an earlier one to the same address is unsent and either
         claimed (by a live instance or one not yet taken over) or not due: one address is
-        served strictly in order, across retries, deferrals and crashes. At most `per_address`
-        messages of one address are claimed at once: a backlog to one department's room (its
-        messages go one after the other) must not fill the batch while residents' answers to
-        other addresses wait behind it."""
+        served strictly in order, across retries, deferrals and crashes. The batch takes the
+        first message of every address before the second of any (then the second, ...), and at
+        most `per_address` of one: a backlog to departments' rooms (each room's messages go one
+        after the other) must not fill the batch while residents' answers wait behind it."""
         if self.session.get_bind().dialect.name == "postgresql":
             # One claimer at a time across instances: the order check below reads rows that
             # another claimer may be claiming in the same moment. (SQLite: BEGIN IMMEDIATE.)
             self.session.execute(text("SELECT pg_advisory_xact_lock(7301301)"))
-        # One statement: claim the first `limit` ready messages, the first `per_address` of
-        # each address, and return them.
+        # One statement: claim up to `limit` ready messages, each address's head first, and
+        # return them.
         in_order = (OutboxMessage.queued_for, OutboxMessage.id)
         address = (OutboxMessage.channel, OutboxMessage.address)
         ready = (
@@ -529,7 +529,7 @@ class OutboxRepository(_Repository):
         due = (
             select(ready.c.id)
             .where(ready.c.place <= per_address)
-            .order_by(ready.c.queued_for, ready.c.id)
+            .order_by(ready.c.place, ready.c.queued_for, ready.c.id)
             .limit(limit)
         )
         rows = self.session.scalars(

@@ -1,6 +1,7 @@
-"""A backlog to one address (a department's room gets every concern of its category, sent one
-after the other) does not hold up the answers to everybody else: a claim takes at most a few
-messages of one address, and the room still gets all of its messages in order."""
+"""A backlog to departments' rooms (a room gets every concern of its category, sent one after
+the other) does not hold up the answers to everybody else: a claim takes the head of every
+address first and at most a few messages of one, and each room still gets all of its messages
+in order."""
 
 from __future__ import annotations
 
@@ -21,9 +22,11 @@ def _queue(harness: Harness, key: str, address: str, text: str) -> None:
         uow.commit()
 
 
-def _room_backlog_then_anna(harness: Harness, backlog: int = 60) -> None:
+def _room_backlog_then_anna(harness: Harness, backlog: int = 60, rooms: int = 1) -> None:
     for number in range(backlog):
-        _queue(harness, f"forward-{number}", "room:abfall", f"concern {number}")
+        for room in range(rooms):
+            name = "room:abfall" if room == 0 else f"room:department-{room}"
+            _queue(harness, f"forward-{room}-{number}", name, f"concern {number}")
     _queue(harness, "answer-anna", "resident:anna", "Danke, Anna")
 
 
@@ -48,3 +51,17 @@ def test_an_answer_is_not_delivered_behind_a_department_backlog(harness: Harness
     assert sent.index("resident:anna") <= CLAIM_PER_ADDRESS
     room = [m.text for m in harness.console.to("room:abfall")]
     assert room == [f"concern {n}" for n in range(60)]  # all of them, in order
+
+
+def test_twelve_rooms_with_a_backlog_leave_room_for_an_answer_in_the_next_claim(
+    harness: Harness,
+) -> None:
+    _room_backlog_then_anna(harness, backlog=10, rooms=12)
+    with harness.app.uow_factory() as uow:
+        claimed = uow.outbox.claim_due(
+            harness.app.services.clock(), {"console": None}, harness.app.registry.id, limit=50
+        )
+        uow.commit()
+    addresses = [row.address for row in claimed]
+    assert "resident:anna" in addresses
+    assert len(set(addresses)) == 13  # every room's head, and anna
