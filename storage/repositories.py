@@ -317,10 +317,9 @@ def _own_and_open_like_statement() -> Any:
     """Rows of (the concern as a model object if it is :resident_id's own or followed, one of
     the :own_limit newest; else None), the ConcernCandidate columns, whether it is like a draft."""
     table = Concern.__table__
-    followed = select(Follower.concern_id).where(Follower.resident_id == bindparam("resident_id"))
     own = (
         select(table.c.id)
-        .where(or_(table.c.resident_id == bindparam("resident_id"), table.c.id.in_(followed)))
+        .where(_reported_or_followed())
         .order_by(table.c.id.desc())
         .limit(bindparam("own_limit", type_=Integer))
     )
@@ -352,14 +351,19 @@ def _with_resident_statement() -> Any:
     )
 
 
+def _reported_or_followed() -> ColumnElement[bool]:
+    """The concern is :resident_id's own or one they follow."""
+    resident_id = bindparam("resident_id", type_=Integer)
+    followed = select(Follower.concern_id).where(Follower.resident_id == resident_id)
+    return or_(Concern.resident_id == resident_id, Concern.id.in_(followed))
+
+
 @functools.cache
 def _of_resident_statement() -> Any:
     """:resident_id's concerns, reported or followed, newest first, at most :own_limit."""
-    resident_id = bindparam("resident_id", type_=Integer)
-    followed = select(Follower.concern_id).where(Follower.resident_id == resident_id)
     return (
         select(Concern)
-        .where(or_(Concern.resident_id == resident_id, Concern.id.in_(followed)))
+        .where(_reported_or_followed())
         .order_by(Concern.id.desc())
         .limit(bindparam("own_limit", type_=Integer))
     )

@@ -5,6 +5,7 @@ in order."""
 
 from __future__ import annotations
 
+from storage.models import OutboxMessage
 from storage.repositories import CLAIM_PER_ADDRESS
 from tests.conftest import Harness
 
@@ -30,13 +31,19 @@ def _room_backlog_then_anna(harness: Harness, backlog: int = 60, rooms: int = 1)
     _queue(harness, "answer-anna", "resident:anna", "Danke, Anna")
 
 
-def test_a_claim_takes_the_head_of_each_address_not_one_address_backlog(harness: Harness) -> None:
-    _room_backlog_then_anna(harness)
+def _claim(harness: Harness) -> list[OutboxMessage]:
+    """One claim of up to 50 messages, as the dispatcher makes it."""
     with harness.app.uow_factory() as uow:
         claimed = uow.outbox.claim_due(
             harness.app.services.clock(), {"console": None}, harness.app.registry.id, limit=50
         )
         uow.commit()
+    return claimed
+
+
+def test_a_claim_takes_the_head_of_each_address_not_one_address_backlog(harness: Harness) -> None:
+    _room_backlog_then_anna(harness)
+    claimed = _claim(harness)
     addresses = [row.address for row in claimed]
     assert "resident:anna" in addresses
     assert addresses.count("room:abfall") == CLAIM_PER_ADDRESS
@@ -57,11 +64,7 @@ def test_twelve_rooms_with_a_backlog_leave_room_for_an_answer_in_the_next_claim(
     harness: Harness,
 ) -> None:
     _room_backlog_then_anna(harness, backlog=10, rooms=12)
-    with harness.app.uow_factory() as uow:
-        claimed = uow.outbox.claim_due(
-            harness.app.services.clock(), {"console": None}, harness.app.registry.id, limit=50
-        )
-        uow.commit()
+    claimed = _claim(harness)
     addresses = [row.address for row in claimed]
     assert "resident:anna" in addresses
     assert len(set(addresses)) == 13  # every room's head, and anna
