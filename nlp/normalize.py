@@ -105,3 +105,14 @@ def match_fold(text: str) -> str:
     """`ascii_fold`, and "ue"/"ae"/"oe" to the base vowel too: "Jülicher", "Juelicher" and
     "julicher" all become "julicher". Only for matching names and stems folded the same way."""
     return _WRITTEN_OUT_UMLAUT.sub("", ascii_fold(text))
+
+
+_HOUSE_NUMBER = re.compile(r"\s*\d+\s*[a-z]?$")
+
+
+def street_key(address: str | None) -> str | None:
+    """The street of an address, folded (`match_fold`) and without its house number:
+    "Jülicher Straße 12a" and "Juelicher Strasse" give the same key. None without a street."""
+    if not address:
+        return None
+    return _HOUSE_NUMBER.sub("", match_fold(address)).strip() or None

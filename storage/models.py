@@ -82,6 +82,7 @@ class Concern(Base):
     __table_args__ = (
         Index("ix_concern_state_department", "state", "department_id"),
         Index("ix_concern_quarter_state", "quarter_id", "state"),
+        Index("ix_concern_category_street", "category", "street_key"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -96,6 +97,9 @@ class Concern(Base):
     department_id: Mapped[str | None] = mapped_column(String(64))
     quarter_id: Mapped[str | None] = mapped_column(String(64))
     address: Mapped[str | None] = mapped_column(String(255))
+    # The address's street as "me too" compares it (nlp.normalize.street_key), kept with the
+    # address by the core: the candidates at the same street are found in the database.
+    street_key: Mapped[str | None] = mapped_column(String(255))
     lat: Mapped[float | None] = mapped_column(Float)
     lon: Mapped[float | None] = mapped_column(Float)
     state: Mapped[str] = mapped_column(String(24), default="new")

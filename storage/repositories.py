@@ -11,7 +11,9 @@ from datetime import UTC, datetime
 from typing import Any, NotRequired, Protocol, TypedDict, Unpack
 
 from sqlalchemy import (
+    Boolean,
     ColumnElement,
+    Float,
     Integer,
     String,
     and_,
@@ -150,37 +152,22 @@ class ConcernRepository(_Repository):
             )
 
     def of_resident_and_open_like(
-        self,
-        resident_id: int,
-        own_limit: int,
-        like: tuple[str, Sequence[str], datetime, int],
+        self, resident_id: int, own_limit: int, like: OpenLike
     ) -> tuple[list[Concern], list[ConcernCandidate]]:
-        """`of_resident(resident_id, own_limit)` and `open_like(*like)` in one query: the
+        """`of_resident(resident_id, own_limit)` and `open_like(like)` in one query: the
         resident's concerns as model objects, the open ones like the draft as light rows."""
-        category, states, since, limit = like
         rows = self.session.execute(
             _own_and_open_like_statement(),
-            {
-                "resident_id": resident_id,
-                "own_limit": own_limit,
-                "category": category,
-                "states": list(states),
-                "since": since,
-                "like_limit": limit,
-            },
+            {"resident_id": resident_id, "own_limit": own_limit, **like.parameters()},
         ).all()
         own = [row[0] for row in rows if row[0] is not None]
         return own, [ConcernCandidate(*row[1:-1]) for row in rows if row[-1]]
 
-    def open_like(
-        self, category: str, states: Sequence[str], since: datetime, limit: int
-    ) -> list[ConcernCandidate]:
-        """Recent open concerns of a category, newest first (duplicate candidates), as light
-        rows: "me too" only compares them, and builds no model object for up to `limit`."""
-        rows = self.session.execute(
-            _open_like_statement(),
-            {"category": category, "states": list(states), "since": since, "like_limit": limit},
-        )
+    def open_like(self, like: OpenLike) -> list[ConcernCandidate]:
+        """Recent open concerns of a category at the draft's place, newest first (duplicate
+        candidates), as light rows: "me too" only compares them, and builds no model object
+        for up to `like.limit`."""
+        rows = self.session.execute(_open_like_statement(), like.parameters())
         return [ConcernCandidate(*row) for row in rows]
 
     def count_since(self, resident_id: int, since: datetime) -> int:
@@ -284,8 +271,65 @@ def _candidate_columns() -> list[Any]:
     return [Concern.__table__.c[f.name] for f in dataclasses.fields(ConcernCandidate)]
 
 
+@dataclass(frozen=True, slots=True)
+class OpenLike:
+    """Which open concerns a draft may be a "me too" of: of its `category`, in one of `states`,
+    reported since `since`, the newest `limit`, and at the draft's place — at the same
+    `street` (a street key, nlp.normalize.street_key), inside `box` (south, north, west, east
+    in degrees) around its location, or, when the draft has neither, in its `quarter_id`.
+    A superset of what bot/core/duplicates.py counts as the same place; it checks each."""
+
+    category: str
+    states: tuple[str, ...]
+    since: datetime
+    limit: int
+    street: str | None = None
+    box: tuple[float, float, float, float] | None = None
+    quarter_id: str | None = None
+
+    def parameters(self) -> dict[str, Any]:
+        south, north, west, east = self.box or (0.0, 0.0, 0.0, 0.0)
+        return {
+            "category": self.category,
+            "states": list(self.states),
+            "since": self.since,
+            "like_limit": self.limit,
+            "by_street": self.street is not None,
+            "street": self.street,
+            "by_box": self.box is not None,
+            "south": south,
+            "north": north,
+            "west": west,
+            "east": east,
+            "by_quarter": self.street is None and self.box is None,
+            "quarter_id": self.quarter_id,
+        }
+
+
+def _at_place() -> ColumnElement[bool]:
+    """The concern is at the place of OpenLike's parameters. A concern stored without a street
+    key (before migration 0010) but with an address counts as at every street."""
+    table = Concern.__table__
+    street = or_(
+        table.c.street_key == bindparam("street", type_=String),
+        and_(table.c.street_key.is_(None), table.c.address.is_not(None)),
+    )
+    box = and_(
+        table.c.lat.between(bindparam("south", type_=Float), bindparam("north", type_=Float)),
+        table.c.lon.between(bindparam("west", type_=Float), bindparam("east", type_=Float)),
+    )
+    return or_(
+        and_(bindparam("by_street", type_=Boolean), street),
+        and_(bindparam("by_box", type_=Boolean), box),
+        and_(
+            bindparam("by_quarter", type_=Boolean),
+            table.c.quarter_id == bindparam("quarter_id", type_=String),
+        ),
+    )
+
+
 def _open_like_ids() -> Any:
-    """Ids of the open concerns like a draft (:category, :states, :since), newest first, at most
+    """Ids of the open concerns like a draft (OpenLike's parameters), newest first, at most
     :like_limit."""
     table = Concern.__table__
     return (
@@ -295,6 +339,7 @@ def _open_like_ids() -> Any:
             table.c.state.in_(bindparam("states", expanding=True)),
             table.c.hidden.is_(False),
             table.c.created_at >= bindparam("since"),
+            _at_place(),
         )
         .order_by(table.c.id.desc())
         .limit(bindparam("like_limit", type_=Integer))

@@ -12,6 +12,7 @@ from bot.core.directory import Address
 from bot.core.outbound import Outbound, payload
 from bot.core.staff_words import concern_state
 from bot.core.states import DONE_STATES, Actor, CloseReason, State, check_transition
+from nlp.normalize import street_key
 from storage.models import Concern, Resident, Update
 from storage.repositories import ConcernCandidate
 from storage.uow import UnitOfWork
@@ -55,6 +56,7 @@ def submit(uow: UnitOfWork, services: Services, resident: Resident, draft: Draft
             department_id=department.id if department else None,
             quarter_id=draft.quarter_id,
             address=draft.address,
+            street_key=street_key(draft.address),
             lat=draft.lat,
             lon=draft.lon,
             state=State.NEW.value,

@@ -10,17 +10,18 @@ from __future__ import annotations
 
 import math
 import re
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from bot.core.concerns import Draft
 from bot.core.states import OPEN_STATES
 from bot.core.turn import Turn
-from nlp.normalize import match_fold
+from nlp.normalize import match_fold, street_key
 from storage.models import Concern
-from storage.repositories import ConcernCandidate
+from storage.repositories import ConcernCandidate, OpenLike
 
 _WORD = re.compile(r"[a-z0-9]{4,}")
-_HOUSE_NUMBER = re.compile(r"\s*\d+\s*[a-z]?$")
+_METRES_PER_DEGREE = 111_320.0  # of latitude; of longitude times cos(latitude)
+_CANDIDATES = 200  # the newest open concerns at the draft's place compared with it
 _FILLER = {"hier", "seit", "bitte", "danke", "schon", "wieder", "there", "this", "that", "with"}
 
 
@@ -46,26 +47,37 @@ def _metres(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     return 2 * 6_371_000 * math.asin(math.sqrt(h))
 
 
-def _street(address: str | None) -> str | None:
-    if not address:
-        return None
-    return _HOUSE_NUMBER.sub("", match_fold(address)).strip() or None
-
-
 def _has_place(draft: Draft) -> bool:
     """A location, a street or a quarter: what find_similar compares a candidate's place with."""
     return (
-        draft.lat is not None or _street(draft.address) is not None or draft.quarter_id is not None
+        draft.lat is not None
+        or street_key(draft.address) is not None
+        or draft.quarter_id is not None
     )
 
 
-def similar_query(turn: Turn, draft: Draft) -> tuple[str, list[str], datetime, int] | None:
-    """What find_similar looks up: open concerns of the draft's category, recent enough."""
+def similar_query(turn: Turn, draft: Draft) -> OpenLike | None:
+    """What find_similar looks up: open concerns of the draft's category, recent enough, at its
+    place (the database narrows to it; find_similar checks each candidate)."""
     settings = turn.services.settings.duplicates
     if not settings.enabled or draft.category is None or not _has_place(draft):
         return None  # without a place no open concern counts as the same (find_similar)
-    since = turn.now - timedelta(days=settings.max_age_days)
-    return draft.category, [s.value for s in OPEN_STATES], since, 200
+    box = None
+    if draft.lat is not None:
+        lon = draft.lon or 0.0
+        # A little wider than distance_m: the box only narrows, _metres decides.
+        north_south = 1.01 * settings.distance_m / _METRES_PER_DEGREE
+        east_west = north_south / max(math.cos(math.radians(draft.lat)), 0.01)
+        box = (draft.lat - north_south, draft.lat + north_south, lon - east_west, lon + east_west)
+    return OpenLike(
+        category=draft.category,
+        states=tuple(s.value for s in OPEN_STATES),
+        since=turn.now - timedelta(days=settings.max_age_days),
+        limit=_CANDIDATES,
+        street=street_key(draft.address),
+        box=box,
+        quarter_id=draft.quarter_id,
+    )
 
 
 def find_similar(turn: Turn, draft: Draft) -> ConcernCandidate | None:
@@ -78,8 +90,8 @@ def find_similar(turn: Turn, draft: Draft) -> ConcernCandidate | None:
         return None
     candidates = turn.open_like(like)
     best, best_score = None, 0.0
-    street = _street(draft.address)
-    draft_words = _words(draft.text)  # once, not for each of up to 200 candidates
+    street = street_key(draft.address)
+    draft_words = _words(draft.text)  # once, not for each candidate
     for concern in candidates:
         if turn.resident is not None and concern.resident_id == turn.resident.id:
             continue  # one's own concern is not a "me too"
@@ -89,7 +101,7 @@ def find_similar(turn: Turn, draft: Draft) -> ConcernCandidate | None:
                 _metres(draft.lat, draft.lon or 0.0, concern.lat, concern.lon)
                 <= settings.distance_m
             )
-        same_street = street is not None and street == _street(concern.address)
+        same_street = street is not None and street == street_key(concern.address)
         if not near and not same_street:
             if draft.lat is not None or street is not None or draft.quarter_id is None:
                 continue
@@ -109,7 +121,7 @@ def find_own_repeat(turn: Turn, draft: Draft) -> Concern | None:
         return None
     since = turn.now - timedelta(hours=turn.services.settings.conversation.own_repeat_hours)
     open_states = {s.value for s in OPEN_STATES}
-    street = _street(draft.address)
+    street = street_key(draft.address)
     draft_words = _words(draft.text)
     for concern in turn.own_concerns():
         if (
@@ -127,7 +139,7 @@ def find_own_repeat(turn: Turn, draft: Draft) -> Concern | None:
             and _metres(draft.lat, draft.lon or 0.0, concern.lat, concern.lon)
             <= turn.services.settings.duplicates.distance_m
         )
-        same_place = near or (street is not None and street == _street(concern.address))
+        same_place = near or (street is not None and street == street_key(concern.address))
         if _other_house(draft.address, concern.address) or (
             draft.lat is not None and concern.lat is not None and not near
         ):
@@ -140,7 +152,7 @@ def find_own_repeat(turn: Turn, draft: Draft) -> Concern | None:
 
 def _other_house(a: str | None, b: str | None) -> bool:
     """Both addresses name a house number on the same street, and the numbers differ."""
-    if not a or not b or _street(a) != _street(b):
+    if not a or not b or street_key(a) != street_key(b):
         return False
     na, nb = (re.search(r"(\d+\s*[a-z]?)\s*$", match_fold(x)) for x in (a, b))
     return bool(na and nb and na.group(1).replace(" ", "") != nb.group(1).replace(" ", ""))

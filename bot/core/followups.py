@@ -16,6 +16,7 @@ from bot.core.duplicates import _metres
 from bot.core.outbound import payload
 from bot.core.turn import Turn
 from bot.i18n import LANGUAGES, Texts
+from nlp.normalize import street_key
 from storage.models import Concern, Photo, Update
 
 # The answers the intake's questions take: typed again with nothing pending, they repeat one.
@@ -132,7 +133,7 @@ def add_to(turn: Turn, concern: Concern, draft: Draft) -> None:
         )
     turn.uow.concerns.attach_photos(draft.photo_ids, concern.id)
     if concern.address is None and draft.address:
-        concern.address = draft.address
+        concern.address, concern.street_key = draft.address, street_key(draft.address)
     if concern.lat is None and draft.lat is not None:
         concern.lat, concern.lon = draft.lat, draft.lon
     if concern.quarter_id is None and draft.quarter_id:

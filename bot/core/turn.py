@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -14,7 +15,7 @@ from bot.core.errors import LotseError
 from bot.core.messages import Choice, Incoming
 from bot.core.outbound import Outbound, payload
 from storage.models import Concern, Conversation, Resident
-from storage.repositories import ConcernCandidate
+from storage.repositories import ConcernCandidate, OpenLike
 from storage.uow import UnitOfWork
 
 OWN_CONCERNS = 20  # how many of a resident's recent concerns a turn looks at
@@ -36,9 +37,7 @@ class Turn:
         self.out = Outbound(self.uow, self.services)
         self._turn_key = self.incoming.message_id or uuid.uuid4().hex
         self._own: Sequence[Concern] | None = None
-        self._like: (
-            tuple[tuple[str, list[str], datetime, int], Sequence[ConcernCandidate]] | None
-        ) = None
+        self._like: tuple[OpenLike, Sequence[ConcernCandidate]] | None = None
 
     def own_concerns(self) -> Sequence[Concern]:
         """The resident's recent concerns, reported or followed, newest first (read once per
@@ -52,19 +51,16 @@ class Turn:
             )
         return self._own
 
-    def open_like(self, like: tuple[str, list[str], datetime, int]) -> Sequence[ConcernCandidate]:
-        """ConcernRepository.open_like(*like), from `read_concerns` when it read them (a
+    def open_like(self, like: OpenLike) -> Sequence[ConcernCandidate]:
+        """ConcernRepository.open_like(like), from `read_concerns` when it read them (a
         moment earlier: `since` may have moved on since, so what is older goes)."""
-        category, states, since, limit = like
         if self._like is not None:
-            (read_category, read_states, read_since, read_limit), found = self._like
-            if (read_category, read_states, read_limit) == (category, states, limit) and (
-                read_since <= since
-            ):
-                return [c for c in found if c.created_at >= since]
-        return self.uow.concerns.open_like(*like)
+            read, found = self._like
+            if read.since <= like.since and dataclasses.replace(read, since=like.since) == like:
+                return [c for c in found if c.created_at >= like.since]
+        return self.uow.concerns.open_like(like)
 
-    def read_concerns(self, like: tuple[str, list[str], datetime, int] | None) -> None:
+    def read_concerns(self, like: OpenLike | None) -> None:
         """Read own_concerns and, with them in one query, the open concerns like the draft
         (duplicates.similar_query), for an intake about to file a ticket."""
         assert self.resident is not None

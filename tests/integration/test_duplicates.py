@@ -82,3 +82,89 @@ def test_a_concern_without_a_place_reads_no_candidates_for_me_too(
     assert ticket and read == []
     harness.report("lena", "Sperrmüll am Adalbertsteinweg 40")
     assert read  # with a place, the candidates are read
+
+
+def _open_concerns_elsewhere(harness: Harness, count: int, **place: object) -> None:
+    """`count` open illegal-dumping concerns, newer than any before, at other places."""
+    from storage.models import Concern
+
+    now = harness.app.services.clock()
+    with harness.app.uow_factory() as uow:
+        for n in range(count):
+            uow.concerns.add(
+                Concern(
+                    created_at=now,
+                    updated_at=now,
+                    last_visible_update_at=now,
+                    resident_id=None,
+                    channel="console",
+                    text=f"Sperrmüll liegt hier, Haufen {n}",
+                    language="de",
+                    category="illegal_dumping",
+                    state="forwarded",
+                    hidden=False,
+                    **place,
+                )
+            )
+        uow.commit()
+
+
+def test_the_same_street_is_found_behind_many_newer_open_concerns_elsewhere(
+    harness: Harness,
+) -> None:
+    # The database narrows the candidates to the draft's place before it takes the newest
+    # 200: a busy city's other streets do not push the same street's concern out.
+    ticket = harness.report("maria", "Sperrmüll am Adalbertsteinweg 50")
+    with harness.app.uow_factory() as uow:
+        first = uow.concerns.get(1)
+        assert first is not None and first.category == "illegal_dumping"
+    _open_concerns_elsewhere(
+        harness, 210, address="Pontstraße 3", street_key="pontstrasse", quarter_id="mitte"
+    )
+    harness.say("nina", "Da liegt Sperrmüll am Adalbertsteinweg 50, seit Tagen")
+    offer = harness.say("nina", "ja")[-1].text
+    assert ticket in offer and "folgen" in offer
+
+
+def test_a_concern_stored_without_a_street_key_is_still_compared(harness: Harness) -> None:
+    # Concerns stored before the street key existed (migration 0010) have an address only:
+    # they stay candidates at every street, and the words and street decide as before.
+    ticket = harness.report("otto", "Sperrmüll am Adalbertsteinweg 60")
+    with harness.app.uow_factory() as uow:
+        concern = uow.concerns.get(1)
+        assert concern is not None and concern.street_key == "adalbertsteinweg"
+        concern.street_key = None
+        uow.commit()
+    harness.say("paula", "Sperrmüll am Adalbertsteinweg 60, bitte abholen")
+    offer = harness.say("paula", "ja")[-1].text
+    assert ticket in offer and "folgen" in offer
+
+
+def test_the_candidates_read_are_those_at_the_drafts_place(harness: Harness) -> None:
+    from datetime import timedelta
+
+    from storage.repositories import OpenLike
+
+    _open_concerns_elsewhere(harness, 3, address="Pontstraße 3", street_key="pontstrasse")
+    _open_concerns_elsewhere(harness, 2, lat=50.7705, lon=6.1120)  # a shared location
+    _open_concerns_elsewhere(harness, 2, lat=50.7805, lon=6.1120)  # ~1.1 km north of it
+    _open_concerns_elsewhere(harness, 4, quarter_id="burtscheid")
+    since = harness.app.services.clock() - timedelta(days=1)
+    like = OpenLike("illegal_dumping", ("forwarded",), since, 200)
+
+    def found(**place: object) -> list[tuple[str | None, float | None, str | None]]:
+        from dataclasses import replace
+
+        with harness.app.uow_factory() as uow:
+            rows = uow.concerns.open_like(replace(like, **place))
+        return sorted({(c.address, c.lat, c.quarter_id) for c in rows}, key=repr)
+
+    assert found(street="pontstrasse") == [("Pontstraße 3", None, None)]
+    box = (50.7700, 50.7710, 6.1110, 6.1130)
+    assert found(box=box) == [(None, 50.7705, None)]
+    assert found(street="pontstrasse", box=box) == [
+        ("Pontstraße 3", None, None),
+        (None, 50.7705, None),
+    ]
+    assert found(quarter_id="burtscheid") == [(None, None, "burtscheid")]
+    assert found(street="jakobstrasse") == []
