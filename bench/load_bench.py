@@ -185,10 +185,10 @@ class CommitClock:
         event.listen(session_factory, "after_commit", self._stamp)
         handle = app.lotse.handle
 
-        def timed(incoming: Incoming) -> list[str]:
+        def timed(incoming: Incoming, *reading: Callable[[], object]) -> list[str]:
             self._local.at = None
             try:
-                return handle(incoming)
+                return handle(incoming, *reading)  # type: ignore[arg-type]
             finally:
                 if self._local.at is not None:
                     self.committed[incoming.chat] = self._local.at
@@ -343,11 +343,13 @@ async def load(
     rss_before = rss_mb()
     load_before = os.getloadavg()[0]
     counter.reset()
+    cpu_before = time.process_time()
     started = time.perf_counter()
     await asyncio.gather(*(one(i) for i in range(residents)))
     handled = time.perf_counter() - started
     drained_after = await wait_until_outbox_empty(apps[0])
     total = time.perf_counter() - started
+    cpu = time.process_time() - cpu_before
     statements_core, statements_other = counter.core, counter.other
     stop.set()
     await asyncio.gather(*outboxes)
@@ -370,6 +372,7 @@ async def load(
         outbox_depth_after=state.depth,
         outbox_failed_after=state.failed,
         load_average_before=load_before,
+        cpu_seconds=cpu,
     )
 
 
@@ -390,10 +393,14 @@ def figures(
     outbox_depth_after: int,
     outbox_failed_after: int,
     load_average_before: float,
+    cpu_seconds: float | None = None,
 ) -> dict[str, float]:
-    """What a load run reports (the --json object of one database)."""
+    """What a load run reports (the --json object of one database). `cpu_seconds`: this
+    process's CPU time (all its threads) during the run, when the instances run in it."""
     tickets = max(run.tickets, 1)
+    cpu = {} if cpu_seconds is None else {"cpu_ms_per_concern": 1e3 * cpu_seconds / tickets}
     return {
+        **cpu,
         "instances": instances,
         "residents": residents,
         "tickets": run.tickets,
@@ -637,7 +644,13 @@ def report(kind: str, f: dict[str, float]) -> None:
         f"{f['delivery_statements_per_concern']:.1f} delivering\n"
         f"  whole concern (2-3 messages): p50 {f['concern_p50_ms']:.0f} ms, p95 "
         f"{f['concern_p95_ms']:.0f} ms, p99 {f['concern_p99_ms']:.0f} ms\n"
-        f"  memory: RSS {f['rss_before_mb']:.0f} MB before, {f['rss_after_mb']:.0f} MB after, "
+        + (
+            f"  CPU of this process (instance and residents): {f['cpu_ms_per_concern']:.1f} ms "
+            "per concern (a figure a busy machine changes less than the rates)\n"
+            if "cpu_ms_per_concern" in f
+            else ""
+        )
+        + f"  memory: RSS {f['rss_before_mb']:.0f} MB before, {f['rss_after_mb']:.0f} MB after, "
         f"peak {f['peak_rss_mb']:.0f} MB; outbox after: {f['outbox_depth_after']:.0f} unsent, "
         f"{f['outbox_failed_after']:.0f} failed; load average {f['load_average_before']:.1f} "
         f"before, {f['load_average_after']:.1f} after ({f['instances']:.0f} instance(s))",

@@ -76,10 +76,10 @@ def _traced(app: App, channel: MatrixChannel, trace: Trace) -> None:
             trace.mark("received")
         await on_event(room_id, event)
 
-    def traced_handle(incoming: Any) -> list[str]:
+    def traced_handle(incoming: Any, *reading: Any) -> list[str]:
         trace.mark("core_start")
         try:
-            return handle(incoming)
+            return handle(incoming, *reading)
         finally:
             trace.mark("core_end")
 

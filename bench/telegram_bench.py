@@ -194,10 +194,10 @@ def _core_time(app: App) -> list[float]:
     spent: list[float] = []
     handle = app.lotse.handle
 
-    def timed(incoming: Any) -> list[str]:
+    def timed(incoming: Any, *reading: Any) -> list[str]:
         start = time.perf_counter()
         try:
-            return handle(incoming)
+            return handle(incoming, *reading)
         finally:
             spent.append(time.perf_counter() - start)
 

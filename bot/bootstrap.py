@@ -18,6 +18,7 @@ from prometheus_client import CollectorRegistry
 from sqlalchemy import Engine
 
 from bot.config import Settings
+from bot.core import readings
 from bot.core.dependencies import CategoryName, ClassifierPort, Clock, Services, system_clock
 from bot.core.directory import Directory
 from bot.core.front_door import Lotse
@@ -63,6 +64,10 @@ class App:
     delivery_executor: ThreadPoolExecutor
     # Handling messages: one lane per conversation key in a pool of core workers.
     core_workers: ThreadPoolExecutor | None = None
+    # Reading messages (classification, intent) ahead of the core workers: bot.core.readings.
+    reader: ThreadPoolExecutor = field(
+        default_factory=lambda: ThreadPoolExecutor(max_workers=1, thread_name_prefix="lotse-read")
+    )
     dispatcher: OutboxDispatcher | None = None
     senders: list[Sender] = field(default_factory=list)
     metrics: Metrics = field(default_factory=Metrics)
@@ -77,8 +82,9 @@ class App:
 
     def submit(self, incoming: Incoming) -> Future[list[str]]:
         """Hand a message to the core (thread-safe): it runs once the sender's (or the group
-        chat's) earlier messages are handled, beside other people's."""
-        return self.lanes.submit(lane_key(incoming), self.lotse.handle, incoming)
+        chat's) earlier messages are handled, beside other people's. It is read meanwhile."""
+        reading = self.reader.submit(readings.read, self.services, incoming)
+        return self.lanes.submit(lane_key(incoming), self.lotse.handle, incoming, reading.result)
 
     def handle(self, incoming: Incoming) -> asyncio.Future[list[str]]:
         """`submit` for the event loop: await the texts of the replies queued."""
@@ -102,7 +108,8 @@ class App:
 
     def close(self) -> None:
         if self.core_workers is not None:
-            self.core_workers.shutdown(wait=True)
+            self.core_workers.shutdown(wait=True)  # before the reader: they wait for readings
+        self.reader.shutdown(wait=True)
         self.executor.shutdown(wait=True)
         self.delivery_executor.shutdown(wait=True)
         if self.dispatcher is not None:

@@ -45,12 +45,17 @@ class Lotse:
         self.retry_delays: tuple[float, ...] = DATABASE_RETRY_DELAYS
         readings.install(services)
 
-    def handle(self, incoming: Incoming) -> list[str]:
-        """Handle one message; returns the texts of the replies queued (for tests)."""
+    def handle(
+        self,
+        incoming: Incoming,
+        reading: Callable[[], readings.Reading | None] | None = None,
+    ) -> list[str]:
+        """Handle one message; returns the texts of the replies queued (for tests). `reading`
+        gives its readings when another thread read it ahead (readings.read)."""
         if self.on_incoming is not None:
             self.on_incoming(incoming.channel)
         try:
-            readings.prepare(self.services, incoming)  # before the transaction: see there
+            readings.prepare(self.services, incoming, reading)  # before the transaction
         except Exception:  # e.g. the model failed to load: the turn meets it again
             log.exception("reading a message failed channel=%s", incoming.channel)
         try:

@@ -5,11 +5,17 @@ it would hold the transaction open meanwhile, and on SQLite the one write lock w
 the outbox's claims and marks wait for. So the core reads a message that looks like it needs it
 (a few words, no command, no button) first, and the classifier and the intent model answer the
 same text from here while this thread handles that message.
+
+`read` gives the same readings as a value, so that a thread ahead of the core's workers can read
+the next messages while a worker handles this one (bot.bootstrap.App.submit): on SQLite the one
+worker then spends its time on the turns alone.
 """
 
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from bot.core.messages import ChatKind, Incoming
@@ -58,9 +64,18 @@ def install(services: Services) -> None:
         services.intents = ReadFirstIntents(services.intents)
 
 
-def prepare(services: Services, incoming: Incoming) -> None:
-    """Read a resident's message now, outside any transaction (this thread only)."""
-    forget()
+@dataclass(frozen=True, slots=True)
+class Reading:
+    """A message's text as the classifier and the intent model read it."""
+
+    text: str
+    classification: Classification
+    intent: IntentGuess
+
+
+def read(services: Services, incoming: Incoming) -> Reading | None:
+    """Read a resident's message (any thread; outside any transaction), or None when it does
+    not look like it needs reading."""
     text = (incoming.text or "").strip()
     if (
         incoming.chat_kind is not ChatKind.PRIVATE
@@ -71,10 +86,25 @@ def prepare(services: Services, incoming: Incoming) -> None:
         or not isinstance(services.classifier, ReadFirstClassifier)
         or not isinstance(services.intents, ReadFirstIntents)
     ):
-        return
-    _prepared.classification = services.classifier.inner.classify(text)
-    _prepared.intent = services.intents.inner.recognise(text)
-    _prepared.text = text
+        return None
+    return Reading(
+        text, services.classifier.inner.classify(text), services.intents.inner.recognise(text)
+    )
+
+
+def prepare(
+    services: Services,
+    incoming: Incoming,
+    reading: Callable[[], Reading | None] | None = None,
+) -> None:
+    """Read a resident's message now, outside any transaction (this thread only) — or take
+    what `reading` gives, read ahead by another thread."""
+    forget()
+    done = reading() if reading is not None else read(services, incoming)
+    if done is not None:
+        _prepared.classification = done.classification
+        _prepared.intent = done.intent
+        _prepared.text = done.text
 
 
 def forget() -> None:

@@ -33,7 +33,7 @@ def test_one_residents_messages_run_in_order_and_never_at_once(make_app) -> None
     lock = threading.Lock()
     hold_first = threading.Event()
 
-    def recorded(incoming: Incoming) -> list[str]:
+    def recorded(incoming: Incoming, *reading: object) -> list[str]:
         with lock:
             log.append(("start", incoming.message_id))
         if incoming.message_id == "anna-0":
@@ -41,7 +41,7 @@ def test_one_residents_messages_run_in_order_and_never_at_once(make_app) -> None
             # start anna's next message meanwhile.
             assert hold_first.wait(WAIT)
         try:
-            return handle(incoming)
+            return handle(incoming, *reading)  # type: ignore[arg-type]
         finally:
             with lock:
                 log.append(("end", incoming.message_id))

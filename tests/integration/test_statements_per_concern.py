@@ -26,10 +26,10 @@ class CoreStatements:
         event.listen(app.engine, "before_cursor_execute", self._count)
         handle = app.lotse.handle
 
-        def counted(incoming):  # type: ignore[no-untyped-def]
+        def counted(incoming, *reading):  # type: ignore[no-untyped-def]
             self._handling = True
             try:
-                return handle(incoming)
+                return handle(incoming, *reading)
             finally:
                 self._handling = False
 
