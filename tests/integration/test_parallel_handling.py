@@ -84,3 +84,42 @@ def test_residents_writing_at_the_same_moment_get_their_own_rows(make_app) -> No
         )
     assert len(pseudonyms) == len(set(pseudonyms)) == len(people)
     assert conversations == len(people)
+
+
+def test_a_message_is_read_ahead_while_a_worker_handles_another(make_app) -> None:  # type: ignore[no-untyped-def]
+    # The classifier reads a message on the reader thread, before a core worker takes it:
+    # the core's worker (the only one on SQLite) does not spend its time on spaCy, and the
+    # message's turn uses what was read (the classifier is asked once).
+    app = make_app()
+    classifier = app.services.classifier.inner
+    read_on: list[str] = []
+    classify = classifier.classify
+
+    def recorded(text: str):  # type: ignore[no-untyped-def]
+        read_on.append(threading.current_thread().name)
+        return classify(text)
+
+    classifier.classify = recorded
+    hold = threading.Event()
+    handle = app.lotse.handle
+
+    def held(incoming: Incoming, *reading: object) -> list[str]:
+        if incoming.sender == "anna":
+            assert hold.wait(WAIT)
+        return handle(incoming, *reading)  # type: ignore[arg-type]
+
+    app.lotse.handle = held
+    first = app.submit(_message("anna", "Ein tiefes Schlagloch in der Pontstraße vor Nummer 12", 0))
+    second = app.submit(_message("ben", "Die Straßenlaterne am Kaiserplatz 3 ist kaputt", 0))
+    try:
+        pause = threading.Event()
+        for _ in range(int(WAIT / 0.05)):  # both are read while anna's turn is held
+            if len(read_on) == 2:
+                break
+            pause.wait(0.05)
+        assert read_on == ["lotse-read_0", "lotse-read_0"]
+    finally:
+        hold.set()
+    assert "Straßen- und Gehwegschäden" in " ".join(first.result(WAIT))
+    assert "Straßenbeleuchtung" in " ".join(second.result(WAIT))
+    assert len(read_on) == 2, "a turn asked the classifier again"
