@@ -222,9 +222,10 @@ def _interrupt(turn: Turn, reading: Reading, step: str) -> bool:
 
 def _ask_pending_once(turn: Turn) -> None:
     """Put the pending question again after an interruption, but only once in a row: a second
-    greeting or status question is answered without the question coming back each time."""
+    greeting or status question is answered without the question coming back each time, and
+    so is one right after the question was put again for an answer that fit nothing."""
     conversation = turn.conversation
-    if (conversation.data or {}).get("reasked"):
+    if (conversation.data or {}).get("reasked") or (conversation.data or {}).get("misses"):
         return
     intake.ask_pending(turn)
     conversation.data = {**(conversation.data or {}), "reasked": True}

@@ -210,7 +210,9 @@ def on_place(turn: Turn) -> None:
     save(turn, "place", draft)
     if got_media:
         turn.reply("intake-media-noted")
-    ask_place(turn)
+        ask_place(turn)
+        return
+    missed(turn, draft, lambda: ask_place(turn))  # nothing to read: twice, then a way out
 
 
 def missed(turn: Turn, draft: Draft, ask_again: Callable[[], None]) -> None:
