@@ -226,5 +226,14 @@ def costs() -> None:
 PARTS = {"quality": quality, "loso": loso, "costs": costs}
 
 if __name__ == "__main__":
-    for part in sys.argv[1:] or list(PARTS):
+    import argparse
+
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("parts", nargs="*", metavar="PART", help=f"{', '.join(PARTS)} (all)")
+    parts = parser.parse_args().parts or list(PARTS)
+    if unknown := [part for part in parts if part not in PARTS]:
+        parser.error(f"no such part: {', '.join(unknown)} (the parts: {', '.join(PARTS)})")
+    for part in parts:
         PARTS[part]()
