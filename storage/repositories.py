@@ -580,6 +580,20 @@ class OutboxRepository(_Repository):
         )
         return int(getattr(result, "rowcount", 0) or 0)
 
+    def mark_sent(
+        self, message_ids: Collection[int], now: datetime, *, except_kinds: Collection[str] = ()
+    ) -> set[int]:
+        """Mark delivered messages sent in one statement, building no model object: each is
+        sent at `now` and its claim ends. One marked before is left as it is, and so is one of
+        `except_kinds` (messages whose marking does more); returns the ids it marked."""
+        if not message_ids:
+            return set()
+        marked = self.session.connection().execute(
+            _mark_sent_statement(),
+            {"ids": list(message_ids), "except_kinds": list(except_kinds), "sent_now": now},
+        )
+        return set(marked.scalars())
+
     def get(self, message_id: int) -> OutboxMessage | None:
         return self.session.get(OutboxMessage, message_id)
 
@@ -801,6 +815,25 @@ def _insert_claimed_statement(dialect: str) -> Any:
             claimed_at=case((waits, null()), else_=claim_time),
         )
         .returning(table.c.id, table.c.key, table.c.claimed_by)
+    )
+
+
+@functools.cache
+def _mark_sent_statement() -> Any:
+    """OutboxRepository.mark_sent's update (its lists are expanded per call)."""
+    return (
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.id.in_(bindparam("ids", expanding=True)),
+            OutboxMessage.sent_at.is_(None),
+            OutboxMessage.kind.not_in(bindparam("except_kinds", expanding=True)),
+        )
+        .ordered_values(  # "UPDATE outbox SET sent_at": a mark, not a claim, at a glance
+            (OutboxMessage.sent_at, bindparam("sent_now", type_=OutboxMessage.sent_at.type)),
+            (OutboxMessage.claimed_by, None),
+            (OutboxMessage.claimed_at, None),
+        )
+        .returning(OutboxMessage.id)
     )
 
 
