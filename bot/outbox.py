@@ -43,9 +43,10 @@ T = TypeVar("T")
 CONCURRENT_ADDRESSES = 8
 MARK_ATTEMPTS = 3  # tries of one marking transaction before marking one by one
 _RENDERED = ("text", "choices", "actions", "photo_id", "document")  # keys with OutMessage fields
-# Kinds whose marking does more than end the row (mark_sent): marked through the model. The
-# others are marked together in one statement, with no row read.
-MARKED_WITH_EFFECTS = ("forward", "farewell")
+# Kinds whose marking changes more of their row (mark_sent): marked through the model. The
+# others are marked together in one statement, with no row read (a forward's concern moves on
+# after it).
+MARKED_THROUGH_MODEL = ("farewell",)
 
 
 class DeliveryError(Exception):
@@ -564,27 +565,27 @@ class OutboxDispatcher:
             self._mark_together({message_id: kinds[message_id]})
 
     def _mark_together(self, kinds: Mapping[int, str]) -> None:
-        """The ordinary messages are marked in one statement (no row read); the others (see
-        MARKED_WITH_EFFECTS), and any the statement left (marked before), through mark_sent.
-        Only the concerns of forwards are shared between instances (a message is marked by
-        the instance that claimed it): read first, in one query, they change in id order at
-        the commit, so two instances marking forwards of the same concern lock them in the
-        same order (no deadlock)."""
-        ordinary = sorted(i for i, kind in kinds.items() if kind not in MARKED_WITH_EFFECTS)
+        """All but farewells (MARKED_THROUGH_MODEL) are marked in one statement, reading no
+        row; then the concerns of the forwards it marked move on (mark_sent's effect), and the
+        farewells, and any the statement left (marked before), go through mark_sent. Only the
+        concerns are shared between instances (a message is marked by the instance that
+        claimed it): read in one query, they change in id order at the commit, so two
+        instances marking forwards of the same concern lock it in the same order."""
+        plain = sorted(i for i, kind in kinds.items() if kind not in MARKED_THROUGH_MODEL)
         with self.uow_factory() as uow:
             marked = uow.outbox.mark_sent(
-                ordinary, self.services.clock(), except_kinds=MARKED_WITH_EFFECTS
+                plain, self.services.clock(), except_kinds=MARKED_THROUGH_MODEL
             )
-            others = sorted(set(kinds) - marked)
-            loaded = uow.outbox.load(others)  # one query for all; each from the session
             forwarded = sorted(
-                {row.concern_id for row in loaded if row.kind == "forward" and row.concern_id}
+                {row.concern_id for row in marked if row.kind == "forward" and row.concern_id}
             )
-            concerns_read = uow.concerns.load(forwarded)  # before any change is flushed
+            for concern in uow.concerns.load(forwarded):
+                concerns.mark_forwarded(uow, self.services, concern)
+            others = sorted(set(kinds) - {row.id for row in marked})
+            uow.outbox.load(others)  # one query for all; mark_sent gets each from the session
             for message_id in others:
                 mark_sent(uow, self.services, message_id)
             uow.commit()
-            del concerns_read
 
     def _record_later(self, later: _Later) -> None:
         """One transaction per round for what waits: deferred messages become due after their

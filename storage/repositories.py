@@ -8,7 +8,7 @@ import secrets
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, NotRequired, Protocol, TypedDict, Unpack
+from typing import Any, NamedTuple, NotRequired, Protocol, TypedDict, Unpack
 
 from sqlalchemy import (
     ColumnElement,
@@ -478,6 +478,14 @@ def outbox_row(fields: OutboxFields) -> dict[str, Any]:
     }
 
 
+class MarkedSent(NamedTuple):
+    """A message OutboxRepository.mark_sent marked sent."""
+
+    id: int
+    kind: str
+    concern_id: int | None
+
+
 CLAIM_PER_ADDRESS = 5  # messages of one address claimed at once (they are sent one by one)
 
 
@@ -582,17 +590,18 @@ class OutboxRepository(_Repository):
 
     def mark_sent(
         self, message_ids: Collection[int], now: datetime, *, except_kinds: Collection[str] = ()
-    ) -> set[int]:
+    ) -> list[MarkedSent]:
         """Mark delivered messages sent in one statement, building no model object: each is
         sent at `now` and its claim ends. One marked before is left as it is, and so is one of
-        `except_kinds` (messages whose marking does more); returns the ids it marked."""
+        `except_kinds` (messages whose marking changes more of their row); returns the
+        messages it marked, in id order."""
         if not message_ids:
-            return set()
+            return []
         marked = self.session.connection().execute(
             _mark_sent_statement(),
             {"ids": list(message_ids), "except_kinds": list(except_kinds), "sent_now": now},
         )
-        return set(marked.scalars())
+        return sorted(MarkedSent(*row) for row in marked)
 
     def get(self, message_id: int) -> OutboxMessage | None:
         return self.session.get(OutboxMessage, message_id)
@@ -833,7 +842,7 @@ def _mark_sent_statement() -> Any:
             (OutboxMessage.claimed_by, None),
             (OutboxMessage.claimed_at, None),
         )
-        .returning(OutboxMessage.id)
+        .returning(OutboxMessage.id, OutboxMessage.kind, OutboxMessage.concern_id)
     )
 
 
