@@ -323,17 +323,23 @@ class OutboxDispatcher:
         background: set[asyncio.Future[None]] | None = None,
     ) -> _Drained:
         """Rounds of delivery: what was handed over first, then (when `claim`, or when a claim
-        is wanted) claimed batches until none is left. Its sends are marked sent before it
-        returns, or, given `background`, they are left in it while they are marked."""
+        is wanted) claimed batches until none is left. A wanted claim waits for one round of
+        what was handed over at most: under load something is handed over before every round,
+        and the rows to claim (e.g. forwards another instance queued behind this one's) would
+        wait for a quiet moment. Its sends are marked sent before it returns, or, given
+        `background`, they are left in it while they are marked."""
         drained = _Drained()
         marking: list[asyncio.Future[None]] = []
         loop = asyncio.get_running_loop()
+        after_handed = False  # the last round delivered what was handed over
         try:
             for _ in range(max_rounds):
                 if last_batch.is_set():
                     break
                 async with self._rounds.setdefault(loop, asyncio.Lock()):
-                    handed = self._take_handed(loop)
+                    claim_first = after_handed and (claim or self._claim_wanted)
+                    handed = [] if claim_first else self._take_handed(loop)
+                    after_handed = bool(handed)
                     if handed:
                         batch = handed
                     elif claim or self._claim_wanted:
@@ -484,7 +490,9 @@ class OutboxDispatcher:
             while batch := self._to_mark.pop(loop, None):
                 kinds = dict(mark for mark, _ in batch)
                 try:
-                    await loop.run_in_executor(self._marker, self._record_sent_all, kinds)
+                    unclaimed_waiting = await loop.run_in_executor(
+                        self._marker, self._record_sent_all, kinds
+                    )
                 except Exception as error:
                     for _, done in batch:
                         if not done.done():
@@ -493,6 +501,10 @@ class OutboxDispatcher:
                     for _, done in batch:
                         if not done.done():
                             done.set_result(None)
+                    if unclaimed_waiting and self._loop is loop:
+                        # Another instance queued it behind this one's claims (it woke itself,
+                        # found it waiting and claimed nothing): this instance claims it now.
+                        self._unclaimed_may_wait = True
                     if self._event is not None and self._loop is loop and self._unclaimed_may_wait:
                         self._claim_wanted = True  # what queued behind them is claimable now
                         self._event.set()
@@ -548,29 +560,30 @@ class OutboxDispatcher:
         fields = {"id": row.id, "key": row.key, "channel": row.channel, "address": row.address}
         return _message({**fields, "kind": row.kind, "attempts": row.attempts}, body, photo)
 
-    def _record_sent_all(self, kinds: Mapping[int, str]) -> None:
-        """Mark several sent (message id -> kind) in one transaction. A transient failure is
-        tried again, then one message at a time."""
+    def _record_sent_all(self, kinds: Mapping[int, str]) -> bool:
+        """Mark several sent (message id -> kind) in one transaction; whether a due message
+        claimed by nobody waits for one of their addresses. A transient failure is tried
+        again, then one message at a time."""
         failure: DatabaseUnavailable | None = None
         for _ in range(MARK_ATTEMPTS):
             try:
-                self._mark_together(kinds)
-                return
+                return self._mark_together(kinds)
             except DatabaseUnavailable as error:  # e.g. a deadlock reported by PostgreSQL
                 failure = error
                 log.warning("marking %d messages sent failed; trying again", len(kinds))
         if len(kinds) == 1 and failure is not None:
             raise failure
-        for message_id in sorted(kinds):
-            self._mark_together({message_id: kinds[message_id]})
+        waiting = [self._mark_together({i: kinds[i]}) for i in sorted(kinds)]
+        return any(waiting)
 
-    def _mark_together(self, kinds: Mapping[int, str]) -> None:
+    def _mark_together(self, kinds: Mapping[int, str]) -> bool:
         """All but farewells (MARKED_THROUGH_MODEL) are marked in one statement, reading no
         row; then the concerns of the forwards it marked move on (mark_sent's effect), and the
         farewells, and any the statement left (marked before), go through mark_sent. Only the
         concerns are shared between instances (a message is marked by the instance that
         claimed it): read in one query, they change in id order at the commit, so two
-        instances marking forwards of the same concern lock it in the same order."""
+        instances marking forwards of the same concern lock it in the same order. Returns
+        whether a due message claimed by nobody waits for the address of one it marked."""
         plain = sorted(i for i, kind in kinds.items() if kind not in MARKED_THROUGH_MODEL)
         with self.uow_factory() as uow:
             marked = uow.outbox.mark_sent(
@@ -586,6 +599,7 @@ class OutboxDispatcher:
             for message_id in others:
                 mark_sent(uow, self.services, message_id)
             uow.commit()
+        return any(row.unclaimed_waiting for row in marked)
 
     def _record_later(self, later: _Later) -> None:
         """One transaction per round for what waits: deferred messages become due after their

@@ -58,15 +58,20 @@ class Marking:
 
 
 def _queue_replies(harness: Harness, clock: FakeClock, count: int) -> None:
+    _queue(harness, clock, [f"resident:r{n}" for n in range(count)])
+
+
+def _queue(harness: Harness, clock: FakeClock, addresses: list[str], hours_later: int = 0) -> None:
     with harness.app.uow_factory() as uow:
-        for n in range(count):
+        for address in addresses:
             uow.outbox.add(
-                key=f"reply:{n}",
+                key=f"reply:{uuid.uuid4().hex}",
                 channel="console",
-                address=f"resident:r{n}",
+                address=address,
                 kind="reply",
-                payload={"text": f"Antwort {n}"},
+                payload={"text": "Antwort"},
                 now=clock(),
+                not_before=clock() + timedelta(hours=hours_later),
             )
         uow.commit()
 
@@ -158,10 +163,31 @@ def test_marking_sent_leaves_one_marked_before_and_the_kinds_it_is_told_to_leave
     later = earlier + timedelta(minutes=5)
     with harness.app.uow_factory() as uow:
         marked = uow.outbox.mark_sent([third, first, second], later, except_kinds=("forward",))
-        assert marked == [(second, "reply", None), (third, "reply", None)]
+        assert [(row.id, row.kind, row.concern_id) for row in marked] == [
+            (second, "reply", None),
+            (third, "reply", None),
+        ]
         uow.commit()
     with harness.app.uow_factory() as uow:
         assert uow.outbox.mark_sent([first, second], later) == []
         assert uow.outbox.mark_sent([third], later, except_kinds=("reply",)) == []
     sent_at = {row.id: row.sent_at for row in _rows(harness)}
     assert sent_at == {first: earlier, second: later, third: later}
+
+
+def test_marking_sent_tells_whether_a_due_message_nobody_claimed_waits_for_the_address(
+    harness: Harness, clock: FakeClock
+) -> None:
+    _queue(harness, clock, ["room:x", "room:x", "room:y", "room:y", "room:z"])
+    _queue(harness, clock, ["room:z"], hours_later=1)  # not due yet
+    x1, x2, y1, y2, z1, z2 = (row.id for row in _rows(harness))
+    with harness.app.uow_factory() as uow:
+        claimed = uow.outbox.get(y2)
+        assert claimed is not None
+        claimed.claimed_by, claimed.claimed_at = "another-instance", clock()
+        uow.commit()
+    with harness.app.uow_factory() as uow:
+        marked = uow.outbox.mark_sent([x1, y1, z1], clock())
+        uow.commit()
+    assert {row.id: row.unclaimed_waiting for row in marked} == {x1: True, y1: False, z1: False}
+    assert {x2, z2}.isdisjoint(row.id for row in marked)
