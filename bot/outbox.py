@@ -43,6 +43,10 @@ T = TypeVar("T")
 CONCURRENT_ADDRESSES = 8
 MARK_ATTEMPTS = 3  # tries of one marking transaction before marking one by one
 _RENDERED = ("text", "choices", "actions", "photo_id", "document")  # keys with OutMessage fields
+# Kinds whose marking changes more of their row (mark_sent): marked through the model. The
+# others are marked together in one statement, with no row read (a forward's concern moves on
+# after it).
+MARKED_THROUGH_MODEL = ("farewell",)
 
 
 class DeliveryError(Exception):
@@ -149,9 +153,11 @@ class OutboxDispatcher:
             s.channel: int(limit) for s in senders if (limit := getattr(s, "in_flight", None))
         }
         self._gates: dict[tuple[asyncio.AbstractEventLoop, str], asyncio.Semaphore] = {}
-        # Sends waiting to be marked sent, per event loop: marked together (one transaction)
-        # by the marking task running for that loop.
-        self._to_mark: dict[asyncio.AbstractEventLoop, list[tuple[int, asyncio.Future[None]]]] = {}
+        # Sends waiting to be marked sent (id, kind), per event loop: marked together (one
+        # transaction) by the marking task running for that loop.
+        self._to_mark: dict[
+            asyncio.AbstractEventLoop, list[tuple[tuple[int, str], asyncio.Future[None]]]
+        ] = {}
         self._marking: dict[asyncio.AbstractEventLoop, asyncio.Task[None]] = {}
         self._event: asyncio.Event | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -317,17 +323,23 @@ class OutboxDispatcher:
         background: set[asyncio.Future[None]] | None = None,
     ) -> _Drained:
         """Rounds of delivery: what was handed over first, then (when `claim`, or when a claim
-        is wanted) claimed batches until none is left. Its sends are marked sent before it
-        returns, or, given `background`, they are left in it while they are marked."""
+        is wanted) claimed batches until none is left. A wanted claim waits for one round of
+        what was handed over at most: under load something is handed over before every round,
+        and the rows to claim (e.g. forwards another instance queued behind this one's) would
+        wait for a quiet moment. Its sends are marked sent before it returns, or, given
+        `background`, they are left in it while they are marked."""
         drained = _Drained()
         marking: list[asyncio.Future[None]] = []
         loop = asyncio.get_running_loop()
+        after_handed = False  # the last round delivered what was handed over
         try:
             for _ in range(max_rounds):
                 if last_batch.is_set():
                     break
                 async with self._rounds.setdefault(loop, asyncio.Lock()):
-                    handed = self._take_handed(loop)
+                    claim_first = after_handed and (claim or self._claim_wanted)
+                    handed = [] if claim_first else self._take_handed(loop)
+                    after_handed = bool(handed)
                     if handed:
                         batch = handed
                     elif claim or self._claim_wanted:
@@ -446,11 +458,11 @@ class OutboxDispatcher:
                 if self.journal is not None:
                     self.journal.record(message.id)
                 elif message.channel in self._in_flight:
-                    await self._mark(message.id)  # the gate holds until it is recorded
+                    await self._mark(message)  # the gate holds until it is recorded
                 else:
                     # Marked in the background (with others, see _mark): the next message is
                     # sent meanwhile; a crash before the mark repeats both, as it would one.
-                    later.marking.append(asyncio.ensure_future(self._mark(message.id)))
+                    later.marking.append(asyncio.ensure_future(self._mark(message)))
                     return Outcome.SENT
         if isinstance(failure, DeliveryDeferred):  # a channel's own rate limit: frequent
             later.deferrals.append((message.id, failure.retry_after or 1.0))
@@ -458,16 +470,16 @@ class OutboxDispatcher:
         if failure is not None:
             return await self._record_outcome(message, failure)
         if self.journal is not None:
-            await self._mark(message.id)
+            await self._mark(message)
         return Outcome.SENT
 
-    async def _mark(self, message_id: int) -> None:
+    async def _mark(self, message: OutMessage) -> None:
         """Mark a delivered message sent. Sends that return while a marking transaction runs
         are marked together in the next one (a group commit): under load one transaction marks
         many, and none waits for more than the one before it."""
         loop = asyncio.get_running_loop()
         done: asyncio.Future[None] = loop.create_future()
-        self._to_mark.setdefault(loop, []).append((message_id, done))
+        self._to_mark.setdefault(loop, []).append(((message.id, message.kind), done))
         if loop not in self._marking:
             task = loop.create_task(self._mark_waiting(loop))
             self._marking[loop] = task
@@ -476,9 +488,11 @@ class OutboxDispatcher:
     async def _mark_waiting(self, loop: asyncio.AbstractEventLoop) -> None:
         try:
             while batch := self._to_mark.pop(loop, None):
-                ids = [message_id for message_id, _ in batch]
+                kinds = dict(mark for mark, _ in batch)
                 try:
-                    await loop.run_in_executor(self._marker, self._record_sent_all, ids)
+                    unclaimed_waiting = await loop.run_in_executor(
+                        self._marker, self._record_sent_all, kinds
+                    )
                 except Exception as error:
                     for _, done in batch:
                         if not done.done():
@@ -487,6 +501,10 @@ class OutboxDispatcher:
                     for _, done in batch:
                         if not done.done():
                             done.set_result(None)
+                    if unclaimed_waiting and self._loop is loop:
+                        # Another instance queued it behind this one's claims (it woke itself,
+                        # found it waiting and claimed nothing): this instance claims it now.
+                        self._unclaimed_may_wait = True
                     if self._event is not None and self._loop is loop and self._unclaimed_may_wait:
                         self._claim_wanted = True  # what queued behind them is claimable now
                         self._event.set()
@@ -542,40 +560,46 @@ class OutboxDispatcher:
         fields = {"id": row.id, "key": row.key, "channel": row.channel, "address": row.address}
         return _message({**fields, "kind": row.kind, "attempts": row.attempts}, body, photo)
 
-    def _record_sent(self, message_id: int) -> None:
-        self._record_sent_all([message_id])
-
-    def _record_sent_all(self, message_ids: list[int]) -> None:
-        """Mark several sent in one transaction. What it reads comes first, in one query per
-        table, and rows change in id order: two instances marking forwards of the same concern
-        lock the rows in the same order (no deadlock). A transient failure is tried again,
-        then one message at a time."""
+    def _record_sent_all(self, kinds: Mapping[int, str]) -> bool:
+        """Mark several sent (message id -> kind) in one transaction; whether a due message
+        claimed by nobody waits for one of their addresses. A transient failure is tried
+        again, then one message at a time."""
         failure: DatabaseUnavailable | None = None
         for _ in range(MARK_ATTEMPTS):
             try:
-                self._mark_together(sorted(message_ids))
-                return
+                return self._mark_together(kinds)
             except DatabaseUnavailable as error:  # e.g. a deadlock reported by PostgreSQL
                 failure = error
-                log.warning("marking %d messages sent failed; trying again", len(message_ids))
-        if len(message_ids) == 1 and failure is not None:
+                log.warning("marking %d messages sent failed; trying again", len(kinds))
+        if len(kinds) == 1 and failure is not None:
             raise failure
-        for message_id in sorted(message_ids):
-            self._mark_together([message_id])
+        waiting = [self._mark_together({i: kinds[i]}) for i in sorted(kinds)]
+        return any(waiting)
 
-    def _mark_together(self, message_ids: list[int]) -> None:
+    def _mark_together(self, kinds: Mapping[int, str]) -> bool:
+        """All but farewells (MARKED_THROUGH_MODEL) are marked in one statement, reading no
+        row; then the concerns of the forwards it marked move on (mark_sent's effect), and the
+        farewells, and any the statement left (marked before), go through mark_sent. Only the
+        concerns are shared between instances (a message is marked by the instance that
+        claimed it): read in one query, they change in id order at the commit, so two
+        instances marking forwards of the same concern lock it in the same order. Returns
+        whether a due message claimed by nobody waits for the address of one it marked."""
+        plain = sorted(i for i, kind in kinds.items() if kind not in MARKED_THROUGH_MODEL)
         with self.uow_factory() as uow:
-            loaded = uow.outbox.load(message_ids)  # one query for all; each from the session
-            if not loaded:
-                return
-            forwarded = sorted(
-                {row.concern_id for row in loaded if row.kind == "forward" and row.concern_id}
+            marked = uow.outbox.mark_sent(
+                plain, self.services.clock(), except_kinds=MARKED_THROUGH_MODEL
             )
-            concerns_read = uow.concerns.load(forwarded)  # before any change is flushed
-            for message_id in message_ids:
+            forwarded = sorted(
+                {row.concern_id for row in marked if row.kind == "forward" and row.concern_id}
+            )
+            for concern in uow.concerns.load(forwarded):
+                concerns.mark_forwarded(uow, self.services, concern)
+            others = sorted(set(kinds) - {row.id for row in marked})
+            uow.outbox.load(others)  # one query for all; mark_sent gets each from the session
+            for message_id in others:
                 mark_sent(uow, self.services, message_id)
             uow.commit()
-            del concerns_read
+        return any(row.unclaimed_waiting for row in marked)
 
     def _record_later(self, later: _Later) -> None:
         """One transaction per round for what waits: deferred messages become due after their

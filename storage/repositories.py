@@ -8,9 +8,10 @@ import secrets
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, NotRequired, Protocol, TypedDict, Unpack
+from typing import Any, NamedTuple, NotRequired, Protocol, TypedDict, Unpack
 
 from sqlalchemy import (
+    BindParameter,
     Boolean,
     ColumnElement,
     Float,
@@ -24,6 +25,7 @@ from sqlalchemy import (
     false,
     func,
     literal,
+    literal_column,
     null,
     or_,
     select,
@@ -523,6 +525,15 @@ def outbox_row(fields: OutboxFields) -> dict[str, Any]:
     }
 
 
+class MarkedSent(NamedTuple):
+    """A message OutboxRepository.mark_sent marked sent."""
+
+    id: int
+    kind: str
+    concern_id: int | None
+    unclaimed_waiting: bool  # a due message to the same address, claimed by nobody, waits
+
+
 CLAIM_PER_ADDRESS = 5  # messages of one address claimed at once (they are sent one by one)
 
 
@@ -624,6 +635,22 @@ class OutboxRepository(_Repository):
             .values(claimed_by=None, claimed_at=None)
         )
         return int(getattr(result, "rowcount", 0) or 0)
+
+    def mark_sent(
+        self, message_ids: Collection[int], now: datetime, *, except_kinds: Collection[str] = ()
+    ) -> list[MarkedSent]:
+        """Mark delivered messages sent in one statement, building no model object: each is
+        sent at `now` and its claim ends. One marked before is left as it is, and so is one of
+        `except_kinds` (messages whose marking changes more of their row); returns the
+        messages it marked, in id order, each with whether a message to its address that is
+        due and claimed by nobody waits (it may have waited for this one to be sent)."""
+        if not message_ids:
+            return []
+        marked = self.session.connection().execute(
+            _mark_sent_statement(),
+            {"ids": list(message_ids), "except_kinds": list(except_kinds), "sent_now": now},
+        )
+        return sorted(MarkedSent(*row) for row in marked)
 
     def get(self, message_id: int) -> OutboxMessage | None:
         return self.session.get(OutboxMessage, message_id)
@@ -846,6 +873,46 @@ def _insert_claimed_statement(dialect: str) -> Any:
             claimed_at=case((waits, null()), else_=claim_time),
         )
         .returning(table.c.id, table.c.key, table.c.claimed_by)
+    )
+
+
+@functools.cache
+def _mark_sent_statement() -> Any:
+    """OutboxRepository.mark_sent's update (its lists are expanded per call)."""
+    now = bindparam("sent_now", type_=OutboxMessage.sent_at.type)
+    waiting = aliased(OutboxMessage, name="waiting")
+    # The marked row's columns by their qualified names: SQLAlchemy writes RETURNING's columns
+    # without the table's name on SQLite, which would make them the subquery's own.
+    # The rows being marked are left out: PostgreSQL's subquery sees them as they were before.
+    marked = OutboxMessage.__tablename__
+    ids: BindParameter[int] = bindparam("ids", expanding=True)
+    unclaimed_waiting = exists().where(
+        waiting.channel == literal_column(f"{marked}.channel"),
+        waiting.address == literal_column(f"{marked}.address"),
+        waiting.id.not_in(ids),
+        waiting.sent_at.is_(None),
+        waiting.failed_at.is_(None),
+        waiting.claimed_by.is_(None),
+        waiting.not_before <= now,
+    )
+    return (
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.id.in_(ids),
+            OutboxMessage.sent_at.is_(None),
+            OutboxMessage.kind.not_in(bindparam("except_kinds", expanding=True)),
+        )
+        .ordered_values(  # "UPDATE outbox SET sent_at": a mark, not a claim, at a glance
+            (OutboxMessage.sent_at, now),
+            (OutboxMessage.claimed_by, None),
+            (OutboxMessage.claimed_at, None),
+        )
+        .returning(
+            OutboxMessage.id,
+            OutboxMessage.kind,
+            OutboxMessage.concern_id,
+            unclaimed_waiting.label("unclaimed_waiting"),
+        )
     )
 
 
