@@ -36,6 +36,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, SessionTransaction, aliased
+from sqlalchemy.orm.attributes import set_committed_value
 
 from storage.models import (
     AdminLog,
@@ -114,6 +115,23 @@ class ConcernRepository(_Repository):
         self.session.add(concern)
         self.session.flush()
         return concern
+
+    def move_state(self, concern: Concern, from_state: str, to_state: str, now: datetime) -> bool:
+        """Move the concern from `from_state` to `to_state` in one statement, only if it is
+        still in `from_state` in the database: of two instances moving it at the same moment
+        one does (PostgreSQL re-checks the condition after the other's commit). The object in
+        the session takes the new values without a flush. Returns whether this one moved it."""
+        moved = self.session.execute(
+            update(Concern)
+            .where(Concern.id == concern.id, Concern.state == from_state)
+            .values(state=to_state, updated_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        if not getattr(moved, "rowcount", 0):
+            return False
+        set_committed_value(concern, "state", to_state)
+        set_committed_value(concern, "updated_at", now)
+        return True
 
     def add_update(self, update_: Update) -> None:
         self.session.add(update_)

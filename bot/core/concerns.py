@@ -266,13 +266,15 @@ def _with_language_line(services: Services, concern: Concern, summary: str) -> s
 
 
 def mark_forwarded(uow: UnitOfWork, services: Services, concern: Concern) -> None:
-    """A forward was delivered: a new (or reopened) concern is now with the department."""
+    """A forward was delivered: a new (or reopened) concern is now with the department (once,
+    also when two instances deliver two of its forwards at the same moment)."""
     current = State(concern.state)
     if current not in (State.NEW, State.REOPENED):
         return
     now = services.clock()
     check_transition(current, State.FORWARDED, Actor.SYSTEM)
-    concern.state, concern.updated_at = State.FORWARDED.value, now
+    if not uow.concerns.move_state(concern, current.value, State.FORWARDED.value, now):
+        return  # another instance delivered a forward of it at the same moment and moved it
     uow.concerns.add_update(
         Update(
             concern_id=concern.id,

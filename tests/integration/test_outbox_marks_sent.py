@@ -8,7 +8,8 @@ import threading
 import uuid
 from datetime import timedelta
 
-from sqlalchemy import event, select
+import pytest
+from sqlalchemy import delete, event, select
 
 from bot.core.messages import Incoming
 from storage.models import Concern, OutboxMessage, Update
@@ -191,3 +192,51 @@ def test_marking_sent_tells_whether_a_due_message_nobody_claimed_waits_for_the_a
         uow.commit()
     assert {row.id: row.unclaimed_waiting for row in marked} == {x1: True, y1: False, z1: False}
     assert {x2, z2}.isdisjoint(row.id for row in marked)
+
+
+def test_two_forwards_of_one_concern_delivered_at_once_move_it_on_once(
+    harness: Harness, database_url: str
+) -> None:
+    # Two instances deliver the department's and the quarter manager's forward of one new
+    # concern at the same moment: both read it as new, one moves it to forwarded, the other
+    # (waiting for the first's row lock) finds it moved. One "forwarded" in its history.
+    if not database_url.startswith("postgresql"):
+        pytest.skip("one writer on SQLite: two markings never read the concern at once")
+    from bot.core import concerns
+
+    ticket = harness.report("lena", "Sperrmüll am Adalbertsteinweg 70")
+    concern_id = int(ticket.rsplit("-", 1)[1])
+    services, factory = harness.app.services, harness.app.uow_factory
+    with factory() as setback:  # as if no forward had been delivered yet
+        concern = setback.concerns.get(concern_id)
+        assert concern is not None
+        concern.state = "new"
+        setback.session.execute(delete(Update).where(Update.to_state == "forwarded"))
+        setback.commit()
+    first, second = factory(), factory()
+    with first, second:
+        one = first.concerns.load([concern_id])[0]
+        other = second.concerns.load([concern_id])[0]
+        assert one.state == other.state == "new"
+        concerns.mark_forwarded(first, services, one)
+        first.flush()  # its UPDATE holds the row until it commits
+        done = threading.Event()
+
+        def mark_other() -> None:
+            concerns.mark_forwarded(second, services, other)
+            second.commit()
+            done.set()
+
+        marking = threading.Thread(target=mark_other)
+        marking.start()
+        assert not done.wait(0.3), "the second marking did not wait for the first's row lock"
+        first.commit()
+        marking.join(30)
+        assert done.is_set()
+    with factory() as uow:
+        forwarded = uow.session.scalars(
+            select(Update).where(Update.concern_id == concern_id, Update.to_state == "forwarded")
+        ).all()
+        moved = uow.concerns.get(concern_id)
+        assert moved is not None and moved.state == "forwarded"
+        assert len(forwarded) == 1, [(u.from_state, u.to_state, u.author) for u in forwarded]
