@@ -30,8 +30,10 @@ run: $(STAMP)
 chat: $(STAMP)
 	$(BIN)/lotse chat
 
+# On every core (pytest-xdist): the tests with real processes and peers (tests/e2e, e2e_peers,
+# bench) run in order on one worker, the others are spread over the rest (tests/conftest.py).
 test: setup
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto --dist loadgroup
 
 lint: $(STAMP)
 	$(BIN)/ruff check bot nlp storage tests

@@ -4,10 +4,12 @@ LOTSE_TEST_DATABASE_URL is set), a fake clock, and a harness that talks to the c
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import re
 import uuid
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 import hypothesis  # noqa: F401  (imported early: see NOTES.md, "AST recursion" note)
 import pytest
@@ -19,12 +21,57 @@ from bot.config import Settings, load_settings
 from bot.core.messages import ChatKind, GeoPoint, Incoming, OutMessage, PhotoIn
 from tests.fakes import FakeClock, KeywordClassifier, RecordingSender
 
+if TYPE_CHECKING:
+    from xdist.remote import Producer
+    from xdist.scheduler.protocol import Scheduling
+
 # The real peers' fixtures, registered once so that every directory shares one Synapse and one
 # Telegram emulator per run (session-scoped; started only when a test asks for them).
 pytest_plugins = ["tests.peers.synapse_fixtures", "tests.peers.telegram_fixtures"]
 
 POSTGRES_URL = os.environ.get("LOTSE_TEST_DATABASE_URL")
 STRICT = os.environ.get("LOTSE_TEST_STRICT") == "1"
+
+# Test directories whose tests start real processes and peers (Synapse, the Telegram emulator,
+# `lotse run`, the load bench's instances). `make test` runs the suite on every core
+# (pytest-xdist, `-n auto --dist loadgroup`); these go to one worker as one group, in order, so
+# that one Synapse and one emulator serve them all and no two drills with timing bounds run at
+# the same moment. The other workers take the peer-free tests one by one.
+SERIAL_DIRECTORIES = ("tests/e2e/", "tests/e2e_peers/", "tests/bench/")
+
+
+@pytest.hookimpl(optionalhook=True, tryfirst=True)  # only with pytest-xdist; before its own
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Producer) -> Scheduling | None:
+    """`--dist loadgroup` with the serial directories as one group. (xdist's loadgroup reads
+    `xdist_group` marks through test ids it rewrites on the workers, which pytest 9.2's
+    structured ids no longer allow: pytest-xdist issue 1386. The scheduler groups by path.)"""
+    if config.getvalue("dist") != "loadgroup":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class PeersOnOneWorker(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return "peers" if nodeid.startswith(SERIAL_DIRECTORIES) else nodeid
+
+    return PeersOnOneWorker(config, log)
+
+
+# Niceness of a worker while it runs peer-free tests: the drills' processes (`lotse run` killed
+# and restarted, the instances, the peers) get the cores first when they need them, as in a
+# serial run. (Telegram's SIGKILL drill, seed 6, slowest ticket after the last restart: 7.6 s
+# serial, 34.2 s beside a worker at the same priority; the bound is 60 s.)
+PEER_FREE_NICENESS = 10
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    if not hasattr(item.config, "workerinput"):  # not an xdist worker: leave the priority
+        return
+    wanted = 0 if item.nodeid.startswith(SERIAL_DIRECTORIES) else PEER_FREE_NICENESS
+    if os.getpriority(os.PRIO_PROCESS, 0) != wanted:
+        # Raising the priority back needs root (CI is root); elsewhere the worker stays nicer.
+        with contextlib.suppress(PermissionError):
+            os.setpriority(os.PRIO_PROCESS, 0, wanted)
 
 
 def skip_or_fail(reason: str) -> None:
