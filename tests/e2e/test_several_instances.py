@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 
+from tests.conftest import skip_or_fail
 from tests.e2e.instance_drill import JOB_SECONDS, drill, matrix_drill, postgres_schema
 
 pytestmark = pytest.mark.e2e
@@ -25,7 +26,9 @@ POSTGRES_URL = os.environ.get("LOTSE_TEST_DATABASE_URL")
 @pytest.fixture
 def postgres_url() -> Any:
     if not POSTGRES_URL:
-        pytest.skip("several instances need PostgreSQL: set LOTSE_TEST_DATABASE_URL (.ci/run does)")
+        skip_or_fail(
+            "several instances need PostgreSQL: set LOTSE_TEST_DATABASE_URL (.ci/run does)"
+        )
     with postgres_schema(POSTGRES_URL) as url:
         yield url
 
