@@ -10,6 +10,7 @@ Right-to-left languages get their Latin runs and substituted values isolated (bo
 
 from __future__ import annotations
 
+import functools
 import io
 import threading
 from collections.abc import Callable, Hashable
@@ -59,6 +60,32 @@ def load_catalog(locale_dir: Path, lang: str) -> Catalog | None:
     return merged
 
 
+def _compiled(locale_dir: Path, lang: str) -> bytes | None:
+    """A language's catalogs as one compiled .mo, RTL templates shaped (None without any),
+    kept while its .po files stay as they are: parsing them is the slow part of a start."""
+    paths = sorted((locale_dir / lang / "LC_MESSAGES").glob("*.po"))
+    files = tuple((str(p), p.stat().st_mtime_ns, p.stat().st_size) for p in paths)
+    return _compile(locale_dir, lang, files)
+
+
+@functools.lru_cache(maxsize=32)
+def _compile(locale_dir: Path, lang: str, _files: tuple[tuple[str, int, int], ...]) -> bytes | None:
+    catalog = load_catalog(locale_dir, lang)
+    if catalog is None:
+        return None
+    if lang in RTL_LANGUAGES:
+        for message in catalog:
+            if (
+                message.id
+                and isinstance(message.string, str)
+                and not str(message.id).startswith(_WORD_LIST_PREFIX)
+            ):
+                message.string = bidi.shape_rtl_template(message.string)
+    buffer = io.BytesIO()
+    write_mo(buffer, catalog)
+    return buffer.getvalue()
+
+
 class Texts:
     def __init__(self, default_language: str = "de", locale_dir: Path = LOCALE_DIR) -> None:
         self.default_language = default_language
@@ -66,21 +93,10 @@ class Texts:
         self._derived: dict[Hashable, Any] = {}
         self._derived_lock = threading.Lock()
         for lang in LANGUAGES:
-            catalog = load_catalog(locale_dir, lang)
-            if catalog is None:
+            compiled = _compiled(locale_dir, lang)
+            if compiled is None:
                 continue  # a language without catalogs falls back to the default language
-            if lang in RTL_LANGUAGES:
-                for message in catalog:
-                    if (
-                        message.id
-                        and isinstance(message.string, str)
-                        and not str(message.id).startswith(_WORD_LIST_PREFIX)
-                    ):
-                        message.string = bidi.shape_rtl_template(message.string)
-            buffer = io.BytesIO()
-            write_mo(buffer, catalog)
-            buffer.seek(0)
-            self._catalogs[lang] = Translations(fp=buffer)
+            self._catalogs[lang] = Translations(fp=io.BytesIO(compiled))
         if default_language not in self._catalogs:
             raise FileNotFoundError(f"no message catalog for {default_language} in {locale_dir}")
 
