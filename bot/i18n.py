@@ -64,7 +64,7 @@ def _compiled(locale_dir: Path, lang: str) -> bytes | None:
     """A language's catalogs as one compiled .mo, RTL templates shaped (None without any),
     kept while its .po files stay as they are: parsing them is the slow part of a start."""
     paths = sorted((locale_dir / lang / "LC_MESSAGES").glob("*.po"))
-    files = tuple((str(p), p.stat().st_mtime_ns, p.stat().st_size) for p in paths)
+    files = tuple((str(p), (stat := p.stat()).st_mtime_ns, stat.st_size) for p in paths)
     return _compile(locale_dir, lang, files)
 
 

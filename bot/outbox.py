@@ -581,8 +581,9 @@ class OutboxDispatcher:
         row; then the concerns of the forwards it marked move on (mark_sent's effect), and the
         farewells, and any the statement left (marked before), go through mark_sent. Only the
         concerns are shared between instances (a message is marked by the instance that
-        claimed it): read in one query, they change in id order at the commit, so two
-        instances marking forwards of the same concern lock it in the same order. Returns
+        claimed it): read in one query, they change in id order (each a conditional update,
+        ConcernRepository.move_state), so two instances marking forwards of the same concern
+        lock it in the same order and move it on once. Returns
         whether a due message claimed by nobody waits for the address of one it marked."""
         plain = sorted(i for i, kind in kinds.items() if kind not in MARKED_THROUGH_MODEL)
         with self.uow_factory() as uow:

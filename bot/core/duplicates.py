@@ -47,20 +47,13 @@ def _metres(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     return 2 * 6_371_000 * math.asin(math.sqrt(h))
 
 
-def _has_place(draft: Draft) -> bool:
-    """A location, a street or a quarter: what find_similar compares a candidate's place with."""
-    return (
-        draft.lat is not None
-        or street_key(draft.address) is not None
-        or draft.quarter_id is not None
-    )
-
-
 def similar_query(turn: Turn, draft: Draft) -> OpenLike | None:
     """What find_similar looks up: open concerns of the draft's category, recent enough, at its
     place (the database narrows to it; find_similar checks each candidate)."""
     settings = turn.services.settings.duplicates
-    if not settings.enabled or draft.category is None or not _has_place(draft):
+    street = street_key(draft.address)
+    has_place = draft.lat is not None or street is not None or draft.quarter_id is not None
+    if not settings.enabled or draft.category is None or not has_place:
         return None  # without a place no open concern counts as the same (find_similar)
     box = None
     if draft.lat is not None:
@@ -74,7 +67,7 @@ def similar_query(turn: Turn, draft: Draft) -> OpenLike | None:
         states=tuple(s.value for s in OPEN_STATES),
         since=turn.now - timedelta(days=settings.max_age_days),
         limit=_CANDIDATES,
-        street=street_key(draft.address),
+        street=street,
         box=box,
         quarter_id=draft.quarter_id,
     )
@@ -90,7 +83,7 @@ def find_similar(turn: Turn, draft: Draft) -> ConcernCandidate | None:
         return None
     candidates = turn.open_like(like)
     best, best_score = None, 0.0
-    street = street_key(draft.address)
+    street = like.street
     draft_words = _words(draft.text)  # once, not for each candidate
     for concern in candidates:
         if turn.resident is not None and concern.resident_id == turn.resident.id:
