@@ -179,6 +179,9 @@ class CommitClock:
         self._local = threading.local()
         self.committed: dict[str, float] = {}
         self.now = now
+        # CPU time of the core's threads inside Lotse.handle, one entry a message: the core's
+        # own work, which neither waiting for the GIL nor other processes' load counts into.
+        self.handling_cpu: list[float] = []
 
     def attach(self, app: App) -> None:
         session_factory = app.uow_factory.args[0]
@@ -187,9 +190,11 @@ class CommitClock:
 
         def timed(incoming: Incoming, *reading: Callable[[], object]) -> list[str]:
             self._local.at = None
+            started = time.thread_time()
             try:
                 return handle(incoming, *reading)  # type: ignore[arg-type]
             finally:
+                self.handling_cpu.append(time.thread_time() - started)
                 if self._local.at is not None:
                     self.committed[incoming.chat] = self._local.at
 
@@ -343,6 +348,7 @@ async def load(
     rss_before = rss_mb()
     load_before = os.getloadavg()[0]
     counter.reset()
+    clock.handling_cpu.clear()
     cpu_before = time.process_time()
     started = time.perf_counter()
     await asyncio.gather(*(one(i) for i in range(residents)))
@@ -373,6 +379,7 @@ async def load(
         outbox_failed_after=state.failed,
         load_average_before=load_before,
         cpu_seconds=cpu,
+        core_cpu_seconds=sum(clock.handling_cpu),
     )
 
 
@@ -394,11 +401,15 @@ def figures(
     outbox_failed_after: int,
     load_average_before: float,
     cpu_seconds: float | None = None,
+    core_cpu_seconds: float | None = None,
 ) -> dict[str, float]:
     """What a load run reports (the --json object of one database). `cpu_seconds`: this
-    process's CPU time (all its threads) during the run, when the instances run in it."""
+    process's CPU time (all its threads) during the run, when the instances run in it;
+    `core_cpu_seconds`: the part of it the core's workers spent handling messages."""
     tickets = max(run.tickets, 1)
     cpu = {} if cpu_seconds is None else {"cpu_ms_per_concern": 1e3 * cpu_seconds / tickets}
+    if core_cpu_seconds is not None:
+        cpu["core_cpu_ms_per_concern"] = 1e3 * core_cpu_seconds / tickets
     return {
         **cpu,
         "instances": instances,
@@ -648,6 +659,12 @@ def report(kind: str, f: dict[str, float]) -> None:
             f"  CPU of this process (instance and residents): {f['cpu_ms_per_concern']:.1f} ms "
             "per concern (a figure a busy machine changes less than the rates)\n"
             if "cpu_ms_per_concern" in f
+            else ""
+        )
+        + (
+            f"  of it in the core's workers, handling messages: "
+            f"{f['core_cpu_ms_per_concern']:.1f} ms per concern\n"
+            if "core_cpu_ms_per_concern" in f
             else ""
         )
         + f"  memory: RSS {f['rss_before_mb']:.0f} MB before, {f['rss_after_mb']:.0f} MB after, "

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import json
 import secrets
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, NamedTuple, NotRequired, Protocol, TypedDict, Unpack
+from typing import Any, NamedTuple, NotRequired, Protocol, TypedDict, Unpack, cast
 
 from sqlalchemy import (
     BindParameter,
@@ -17,6 +18,7 @@ from sqlalchemy import (
     Float,
     Integer,
     String,
+    Table,
     and_,
     bindparam,
     case,
@@ -401,6 +403,17 @@ def _own_and_open_like_statement() -> Any:
     )
 
 
+# A conversation's columns as the core reads them (plain values: see ConversationRepository).
+_CONVERSATION_COLUMNS = (
+    Conversation.id,
+    Conversation.channel,
+    Conversation.chat,
+    Conversation.step,
+    Conversation.data,
+    Conversation.updated_at,
+)
+
+
 @functools.cache
 def _with_resident_statement() -> Any:
     """The conversation in (:channel, :chat) and the resident (:channel, :sender), either None."""
@@ -409,7 +422,7 @@ def _with_resident_statement() -> Any:
     in_chat = and_(Conversation.channel == channel, Conversation.chat == bindparam("chat"))
     account = and_(Resident.channel == channel, Resident.external_id == bindparam("sender"))
     return (
-        select(Conversation, Resident)
+        select(*_CONVERSATION_COLUMNS, Resident)
         .select_from(one)
         .outerjoin(Conversation, in_chat)
         .outerjoin(Resident, account)
@@ -434,22 +447,63 @@ def _of_resident_statement() -> Any:
     )
 
 
+@dataclass(frozen=True, slots=True)
+class _ConversationState:
+    step: str
+    data: str  # as JSON, sorted: a change inside a nested value counts too
+    updated_at: datetime
+
+    @classmethod
+    def of_values(cls, step: str, data: Any, updated_at: datetime) -> _ConversationState:
+        return cls(step, json.dumps(data or {}, sort_keys=True, default=str), updated_at)
+
+    @classmethod
+    def of(cls, conversation: Conversation) -> _ConversationState:
+        return cls.of_values(conversation.step, conversation.data, conversation.updated_at)
+
+
+@functools.cache
+def _conversation_update() -> Any:
+    table = cast(Table, Conversation.__table__)
+    return (
+        update(table)
+        .where(table.c.id == bindparam("conversation_id"))
+        .values(step=bindparam("step"), data=bindparam("data"), updated_at=bindparam("updated_at"))
+    )
+
+
 class ConversationRepository(_Repository):
+    """Where each chat stands in a dialogue.
+
+    The conversation of the chat a turn handles (`with_resident`, `new`) is not an object of the
+    session: it is read as plain values and written with one statement at the commit
+    (`write_kept`), and only if the turn changed it. The session's unit of work (change
+    tracking, a flush before queries) cost more than the whole statement, every turn."""
+
+    def __init__(self, session: Session) -> None:
+        super().__init__(session)
+        self._kept: list[tuple[Conversation, _ConversationState | None]] = []
+
     def get_or_create(self, channel: str, chat: str, now: datetime) -> Conversation:
-        conversation = self.session.scalar(
+        for conversation, _ in self._kept:
+            if (conversation.channel, conversation.chat) == (channel, chat):
+                return conversation  # the turn's own: one object per chat in a unit of work
+        stored = self.session.scalar(
             select(Conversation).where(Conversation.channel == channel, Conversation.chat == chat)
         )
-        if conversation is None:
-            conversation = Conversation(
-                channel=channel, chat=chat, step="idle", data={}, updated_at=now
-            )
-            self.session.add(conversation)
+        if stored is None:
+            stored = Conversation(channel=channel, chat=chat, step="idle", data={}, updated_at=now)
+            self.session.add(stored)
             self.session.flush()
-        return conversation
+        return stored
 
     def new(self, channel: str, chat: str, now: datetime) -> Conversation:
-        """A conversation not stored yet (the caller adds it to the session)."""
-        return Conversation(channel=channel, chat=chat, step="idle", data={}, updated_at=now)
+        """A conversation not stored yet: stored with the commit, in the state it has then."""
+        conversation = Conversation(
+            channel=channel, chat=chat, step="idle", data={}, updated_at=now
+        )
+        self._kept.append((conversation, None))
+        return conversation
 
     def expire_intakes(self, before: datetime) -> int:
         """Drop intakes nobody touched since `before`; returns how many."""
@@ -467,7 +521,59 @@ class ConversationRepository(_Repository):
         row = self.session.execute(
             _with_resident_statement(), {"channel": channel, "chat": chat, "sender": sender}
         ).one()
-        return row[0], row[1]
+        *values, resident = row
+        if values[0] is None:
+            return None, resident
+        state = _ConversationState.of_values(values[3], values[4], values[5])
+        conversation = Conversation(
+            id=values[0],
+            channel=values[1],
+            chat=values[2],
+            step=state.step,
+            data=values[4],
+            updated_at=state.updated_at,
+        )
+        self._kept.append((conversation, state))
+        return conversation, resident
+
+    def write_kept(self) -> None:
+        """Store what the turn changed of its conversation (before the commit)."""
+        kept, self._kept = self._kept, []
+        connection = self.session.connection()
+        for conversation, loaded in kept:
+            now = _ConversationState.of(conversation)
+            if loaded is None:
+                connection.execute(
+                    cast(Table, Conversation.__table__).insert(),
+                    {
+                        "channel": conversation.channel,
+                        "chat": conversation.chat,
+                        "step": conversation.step,
+                        "data": conversation.data,
+                        "updated_at": conversation.updated_at,
+                    },
+                )
+            elif now != loaded:
+                connection.execute(
+                    _conversation_update(),
+                    {
+                        "conversation_id": conversation.id,
+                        "step": conversation.step,
+                        "data": conversation.data,
+                        "updated_at": conversation.updated_at,
+                    },
+                )
+            self._kept.append((conversation, now))
+
+    def checkpoint(self) -> list[tuple[Conversation, _ConversationState]]:
+        """The kept conversations' states now, to go back to (`restore`)."""
+        return [(c, _ConversationState.of(c)) for c, _ in self._kept]
+
+    def restore(self, states: list[tuple[Conversation, _ConversationState]]) -> None:
+        for conversation, state in states:
+            conversation.step = state.step
+            conversation.data = json.loads(state.data)
+            conversation.updated_at = state.updated_at
 
     def seen(self, channel: str, message_id: str, now: datetime) -> bool:
         """Record a network message id; True if it had been handled before (one statement,

@@ -50,7 +50,6 @@ class UnitOfWork:
         # it are born claimed and handed to it after the commit (storage.repositories).
         self._born_claims = born_claims
         self._after_commit: list[Callable[[], None]] = []
-        self._at_commit: list[object] = []
 
     def __enter__(self) -> UnitOfWork:
         self.session = self._session_factory()
@@ -87,9 +86,7 @@ class UnitOfWork:
             self.session.close()
 
     def commit(self) -> None:
-        for new in self._at_commit:
-            self.session.add(new)
-        self._at_commit.clear()
+        self.conversations.write_kept()
         self.session.commit()
         callbacks, self._after_commit = self._after_commit, []
         handed, claimable = born_claimed(self.session)
@@ -99,11 +96,6 @@ class UnitOfWork:
                 callbacks = [c for c in callbacks if c != self._born_claims.wake]
         for callback in callbacks:
             callback()
-
-    def add_at_commit(self, new: object) -> None:
-        """Store a new object with the commit, in the state it has then (one insert, where
-        adding it now could mean an insert and updates)."""
-        self._at_commit.append(new)
 
     def after_commit(self, callback: Callable[[], None]) -> None:
         """Run `callback` once this unit of work has committed (e.g. wake the dispatcher)."""
@@ -118,8 +110,15 @@ class UnitOfWork:
         """A nested transaction: an error inside undoes only what was done inside."""
         # Rows queued before it go in before it: its rollback must not take them along.
         insert_queued_outbox(self.session, flush=True)
-        with self.session.begin_nested():
-            yield
+        # The turn's conversation is no object of the session: what the failed part changed of
+        # it goes back by hand, as the session's own objects do.
+        conversations = self.conversations.checkpoint()
+        try:
+            with self.session.begin_nested():
+                yield
+        except BaseException:
+            self.conversations.restore(conversations)
+            raise
 
 
 UnitOfWorkFactory = Callable[[], UnitOfWork]

@@ -136,14 +136,13 @@ class Lotse:
                 log.info("duplicate delivery ignored channel=%s", incoming.channel)
                 return []
             member = self.services.directory.staff_member(incoming.channel, incoming.sender)
-            # One query for the chat's conversation and the sender's account. A new
-            # conversation is stored with the commit, in the state the turn leaves it in.
+            # One query for the chat's conversation and the sender's account. The conversation
+            # is stored with the commit, in the state the turn leaves it in.
             conversation, resident = uow.conversations.with_resident(
                 incoming.channel, incoming.chat, incoming.sender
             )
             if conversation is None:
                 conversation = uow.conversations.new(incoming.channel, incoming.chat, now)
-                uow.add_at_commit(conversation)
             turn = Turn(uow, self.services, incoming, conversation, self.services.staff_language)
             if incoming.chat_kind is ChatKind.GROUP:
                 if member is None:
