@@ -35,9 +35,10 @@ from sqlalchemy import (
     tuple_,
     update,
 )
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, SessionTransaction, aliased
+from sqlalchemy.orm import Session, SessionTransaction, aliased, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 
 from storage.models import (
@@ -64,6 +65,34 @@ _PSEUDONYM_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 class _Repository:
     def __init__(self, session: Session) -> None:
         self.session = session
+
+
+def insert_now(session: Session, new: Any) -> None:
+    """Insert a new object with one statement now and make it an object of the session, as if
+    it had been read: later changes to it are tracked as usual. Where a turn adds a row, the
+    session's flush (its bookkeeping over every object) cost more than the statement itself.
+    Column defaults come back with the insert; an object with a relationship set goes the
+    ordinary way (add and flush)."""
+    mapper = sa_inspect(type(new))
+    state = new.__dict__
+    if any(state.get(rel.key) is not None for rel in mapper.relationships):
+        session.add(new)
+        session.flush()
+        return
+    values = {
+        prop.columns[0].key: state[prop.key] for prop in mapper.column_attrs if prop.key in state
+    }
+    row = session.connection().execute(_returning_insert(mapper.local_table), values).one()
+    stored = row._mapping
+    for prop in mapper.column_attrs:
+        set_committed_value(new, prop.key, stored[prop.columns[0].key])
+    make_transient_to_detached(new)
+    session.add(new)
+
+
+@functools.cache
+def _returning_insert(table: Any) -> Any:
+    return table.insert().returning(*table.c)
 
 
 class ResidentRepository(_Repository):
@@ -95,10 +124,13 @@ class ResidentRepository(_Repository):
             language_chosen=False,
             unreachable=False,
         )
-        self.session.add(resident)
         if flush:
-            self.session.flush()
+            insert_now(self.session, resident)
         return resident
+
+    def store(self, resident: Resident) -> None:
+        """Insert a resident made with `add(..., flush=False)`, with what was set meanwhile."""
+        insert_now(self.session, resident)
 
 
 class ConcernRepository(_Repository):
@@ -114,8 +146,7 @@ class ConcernRepository(_Repository):
         ).all()
 
     def add(self, concern: Concern) -> Concern:
-        self.session.add(concern)
-        self.session.flush()
+        insert_now(self.session, concern)
         return concern
 
     def move_state(self, concern: Concern, from_state: str, to_state: str, now: datetime) -> bool:
@@ -136,7 +167,8 @@ class ConcernRepository(_Repository):
         return True
 
     def add_update(self, update_: Update) -> None:
-        self.session.add(update_)
+        """Store a history entry now (its id is there at once: outbox keys use it)."""
+        insert_now(self.session, update_)
 
     def of_resident(self, resident_id: int, limit: int = 20) -> Sequence[Concern]:
         return self.session.scalars(

@@ -202,7 +202,7 @@ class Lotse:
             return  # banned residents are ignored
         language.settle(turn, resident)
         if resident.id is None:
-            uow.flush()  # a new resident: one insert, with the language settled
+            uow.residents.store(resident)  # a new resident: one insert, with the language settled
         noted = language.announce(turn, resident)
         if refused is not None:
             turn.reply_error(refused)
