@@ -88,6 +88,14 @@ def insert_now(session: Session, new: Any) -> None:
         set_committed_value(new, prop.key, stored[prop.columns[0].key])
     make_transient_to_detached(new)
     session.add(new)
+    # Only while a savepoint is open can part of the transaction be rolled back and the object
+    # still be used: remember where it was inserted (forget_rolled_back).
+    nested = session.get_nested_transaction()
+    if nested is not None:
+        session.info.setdefault(_INSERTED_NOW, []).append((nested, new))
+
+
+_INSERTED_NOW = "lotse.inserted_now"
 
 
 @functools.cache
@@ -971,11 +979,9 @@ def insert_queued_outbox(session: Session, *, flush: bool = False) -> None:
 
 
 def forget_rolled_back(session: Session, rolled_back: SessionTransaction) -> None:
-    """Born-claimed rows inserted in a (sub)transaction that was rolled back are not handed
-    over: they do not exist."""
-    handed = session.info.get(_HANDED)
-    if not handed:
-        return
+    """Rows inserted in a (sub)transaction that was rolled back do not exist: born-claimed
+    outbox rows are not handed over, and objects `insert_now` stored leave the session (as
+    the session's own new objects do)."""
 
     def within(transaction: SessionTransaction | None) -> bool:
         while transaction is not None:
@@ -984,7 +990,18 @@ def forget_rolled_back(session: Session, rolled_back: SessionTransaction) -> Non
             transaction = transaction.parent
         return False
 
-    session.info[_HANDED] = [(inside, row) for inside, row in handed if not within(inside)]
+    handed = session.info.get(_HANDED)
+    if handed:
+        session.info[_HANDED] = [(inside, row) for inside, row in handed if not within(inside)]
+    inserted = session.info.get(_INSERTED_NOW)
+    if inserted:
+        kept = []
+        for inside, new in inserted:
+            if not within(inside):
+                kept.append((inside, new))
+            elif new in session:
+                session.expunge(new)
+        session.info[_INSERTED_NOW] = kept
 
 
 def _born_claimed(row: dict[str, Any], routes: Mapping[str, Collection[str] | None]) -> bool:
