@@ -1,0 +1,37 @@
+"""The load bench in one process on SQLite (bench/load_bench.py): its figures add up, and the
+core workers' CPU per concern is a part of the process's."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+pytestmark = [pytest.mark.slow]
+
+BENCH = Path(__file__).resolve().parents[2] / "bench" / "load_bench.py"
+
+
+def test_one_process_on_sqlite_reports_the_core_workers_share_of_the_cpu() -> None:
+    command = [
+        sys.executable,
+        str(BENCH),
+        "--db",
+        "sqlite",
+        "--residents",
+        "20",
+        "--concurrency",
+        "5",
+        "--keyword-classifier",
+        "--json",
+    ]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr[-3000:]
+    figures = json.loads(done.stdout.strip().splitlines()[-1])["sqlite"]
+    assert (figures["tickets"], figures["failures"]) == (20, 0)
+    assert 0 < figures["core_cpu_ms_per_concern"] < figures["cpu_ms_per_concern"]
+    assert 0 < figures["statements_per_concern"] <= 20
+    assert figures["outbox_depth_after"] == 0
