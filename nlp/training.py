@@ -25,6 +25,7 @@ from thinc.api import fix_random_seed
 from nlp import char_ngrams
 from nlp.classifier import META_FILE, Classifier, Tuning, as_doc, features, load
 from nlp.gazetteer import load_gazetteer
+from nlp.real_labels import LABEL_SETS, relabelled
 from nlp.taxonomy import category_ids
 
 CORPUS = Path(__file__).parent / "corpus"
@@ -70,25 +71,35 @@ class Sample:
     lang: str | None = None  # the language the row is written in, when the file says
 
 
-def read_jsonl(path: Path, part: str = "all") -> list[Sample]:
+def read_jsonl(path: Path, part: str = "all", labels: str = "ours") -> list[Sample]:
     """Rows with text and a category id of the taxonomy; rows without one are skipped.
+
+    labels: "ours" (default): a real file's rows relabelled by our taxonomy
+    (nlp/data/real_labels, by the file's name and the row's id) take that category; "platform":
+    the file's own `category` (the export's mapping of the platform's category) for every row.
 
     part: "all"; or for extra (real) data files, by a hash of the row's id or text: "train"
     (3 of 5 rows), "dev" (one in five: tuned on together with the corpus dev split, so that
     "sure" is measured on real messages too) or "holdout" (one in five, never used for training
     or tuning: `lotse nlp evaluate FILE --holdout`, the honest real-data check).
     """
+    if labels not in LABEL_SETS:
+        raise ValueError(f"labels must be one of {LABEL_SETS}, not {labels!r}")
     known = set(category_ids())
+    changed = relabelled(path.name) if labels == "ours" else {}
     samples = []
     for line in path.read_text("utf-8").splitlines():
         if not line.strip():
             continue
         row = json.loads(line)
-        if row.get("category") not in known or not (row.get("text") or "").strip():
+        category = row.get("category")
+        if changed and str(row.get("id")) in changed:
+            category = changed[str(row.get("id"))]
+        if category not in known or not (row.get("text") or "").strip():
             continue
         if part != "all" and _real_part(row) != part:
             continue
-        samples.append(Sample(row["text"], row["category"], row.get("lang") or None))
+        samples.append(Sample(row["text"], category, row.get("lang") or None))
     return samples
 
 
