@@ -41,15 +41,28 @@ def train_command(
         ),
     ] = None,
     seed: Annotated[int, typer.Option(help="Random seed.")] = 7,
+    labels: Annotated[
+        str,
+        typer.Option(
+            help=(
+                "Labels of the extra files: ours (rows relabelled by our taxonomy, "
+                "nlp/data/real_labels) or platform (the export's mapping as it is)."
+            )
+        ),
+    ] = "ours",
 ) -> None:
     """Train the classifier from the committed corpus (and extra files), tune it on dev."""
     from pathlib import Path
 
     from nlp.classifier import shipped_model_dir
+    from nlp.real_labels import LABEL_SETS
     from nlp.training import train
 
+    if labels not in LABEL_SETS:
+        typer.echo(f"--labels must be one of {', '.join(LABEL_SETS)}", err=True)
+        raise typer.Exit(2)
     target = Path(out) if out else shipped_model_dir()
-    train(target, extra=[Path(p) for p in extra or []], seed=seed, log=typer.echo)
+    train(target, extra=[Path(p) for p in extra or []], seed=seed, labels=labels, log=typer.echo)
     typer.echo(f"pipeline written to {target}")
 
 

@@ -98,3 +98,18 @@ def test_every_relabelled_id_is_a_row_of_a_read_category_with_another_label(labe
     # An entry that repeats the export's own category changes nothing: it does not belong here.
     assert [r.id for r in labels.rows if rows[r.id].get("category") == r.category] == []
     assert relabelled(labels.source) == {r.id: r.category for r in labels.rows}
+
+
+def test_train_refuses_an_unknown_label_set_before_training(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from typer.testing import CliRunner
+
+    import nlp.training
+    from nlp.cli import app
+
+    def no_training(*_args: object, **_kwargs: object) -> None:
+        raise AssertionError("must not train")
+
+    monkeypatch.setattr(nlp.training, "train", no_training)
+    result = CliRunner().invoke(app, ["train", "--labels", "mine"])
+    assert result.exit_code == 2
+    assert "--labels must be one of ours, platform" in result.output
