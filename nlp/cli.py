@@ -41,15 +41,28 @@ def train_command(
         ),
     ] = None,
     seed: Annotated[int, typer.Option(help="Random seed.")] = 7,
+    labels: Annotated[
+        str,
+        typer.Option(
+            help=(
+                "Labels of the extra files: ours (rows relabelled by our taxonomy, "
+                "nlp/data/real_labels) or platform (the export's mapping as it is)."
+            )
+        ),
+    ] = "ours",
 ) -> None:
     """Train the classifier from the committed corpus (and extra files), tune it on dev."""
     from pathlib import Path
 
     from nlp.classifier import shipped_model_dir
+    from nlp.real_labels import LABEL_SETS
     from nlp.training import train
 
+    if labels not in LABEL_SETS:
+        typer.echo(f"--labels must be one of {', '.join(LABEL_SETS)}", err=True)
+        raise typer.Exit(2)
     target = Path(out) if out else shipped_model_dir()
-    train(target, extra=[Path(p) for p in extra or []], seed=seed, log=typer.echo)
+    train(target, extra=[Path(p) for p in extra or []], seed=seed, labels=labels, log=typer.echo)
     typer.echo(f"pipeline written to {target}")
 
 
@@ -108,19 +121,26 @@ def evaluate_command(
         bool, typer.Option(help="Only the held-out fifth of FILE (the part train never uses).")
     ] = False,
 ) -> None:
-    """Accuracy, macro-F1, per-category P/R/F1, confusions, confident share, latency."""
+    """Accuracy, macro-F1, per-category P/R/F1, confusions, confident share, latency.
+
+    A real FILE with rows relabelled by our taxonomy (nlp/data/real_labels) is measured on both
+    label sets: by our taxonomy (what training uses) and as the export maps the platform's
+    categories."""
     import json
     from dataclasses import asdict
     from pathlib import Path
 
     from nlp import load_classifier
+    from nlp.real_labels import relabelled
     from nlp.training import corpus_split, evaluate, read_jsonl
 
+    part = "holdout" if holdout else "all"
     try:
-        samples = (
-            read_jsonl(Path(data), part="holdout" if holdout else "all")
-            if data
-            else corpus_split(split)
+        samples = read_jsonl(Path(data), part=part) if data else corpus_split(split)
+        platform = (
+            read_jsonl(Path(data), part=part, labels="platform")
+            if data and relabelled(Path(data).name)
+            else None
         )
     except (OSError, ValueError) as exc:
         typer.echo(f"cannot read {data}: {exc}", err=True)
@@ -128,7 +148,9 @@ def evaluate_command(
     if not samples:
         typer.echo("no labelled messages found", err=True)
         raise typer.Exit(2)
-    report = evaluate(load_classifier(model_dir), samples)
+    classifier = load_classifier(model_dir)
+    report = evaluate(classifier, samples)
+    platform_report = evaluate(classifier, platform) if platform else None
     # What a message does (greeting, thanks, status question, …) is scored beside its category:
     # on the held-out intent rows, whenever the corpus is evaluated (not for a given FILE).
     intents = None
@@ -137,11 +159,25 @@ def evaluate_command(
 
         intents = intent_model.evaluate()
     if as_json:
-        extra = {"intent_accuracy": intents} if intents is not None else {}
+        extra: dict[str, object] = {"intent_accuracy": intents} if intents is not None else {}
+        if platform_report is not None:
+            extra["labels"] = "ours"
+            extra["platform_labels"] = asdict(platform_report) | platform_report.aliases()
         typer.echo(json.dumps(asdict(report) | report.aliases() | extra, indent=2))
     else:
+        if platform_report is not None and data:
+            changed = relabelled(Path(data).name)
+            typer.echo(
+                f"labels by our taxonomy ({len(changed)} rows of the file relabelled, "
+                "nlp/data/real_labels):"
+            )
         for line in report.lines():
             typer.echo(line)
+        if platform_report is not None:
+            typer.echo("")
+            typer.echo("labels as the export maps the platform's categories:")
+            for line in platform_report.lines():
+                typer.echo(line)
         if intents is not None:
             overall = intents.get("all/all", {})
             typer.echo("")

@@ -25,6 +25,7 @@ from thinc.api import fix_random_seed
 from nlp import char_ngrams
 from nlp.classifier import META_FILE, Classifier, Tuning, as_doc, features, load
 from nlp.gazetteer import load_gazetteer
+from nlp.real_labels import LABEL_SETS, relabelled
 from nlp.taxonomy import category_ids
 
 CORPUS = Path(__file__).parent / "corpus"
@@ -70,25 +71,35 @@ class Sample:
     lang: str | None = None  # the language the row is written in, when the file says
 
 
-def read_jsonl(path: Path, part: str = "all") -> list[Sample]:
+def read_jsonl(path: Path, part: str = "all", labels: str = "ours") -> list[Sample]:
     """Rows with text and a category id of the taxonomy; rows without one are skipped.
+
+    labels: "ours" (default): a real file's rows relabelled by our taxonomy
+    (nlp/data/real_labels, by the file's name and the row's id) take that category; "platform":
+    the file's own `category` (the export's mapping of the platform's category) for every row.
 
     part: "all"; or for extra (real) data files, by a hash of the row's id or text: "train"
     (3 of 5 rows), "dev" (one in five: tuned on together with the corpus dev split, so that
     "sure" is measured on real messages too) or "holdout" (one in five, never used for training
     or tuning: `lotse nlp evaluate FILE --holdout`, the honest real-data check).
     """
+    if labels not in LABEL_SETS:
+        raise ValueError(f"labels must be one of {LABEL_SETS}, not {labels!r}")
     known = set(category_ids())
+    changed = relabelled(path.name) if labels == "ours" else {}
     samples = []
     for line in path.read_text("utf-8").splitlines():
         if not line.strip():
             continue
         row = json.loads(line)
-        if row.get("category") not in known or not (row.get("text") or "").strip():
+        category = row.get("category")
+        if changed and str(row.get("id")) in changed:
+            category = changed[str(row.get("id"))]
+        if category not in known or not (row.get("text") or "").strip():
             continue
         if part != "all" and _real_part(row) != part:
             continue
-        samples.append(Sample(row["text"], row["category"], row.get("lang") or None))
+        samples.append(Sample(row["text"], category, row.get("lang") or None))
     return samples
 
 
@@ -109,14 +120,19 @@ def train(
     epochs: int = EPOCHS,
     train_samples: list[Sample] | None = None,
     dev_samples: list[Sample] | None = None,
+    labels: str = "ours",
     log: Callable[[str], object] = print,
 ) -> Tuning:
+    """Train both models on the written training split and the real files' training rows, then
+    tune (`tune_and_store`). labels: which labels of the real files (`read_jsonl`): "ours" (the
+    rows relabelled by our taxonomy) or "platform" (the export's mapping, as models were trained
+    before nlp/data/real_labels existed)."""
     fix_random_seed(seed)
     rng = random.Random(seed)
     written = list(train_samples if train_samples is not None else corpus_split("train"))
     real: list[Sample] = []
     for path in extra:
-        more = read_jsonl(path, part="train")
+        more = read_jsonl(path, part="train", labels=labels)
         log(f"extra data: {len(more)} labelled messages from {path}")
         real += more
     messages = len(written) + len(real)
@@ -161,6 +177,7 @@ def train(
         "train_messages": messages,
         "real_row_weight": REAL_ROW_WEIGHT,
         "extra": [p.name for p in extra],
+        "labels": labels,
     }
     return tune_and_store(classifier, out, meta, extra=extra, dev_samples=dev_samples, log=log)
 
@@ -199,9 +216,12 @@ def tune_and_store(
     log: Callable[[str], object] = print,
 ) -> Tuning:
     """Tune the trained models' mixing and confidence on the dev split and the real files' tuning
-    rows (never their holdout) and write the result with `meta` to the model's lotse.json."""
+    rows (never their holdout) and write the result with `meta` to the model's lotse.json. The
+    real rows carry the labels the models were trained on (`meta["labels"]`; absent: a pipeline
+    from before nlp/data/real_labels, trained on the platform's labels)."""
     dev = list(dev_samples if dev_samples is not None else corpus_split("dev"))
-    real_dev = [s for path in extra for s in read_jsonl(path, part="dev")]
+    labels = str(meta.get("labels", "platform"))
+    real_dev = [s for path in extra for s in read_jsonl(path, part="dev", labels=labels)]
     tuning = tune(
         classifier,
         dev,
@@ -242,7 +262,9 @@ def retune(
     tuning rows are tuned on (the rows it trained on and the holdout are not). With
     `refit_char_model`, the character n-gram model is trained again first, as `train` trains it
     (the same rows and seed give the same model; a minute or two on the whole corpus): for
-    trying the character model's features or weights without training the spaCy model."""
+    trying the character model's features or weights without training the spaCy model. The real
+    files are read with the labels the pipeline was trained on (lotse.json `labels`; a pipeline
+    without it was trained before nlp/data/real_labels existed: "platform")."""
     meta_path = model_dir / META_FILE
     meta: dict[str, Any] = (
         json.loads(meta_path.read_text("utf-8")) if meta_path.exists() else {"extra": []}
@@ -255,7 +277,8 @@ def retune(
         )
     if refit_char_model:
         written = train_samples if train_samples is not None else corpus_split("train")
-        real = [s for path in extra for s in read_jsonl(path, part="train")]
+        labels = str(meta.get("labels", "platform"))
+        real = [s for path in extra for s in read_jsonl(path, part="train", labels=labels)]
         fit_char_model(written, real, int(meta.get("seed", SEED)), model_dir, log)
         meta["real_row_weight"] = REAL_ROW_WEIGHT
     classifier = load(str(model_dir))

@@ -75,3 +75,35 @@ def test_evaluate_on_the_corpus_reports_intent_accuracy_beside_the_categories(
     assert json.loads(result.output)["intent_accuracy"]["all/all"] == {"accuracy": 0.5, "n": 2}
     text = CliRunner().invoke(app, ["evaluate"]).output
     assert "intent accuracy (held-out intent rows): 0.500 (n=2)" in text
+
+
+def test_evaluate_on_a_relabelled_real_file_reports_both_label_sets(
+    monkeypatch,  # type: ignore[no-untyped-def]
+    tmp_path,  # type: ignore[no-untyped-def]
+) -> None:
+    import json
+
+    from typer.testing import CliRunner
+
+    import nlp
+    from nlp.cli import app
+    from nlp.real_labels import label_files
+
+    labels = next(f for f in label_files() if f.source.startswith("konstanz"))
+    changed = next(r for r in labels.rows if r.category == "street_cleaning")
+    rows = [
+        {"id": changed.id, "text": "çöp var", "category": "road_damage"},
+        {"id": "kn-0", "text": "Laterne aus", "category": "street_lighting"},
+    ]
+    path = tmp_path / labels.source
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows), "utf-8")
+    monkeypatch.setattr(nlp, "load_classifier", lambda model_dir=None: _StandIn(ANSWERS))
+    result = CliRunner().invoke(app, ["evaluate", str(path), "--json"])
+    assert result.exit_code == 0, result.output
+    figures = json.loads(result.output)
+    # The stand-in answers street_cleaning: right by our taxonomy, wrong by the platform's.
+    assert figures["labels"] == "ours" and figures["accuracy"] == 1.0
+    assert figures["platform_labels"]["accuracy"] == 0.5
+    text = CliRunner().invoke(app, ["evaluate", str(path)]).output
+    assert "labels by our taxonomy" in text
+    assert "labels as the export maps the platform's categories:" in text
