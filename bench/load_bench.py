@@ -182,6 +182,11 @@ class CommitClock:
         # CPU time of the core's threads inside Lotse.handle, one entry a message: the core's
         # own work, which neither waiting for the GIL nor other processes' load counts into.
         self.handling_cpu: list[float] = []
+        # With count_calls: the Python function calls made inside Lotse.handle, per thread. A
+        # count, not a time: the same on a busy machine and a quiet one, on any machine (with
+        # --concurrency 1 the same from run to run within ~0.1 %).
+        self.count_calls = False
+        self.calls: dict[int, int] = {}
 
     def attach(self, app: App) -> None:
         session_factory = app.uow_factory.args[0]
@@ -190,15 +195,24 @@ class CommitClock:
 
         def timed(incoming: Incoming, *reading: Callable[[], object]) -> list[str]:
             self._local.at = None
+            if self.count_calls:
+                sys.setprofile(self._count_call)  # this thread only
             started = time.thread_time()
             try:
                 return handle(incoming, *reading)  # type: ignore[arg-type]
             finally:
                 self.handling_cpu.append(time.thread_time() - started)
+                if self.count_calls:
+                    sys.setprofile(None)
                 if self._local.at is not None:
                     self.committed[incoming.chat] = self._local.at
 
         app.lotse.handle = timed  # type: ignore[method-assign]
+
+    def _count_call(self, _frame: object, event: str, _arg: object) -> None:
+        if event == "call":
+            thread = threading.get_ident()
+            self.calls[thread] = self.calls.get(thread, 0) + 1
 
     def _stamp(self, _session: object) -> None:
         self._local.at = self.now()
@@ -320,10 +334,17 @@ async def wait_until_outbox_empty(app: App, timeout: float = 120.0) -> float:
 
 
 async def load(
-    apps: list[App], residents: int, concurrency: int, seed: int, counter: StatementCounter
+    apps: list[App],
+    residents: int,
+    concurrency: int,
+    seed: int,
+    counter: StatementCounter,
+    *,
+    count_calls: bool = False,
 ) -> dict[str, float]:
     sender = CountingSender("console")
     clock = CommitClock()
+    clock.count_calls = count_calls
     dispatchers = []
     for app in apps:
         dispatchers.append(app.attach_senders([sender]))
@@ -349,6 +370,7 @@ async def load(
     load_before = os.getloadavg()[0]
     counter.reset()
     clock.handling_cpu.clear()
+    clock.calls.clear()
     cpu_before = time.process_time()
     started = time.perf_counter()
     await asyncio.gather(*(one(i) for i in range(residents)))
@@ -380,6 +402,7 @@ async def load(
         load_average_before=load_before,
         cpu_seconds=cpu,
         core_cpu_seconds=sum(clock.handling_cpu),
+        core_calls=sum(clock.calls.values()) if clock.count_calls else None,
     )
 
 
@@ -402,6 +425,7 @@ def figures(
     load_average_before: float,
     cpu_seconds: float | None = None,
     core_cpu_seconds: float | None = None,
+    core_calls: int | None = None,
 ) -> dict[str, float]:
     """What a load run reports (the --json object of one database). `cpu_seconds`: this
     process's CPU time (all its threads) during the run, when the instances run in it;
@@ -410,6 +434,8 @@ def figures(
     cpu = {} if cpu_seconds is None else {"cpu_ms_per_concern": 1e3 * cpu_seconds / tickets}
     if core_cpu_seconds is not None:
         cpu["core_cpu_ms_per_concern"] = 1e3 * core_cpu_seconds / tickets
+    if core_calls is not None:
+        cpu["core_python_calls_per_concern"] = core_calls / tickets
     return {
         **cpu,
         "instances": instances,
@@ -555,6 +581,12 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=5.0, help="soak: new residents per second")
     parser.add_argument("--every", type=float, default=30.0, help="soak: report interval (s)")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument(
+        "--count-calls",
+        action="store_true",
+        help="count the core's Python function calls per concern: the work it does, the same on "
+        "any machine (slows the run; use --concurrency 1 --keyword-classifier to compare work)",
+    )
     args = parser.parse_args()
     if args.kill_leader and args.instances < 2:
         parser.error("--kill-leader needs --instances 2 or more (one must survive)")
@@ -588,7 +620,14 @@ def main() -> None:
                     asyncio.run(soak(apps[0], args.soak, args.rate, args.seed, args.every))
                 else:
                     figures = asyncio.run(
-                        load(apps, args.residents, args.concurrency, args.seed, counter)
+                        load(
+                            apps,
+                            args.residents,
+                            args.concurrency,
+                            args.seed,
+                            counter,
+                            count_calls=args.count_calls,
+                        )
                     )
                     figures["classifier"] = "keyword" if args.keyword_classifier else "spacy"  # type: ignore[assignment]
                     report(kind, figures)
@@ -665,6 +704,12 @@ def report(kind: str, f: dict[str, float]) -> None:
             f"  of it in the core's workers, handling messages: "
             f"{f['core_cpu_ms_per_concern']:.1f} ms per concern\n"
             if "core_cpu_ms_per_concern" in f
+            else ""
+        )
+        + (
+            f"  Python function calls in the core per concern (--count-calls): "
+            f"{f['core_python_calls_per_concern']:.0f}\n"
+            if "core_python_calls_per_concern" in f
             else ""
         )
         + f"  memory: RSS {f['rss_before_mb']:.0f} MB before, {f['rss_after_mb']:.0f} MB after, "
