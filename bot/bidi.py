@@ -29,8 +29,41 @@ def is_rtl_char(char: str) -> bool:
     return unicodedata.bidirectional(char) in ("R", "AL")
 
 
+# The Unicode blocks that hold every right-to-left letter (bidirectional class R or AL) of this
+# Python's Unicode database (tests/unit/test_bidi.py checks all code points), and the RLM.
+_RTL_BLOCKS = (
+    (0x0590, 0x08FF),  # Hebrew, Arabic, Syriac, Thaana, NKo, Samaritan, Mandaic, Arabic ext.
+    (0x200F, 0x200F),  # RIGHT-TO-LEFT MARK
+    (0xFB1D, 0xFDFF),  # Hebrew and Arabic presentation forms A
+    (0xFE70, 0xFEFF),  # Arabic presentation forms B
+    (0x10800, 0x10FFF),  # historic right-to-left scripts, Hanifi Rohingya, Yezidi, …
+    (0x1E800, 0x1EFFF),  # Mende Kikakui, Adlam, Arabic mathematical symbols, …
+)
+
+
+def _rtl_letters() -> re.Pattern[str]:
+    found = [
+        c
+        for low, high in _RTL_BLOCKS
+        for c in range(low, high + 1)
+        if unicodedata.bidirectional(chr(c)) in ("R", "AL")
+    ]
+    spans: list[list[int]] = []
+    for c in found:
+        if spans and spans[-1][1] == c - 1:
+            spans[-1][1] = c
+        else:
+            spans.append([c, c])
+    return re.compile("[" + "".join(f"{chr(a)}-{chr(b)}" for a, b in spans) + "]")
+
+
+_RTL_LETTER = _rtl_letters()
+
+
 def has_rtl(text: str) -> bool:
-    return any(is_rtl_char(c) for c in text)
+    """Whether `text` holds a right-to-left letter (one regular expression search: this runs
+    for every value put into every message)."""
+    return _RTL_LETTER.search(text) is not None
 
 
 def isolate(value: str) -> str:

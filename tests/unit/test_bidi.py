@@ -3,9 +3,11 @@ algorithm (python-bidi), as Telegram plain text and as Matrix HTML."""
 
 from __future__ import annotations
 
+import sys
+
 from bidi import get_base_level, get_display
 
-from bot.bidi import FSI, LRI, PDI, RLM, strip_controls
+from bot.bidi import FSI, LRI, PDI, RLM, has_rtl, is_rtl_char, strip_controls
 from bot.channels.matrix.format import content
 from bot.channels.telegram.render import parts
 from bot.core.messages import Choice, OutMessage
@@ -107,3 +109,12 @@ def test_a_long_arabic_text_cut_for_telegram_starts_each_piece_right_to_left() -
     pieces = parts(_message(text))
     assert len(pieces) > 1
     assert all(p.text.startswith(RLM) and get_base_level(p.text) == 1 for p in pieces)
+
+
+def test_has_rtl_finds_exactly_the_right_to_left_letters_of_the_unicode_database() -> None:
+    # has_rtl searches the blocks that hold them (bidi._RTL_BLOCKS); every code point outside
+    # must not be one, every one inside must be found.
+    wrong = [hex(c) for c in range(sys.maxunicode + 1) if has_rtl(chr(c)) != is_rtl_char(chr(c))]
+    assert wrong == []
+    assert has_rtl("Sperrmüll am Kaiserplatz – seit Tagen ✓") is False
+    assert has_rtl("Sperrmüll in der شارع Pontstraße") is True
