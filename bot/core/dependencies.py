@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from bot.config import Settings
 from bot.core.directory import Directory
@@ -74,6 +74,11 @@ class Services:
     # None: the classifier's `language` field decides.
     detect_language: Callable[[str, str | None], str] | None = None
     intents: IntentPort = field(default_factory=shipped_intents)
+    # Category menus as bot.core.intake.category_menu builds them, by (language, categories):
+    # the names never change while the bot runs, and a menu's words are normalised once.
+    category_menus: dict[tuple[str, tuple[str, ...]], tuple[Any, ...]] = field(
+        default_factory=dict, repr=False, compare=False
+    )
 
     def ticket(self, concern: Concern | ConcernCandidate) -> str:
         return format_ticket(self.settings.city.ticket_prefix, concern.created_at.year, concern.id)

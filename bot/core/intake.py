@@ -148,11 +148,23 @@ def on_confirm_category(turn: Turn) -> None:
         missed(turn, draft, lambda: ask_confirm(turn, draft, again=True))
 
 
+MAX_CATEGORY_MENUS = 512  # kept in Services.category_menus; all go when there are more
+
+
 def category_menu(turn: Turn, candidates: list[str]) -> list[Candidate]:
     services = turn.services
-    ids = candidates or list(services.categories)
-    order = [turn.language, *(lang for lang in LANGUAGES if lang != turn.language)]
-    found = [Candidate(c, tuple(services.category_name(c, lang) for lang in order)) for c in ids]
+    key = (turn.language, tuple(candidates))
+    kept = services.category_menus.get(key)
+    if kept is None:
+        ids = candidates or list(services.categories)
+        order = [turn.language, *(lang for lang in LANGUAGES if lang != turn.language)]
+        kept = tuple(
+            Candidate(c, tuple(services.category_name(c, lang) for lang in order)) for c in ids
+        )
+        if len(services.category_menus) >= MAX_CATEGORY_MENUS:
+            services.category_menus.clear()
+        services.category_menus[key] = kept
+    found = list(kept)
     if candidates:
         found += menu(turn, (choices.Option(MORE, "choice-something-else"),))
     return found
