@@ -42,7 +42,7 @@ def with_local_names(specs: list[CommandSpec]) -> list[CommandSpec]:
 
 
 def long_enough(text: str) -> bool:
-    return sum(c.isalpha() for c in text) >= MIN_LETTERS and len(text.split()) >= MIN_WORDS
+    return len(text.split()) >= MIN_WORDS and sum(map(str.isalpha, text)) >= MIN_LETTERS
 
 
 # The script each language is written in: a detected language must fit the letters it was
@@ -54,14 +54,13 @@ def written_in_script_of(text: str, lang: str) -> bool:
     """Most letters of `text` are of the script `lang` is written in (Latin by default)."""
     # Capitalised Latin words in another script's text are names (streets, "Sperrmüll").
     words = text.split()
-    if any(
-        not unicodedata.name(c, "").startswith("LATIN") for w in words for c in w if c.isalpha()
-    ):
+    names = [unicodedata.name(c, "") for w in words for c in w if c.isalpha()]
+    if [name for name in names if not name.startswith("LATIN")]:
         words = [w for w in words if not (w[:1].isupper() and w[:1].isascii())]
-    letters = [c for w in words for c in w if c.isalpha()]
+        names = [unicodedata.name(c, "") for w in words for c in w if c.isalpha()]
     script = _SCRIPT.get(lang, "LATIN")
-    fitting = sum(unicodedata.name(c, "").startswith(script) for c in letters)
-    return fitting * 2 > len(letters)
+    fitting = [name for name in names if name.startswith(script)]
+    return len(fitting) * 2 > len(names)
 
 
 def settle(turn: Turn, resident: Resident) -> None:
