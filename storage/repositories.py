@@ -85,8 +85,9 @@ def insert_now(session: Session, new: Any) -> None:
     row = session.connection().execute(_returning_insert(mapper.local_table), values).one()
     stored = row._mapping
     for prop in mapper.column_attrs:
-        set_committed_value(new, prop.key, stored[prop.columns[0].key])
-    make_transient_to_detached(new)
+        if prop.key not in state:  # a default the insert made (and the id)
+            set_committed_value(new, prop.key, stored[prop.columns[0].key])
+    make_transient_to_detached(new)  # what was set before counts as read
     session.add(new)
     # Only while a savepoint is open can part of the transaction be rolled back and the object
     # still be used: remember where it was inserted (forget_rolled_back).

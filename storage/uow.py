@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from types import TracebackType
+from typing import Generic, TypeVar, overload
 
 from sqlalchemy import event
 from sqlalchemy.orm import Session, sessionmaker
@@ -41,7 +42,51 @@ event.listen(Session, "before_commit", lambda session: insert_queued_outbox(sess
 event.listen(Session, "after_soft_rollback", forget_rolled_back)
 
 
+R = TypeVar("R")
+
+
+class _Repository(Generic[R]):
+    """A repository of the unit of work, made on first use in it (a turn uses a few of them)."""
+
+    def __init__(self, make: Callable[[Session], R]) -> None:
+        self._make = make
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self._name = name
+
+    @overload
+    def __get__(self, uow: None, owner: type) -> _Repository[R]: ...
+
+    @overload
+    def __get__(self, uow: UnitOfWork, owner: type) -> R: ...
+
+    def __get__(self, uow: UnitOfWork | None, owner: type) -> R | _Repository[R]:
+        if uow is None:
+            return self
+        made = self._make(uow.session)
+        uow.__dict__[self._name] = made  # found there from now on, before this descriptor
+        return made
+
+
 class UnitOfWork:
+    residents = _Repository(ResidentRepository)
+    concerns = _Repository(ConcernRepository)
+    conversations = _Repository(ConversationRepository)
+    outbox = _Repository(OutboxRepository)
+    log = _Repository(LogRepository)
+    jobs = _Repository(JobRepository)
+    instances = _Repository(InstanceRepository)
+    subscriptions = _Repository(SubscriptionRepository)
+    cursors = _Repository(CursorRepository)
+    erasure = _Repository(ErasureRepository)
+    personal_data = _Repository(PersonalDataRepository)
+    delivery_watch = _Repository(DeliveryWatchRepository)
+    city = _Repository(CitySystems)
+    reports = _Repository(ReportRepository)
+    retention = _Repository(RetentionRepository)
+    leadership = _Repository(LeadershipRepository)
+    job_runs = _Repository(JobRunRepository)
+
     def __init__(
         self, session_factory: sessionmaker[Session], born_claims: BornClaims | None = None
     ) -> None:
@@ -52,26 +97,12 @@ class UnitOfWork:
         self._after_commit: list[Callable[[], None]] = []
 
     def __enter__(self) -> UnitOfWork:
+        for name, value in vars(UnitOfWork).items():
+            if isinstance(value, _Repository):
+                self.__dict__.pop(name, None)  # entered again: a new session, new repositories
         self.session = self._session_factory()
         if self._born_claims is not None:
             claim_at_birth(self.session, self._born_claims)
-        self.residents = ResidentRepository(self.session)
-        self.concerns = ConcernRepository(self.session)
-        self.conversations = ConversationRepository(self.session)
-        self.outbox = OutboxRepository(self.session)
-        self.log = LogRepository(self.session)
-        self.jobs = JobRepository(self.session)
-        self.instances = InstanceRepository(self.session)
-        self.subscriptions = SubscriptionRepository(self.session)
-        self.cursors = CursorRepository(self.session)
-        self.erasure = ErasureRepository(self.session)
-        self.personal_data = PersonalDataRepository(self.session)
-        self.delivery_watch = DeliveryWatchRepository(self.session)
-        self.city = CitySystems(self.session)
-        self.reports = ReportRepository(self.session)
-        self.retention = RetentionRepository(self.session)
-        self.leadership = LeadershipRepository(self.session)
-        self.job_runs = JobRunRepository(self.session)
         return self
 
     def __exit__(

@@ -36,6 +36,10 @@ class Draft:
     def has_place(self) -> bool:
         return self.address is not None or self.lat is not None
 
+    def as_data(self) -> dict[str, Any]:
+        """The draft as the conversation stores it (what dataclasses.asdict gives, cheaper)."""
+        return {**self.__dict__, "photo_ids": list(self.photo_ids)}
+
 
 def submit(uow: UnitOfWork, services: Services, resident: Resident, draft: Draft) -> Concern:
     """Store a new concern and queue its acknowledgement and its forwarding."""

@@ -27,9 +27,11 @@ MORE = "more"
 CARRIED = ("last_concern_id", "last_submitted_at", "parts", "repeat_declined")
 
 
+_DRAFT_FIELDS = frozenset(f.name for f in dataclasses.fields(Draft))
+
+
 def draft_of(turn: Turn) -> Draft:
-    fields = {f.name for f in dataclasses.fields(Draft)}
-    return Draft(**{k: v for k, v in turn.conversation.data.items() if k in fields})
+    return Draft(**{k: v for k, v in turn.conversation.data.items() if k in _DRAFT_FIELDS})
 
 
 def save(turn: Turn, step: str, draft: Draft, **extra: object) -> None:
@@ -37,7 +39,7 @@ def save(turn: Turn, step: str, draft: Draft, **extra: object) -> None:
     carried = {k: data[k] for k in CARRIED if k in data}
     if step == turn.conversation.step and "misses" not in extra:
         extra["misses"] = data.get("misses", 0)
-    turn.set_step(step, {**carried, **dataclasses.asdict(draft), **extra})
+    turn.set_step(step, {**carried, **draft.as_data(), **extra})
 
 
 def data(turn: Turn, key: str, default: Any = None) -> Any:
@@ -58,7 +60,7 @@ def last_ticket_keys(turn: Turn) -> dict[str, Any]:
 
 
 def start_new(turn: Turn, message_id: str = "intake-describe") -> None:
-    draft = dataclasses.asdict(Draft(language=turn.language))
+    draft = Draft(language=turn.language).as_data()
     turn.set_step("describe", {**last_ticket_keys(turn), **draft})
     turn.reply(message_id)
 
