@@ -27,6 +27,7 @@ from nlp.classifier import META_FILE, Classifier, Tuning, as_doc, features, load
 from nlp.gazetteer import load_gazetteer
 from nlp.real_labels import LABEL_SETS, relabelled
 from nlp.taxonomy import category_ids
+from nlp.vague import vague_messages
 
 CORPUS = Path(__file__).parent / "corpus"
 SEED = 7
@@ -58,6 +59,10 @@ CONFIDENT_TARGET_ON_DEV = 0.975
 # and Newport; a city's own few dozen rows cannot make "sure" loose.
 CONFIDENT_FLOOR_ON_REAL_DEV = 0.94
 REAL_BOUND_Z = 1.645
+# Messages that name no concern ("ähm", "no idea", "👍": nlp/vague.py) may be answered sure at most
+# this many times. Without it, cleaner real rows let the tuning loosen "sure" until "hmm" was
+# answered sure (docs/classifier.md, "Waste categories by our taxonomy").
+VAGUE_MAX_SURE = 0
 # The character n-gram model (nlp/char_ngrams.py) counts each real training row (3 of 5 rows of
 # each extra file) this many times: real messages are few (2,150 against 74,000 written) and are
 # what the bot reads.
@@ -222,6 +227,7 @@ def tune_and_store(
     dev = list(dev_samples if dev_samples is not None else corpus_split("dev"))
     labels = str(meta.get("labels", "platform"))
     real_dev = [s for path in extra for s in read_jsonl(path, part="dev", labels=labels)]
+    vague = vague_messages()
     tuning = tune(
         classifier,
         dev,
@@ -229,6 +235,8 @@ def tune_and_store(
         real_dev=real_dev,
         real_floor=CONFIDENT_FLOOR_ON_REAL_DEV,
         real_bound_z=REAL_BOUND_Z,
+        vague=vague,
+        vague_max_sure=VAGUE_MAX_SURE,
     )
     meta = {k: v for k, v in meta.items() if k not in ("tuning", "tuned_on")}
     meta = {
@@ -240,6 +248,8 @@ def tune_and_store(
             "target": CONFIDENT_TARGET_ON_DEV,
             "real_floor": CONFIDENT_FLOOR_ON_REAL_DEV,
             "real_bound_z": REAL_BOUND_Z,
+            "vague_messages": len(vague),
+            "vague_max_sure": VAGUE_MAX_SURE,
         },
     }
     (out / META_FILE).write_text(json.dumps(meta, indent=2) + "\n", "utf-8")
@@ -314,6 +324,8 @@ def tune(
     real_dev: Sequence[Sample] = (),
     real_floor: float = 0.0,
     real_bound_z: float = 0.0,
+    vague: Sequence[str] = (),
+    vague_max_sure: int = 0,
 ) -> Tuning:
     """Jointly pick the temperature, rule weight, the character n-gram model's share and the
     confidence thresholds: the setting that
@@ -321,7 +333,9 @@ def tune(
     least `target` accurate (so "sure" means something) and, when `real_dev` rows are given, the
     confident answers on them at least `real_floor` accurate (with `real_bound_z` > 0: the lower
     bound of their accuracy, Wilson's score interval at z = `real_bound_z`, so that few real rows
-    cannot pass the floor by luck); among the settings whose dev
+    cannot pass the floor by luck), and, when `vague` messages are given (texts that name no
+    concern, nlp/vague.py), at most `vague_max_sure` of them answered confidently; among the
+    settings whose dev
     accuracy is within `accuracy_slack` of the best one (so coverage is not bought with worse
     top-1 answers). Ties go to the higher dev accuracy.
 
@@ -331,6 +345,8 @@ def tune(
     cats = list(classifier.categories)
     dev_arrays = _arrays(classifier, dev, cats)
     real_arrays = _arrays(classifier, real_dev, cats) if real_dev else None
+    # A vague message has no right category; its label is a placeholder, only "sure" is counted.
+    vague_arrays = _arrays(classifier, [Sample(t, cats[0]) for t in vague], cats) if vague else None
     with_char = dev_arrays.char is not None
     settings = []
     for share in CHAR_SHARES if with_char else (0.0,):
@@ -342,6 +358,9 @@ def tune(
                     real_sure, real_right, _ = _sure_counts(real_arrays, weight, temperature, share)
                     bound = accuracy_lower_bound(real_right, real_sure, real_bound_z)
                     allowed &= bound >= real_floor
+                if vague_arrays is not None:
+                    vague_sure, _, _ = _sure_counts(vague_arrays, weight, temperature, share)
+                    allowed &= vague_sure <= vague_max_sure
                 cover = np.where(allowed, n_sure / len(dev), -1.0)
                 i, j = np.unravel_index(int(np.argmax(cover)), cover.shape)
                 tuning = Tuning(weight, MIN_SCORES[i], MIN_MARGINS[j], temperature, share)

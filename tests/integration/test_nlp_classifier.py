@@ -117,9 +117,10 @@ def test_real_data_held_out_from_training_is_classified_well(classifier) -> None
     report = evaluate(classifier, read_jsonl(SHARED_DATA / "konstanz-2020-2022.jsonl", "holdout"))
     assert report.accuracy >= 0.75
     assert report.top3_accuracy >= 0.9
-    # The rows carry our labels (nlp/data/real_labels): measured 0.956 (0.940 by the platform's
-    # labels; 0.928 before the floor was asked of a lower bound); the tuning asks the lower bound of
-    # the sure answers' accuracy on the real tuning rows to reach 0.94.
+    # The rows carry our labels (nlp/data/real_labels): measured 0.977 with the waste categories
+    # read too (0.956 with the place categories only, 0.940 by the platform's labels; 0.928 before
+    # the floor was asked of a lower bound); the tuning asks the lower bound of the sure answers'
+    # accuracy on the real tuning rows to reach 0.94.
     assert report.sure_accuracy >= 0.935
 
 
