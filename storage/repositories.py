@@ -71,22 +71,28 @@ def insert_now(session: Session, new: Any) -> None:
     """Insert a new object with one statement now and make it an object of the session, as if
     it had been read: later changes to it are tracked as usual. Where a turn adds a row, the
     session's flush (its bookkeeping over every object) cost more than the statement itself.
-    Column defaults come back with the insert; an object with a relationship set goes the
-    ordinary way (add and flush)."""
+    The id and the defaults of columns not set come back with the insert; an object with a
+    relationship set goes the ordinary way (add and flush)."""
     mapper = sa_inspect(type(new))
     state = new.__dict__
     if any(state.get(rel.key) is not None for rel in mapper.relationships):
         session.add(new)
         session.flush()
         return
-    values = {
-        prop.columns[0].key: state[prop.key] for prop in mapper.column_attrs if prop.key in state
-    }
-    row = session.connection().execute(_returning_insert(mapper.local_table), values).one()
-    stored = row._mapping
+    values = {}
+    made = []  # what the insert makes: the id and the defaults of columns not set
     for prop in mapper.column_attrs:
-        if prop.key not in state:  # a default the insert made (and the id)
-            set_committed_value(new, prop.key, stored[prop.columns[0].key])
+        if prop.key in state:
+            values[prop.columns[0].key] = state[prop.key]
+        else:
+            made.append((prop.key, prop.columns[0].key))
+    if made:
+        statement = _returning_insert(mapper.local_table, tuple(column for _, column in made))
+        row = session.connection().execute(statement, values).one()
+        for (key, _), value in zip(made, row, strict=True):
+            set_committed_value(new, key, value)
+    else:
+        session.connection().execute(mapper.local_table.insert(), values)
     make_transient_to_detached(new)  # what was set before counts as read
     session.add(new)
     # Only while a savepoint is open can part of the transaction be rolled back and the object
@@ -99,9 +105,11 @@ def insert_now(session: Session, new: Any) -> None:
 _INSERTED_NOW = "lotse.inserted_now"
 
 
-@functools.cache
-def _returning_insert(table: Any) -> Any:
-    return table.insert().returning(*table.c)
+@functools.lru_cache(maxsize=64)
+def _returning_insert(table: Any, returned: tuple[str, ...]) -> Any:
+    """An insert into `table` that returns the columns named (only those: a driver describes
+    every returned column of every statement, which costs more than the values)."""
+    return table.insert().returning(*(table.c[name] for name in returned))
 
 
 class ResidentRepository(_Repository):
