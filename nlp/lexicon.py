@@ -51,16 +51,18 @@ def entry_lines(path: Path) -> list[tuple[int, str]]:
 
 
 def read_entries(paths: list[Path] | None = None) -> list[Entry]:
-    return [
-        Entry(raw, path.stem, path.parent.name, path, number)
-        for path in (lexicon_files() if paths is None else paths)
-        for number, raw in entry_lines(path)
-    ]
+    out = []
+    for path in lexicon_files() if paths is None else paths:
+        category, language = path.stem, path.parent.name
+        out += [Entry(raw, category, language, path, n) for n, raw in entry_lines(path)]
+    return out
 
 
 def load_lexicon(paths: list[Path] | None = None) -> dict[str, tuple[str, ...]]:
     """category → entries of all languages (each entry once)."""
     out: dict[str, dict[str, None]] = {}
-    for entry in read_entries(paths):
-        out.setdefault(entry.category, {})[entry.raw] = None
+    for path in lexicon_files() if paths is None else paths:
+        entries = out.setdefault(path.stem, {})
+        for _, raw in entry_lines(path):
+            entries[raw] = None
     return {cat: tuple(raws) for cat, raws in out.items()}
