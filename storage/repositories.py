@@ -512,6 +512,12 @@ class _ConversationState:
 
 
 @functools.cache
+def _conversation_insert() -> Any:
+    table = cast(Table, Conversation.__table__)
+    return table.insert().returning(table.c.id)
+
+
+@functools.cache
 def _conversation_update() -> Any:
     table = cast(Table, Conversation.__table__)
     return (
@@ -591,26 +597,19 @@ class ConversationRepository(_Repository):
         connection = self.session.connection()
         for conversation, loaded in kept:
             now = _ConversationState.of(conversation)
-            if loaded is None:
-                connection.execute(
-                    cast(Table, Conversation.__table__).insert(),
-                    {
-                        "channel": conversation.channel,
-                        "chat": conversation.chat,
-                        "step": conversation.step,
-                        "data": conversation.data,
-                        "updated_at": conversation.updated_at,
-                    },
-                )
+            fields = {
+                "step": conversation.step,
+                "data": conversation.data,
+                "updated_at": conversation.updated_at,
+            }
+            if loaded is None:  # new: its id, for a later commit in this unit of work
+                conversation.id = connection.execute(
+                    _conversation_insert(),
+                    {"channel": conversation.channel, "chat": conversation.chat, **fields},
+                ).scalar_one()
             elif now != loaded:
                 connection.execute(
-                    _conversation_update(),
-                    {
-                        "conversation_id": conversation.id,
-                        "step": conversation.step,
-                        "data": conversation.data,
-                        "updated_at": conversation.updated_at,
-                    },
+                    _conversation_update(), {"conversation_id": conversation.id, **fields}
                 )
             self._kept.append((conversation, now))
 

@@ -97,9 +97,8 @@ class UnitOfWork:
         self._after_commit: list[Callable[[], None]] = []
 
     def __enter__(self) -> UnitOfWork:
-        for name, value in vars(UnitOfWork).items():
-            if isinstance(value, _Repository):
-                self.__dict__.pop(name, None)  # entered again: a new session, new repositories
+        for name in _REPOSITORIES:
+            self.__dict__.pop(name, None)  # entered again: a new session, new repositories
         self.session = self._session_factory()
         if self._born_claims is not None:
             claim_at_birth(self.session, self._born_claims)
@@ -151,5 +150,7 @@ class UnitOfWork:
             self.conversations.restore(conversations)
             raise
 
+
+_REPOSITORIES = tuple(k for k, v in vars(UnitOfWork).items() if isinstance(v, _Repository))
 
 UnitOfWorkFactory = Callable[[], UnitOfWork]

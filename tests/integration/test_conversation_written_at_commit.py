@@ -91,3 +91,15 @@ def test_one_chat_is_one_conversation_object_in_a_unit_of_work(harness: Harness)
         again.step = "fixed_check"
         uow.commit()
     assert _stored(harness, "resident:emil").step == "fixed_check"
+
+
+def test_a_new_conversation_changed_after_a_first_commit_is_stored_again(harness: Harness) -> None:
+    with harness.app.uow_factory() as uow:
+        conversation = uow.conversations.new(
+            "console", "resident:fritz", harness.app.services.clock()
+        )
+        uow.commit()
+        assert conversation.id is not None
+        conversation.step = "describe"
+        uow.commit()
+    assert _stored(harness, "resident:fritz").step == "describe"
