@@ -608,10 +608,11 @@ class OutboxDispatcher:
         row; then the concerns of the forwards it marked move on (mark_sent's effect), and the
         farewells, and any the statement left (marked before), go through mark_sent. Only the
         concerns are shared between instances (a message is marked by the instance that
-        claimed it): read in one query, they change in id order (each a conditional update,
-        ConcernRepository.move_state), so two instances marking forwards of the same concern
-        lock it in the same order and move it on once. Returns
-        whether a due message claimed by nobody waits for the address of one it marked."""
+        claimed it): their states are read in one query, and those that move change in one
+        conditional update per state they come from (ConcernRepository.move_states: only
+        those still in it), so of two instances marking forwards of the same concern at once
+        one moves it, once. Returns whether a due message claimed by nobody waits for the
+        address of one it marked."""
         plain = sorted(i for i, kind in kinds.items() if kind not in MARKED_THROUGH_MODEL)
         with self.uow_factory() as uow:
             marked = uow.outbox.mark_sent(
@@ -620,8 +621,7 @@ class OutboxDispatcher:
             forwarded = sorted(
                 {row.concern_id for row in marked if row.kind == "forward" and row.concern_id}
             )
-            for concern in uow.concerns.load(forwarded):
-                concerns.mark_forwarded(uow, self.services, concern)
+            concerns.mark_all_forwarded(uow, self.services, forwarded)
             others = sorted(set(kinds) - {row.id for row in marked})
             uow.outbox.load(others)  # one query for all; mark_sent gets each from the session
             for message_id in others:

@@ -26,6 +26,7 @@ from sqlalchemy import (
     exists,
     false,
     func,
+    insert,
     literal,
     literal_column,
     null,
@@ -186,6 +187,37 @@ class ConcernRepository(_Repository):
     def add_update(self, update_: Update) -> None:
         """Store a history entry now (its id is there at once: outbox keys use it)."""
         insert_now(self.session, update_)
+
+    def states(self, concern_ids: Collection[int]) -> dict[int, str]:
+        """The states of several concerns, read as plain values (no model object)."""
+        if not concern_ids:
+            return {}
+        rows = self.session.execute(
+            select(Concern.id, Concern.state).where(Concern.id.in_(sorted(concern_ids)))
+        )
+        return {concern_id: state for concern_id, state in rows}
+
+    def move_states(
+        self, concern_ids: Collection[int], from_state: str, to_state: str, now: datetime
+    ) -> list[int]:
+        """`move_state` for several concerns in one statement, with no model object: those
+        still in `from_state` move. Returns the ids of those this one moved."""
+        if not concern_ids:
+            return []
+        moved = self.session.execute(
+            update(Concern)
+            .where(Concern.id.in_(sorted(concern_ids)), Concern.state == from_state)
+            .values(state=to_state, updated_at=now)
+            .returning(Concern.id)
+            .execution_options(synchronize_session=False)
+        )
+        return sorted(moved.scalars())
+
+    def add_updates(self, updates: Sequence[dict[str, Any]]) -> None:
+        """Store several history entries in one statement, no model object (their ids are
+        not needed: no outbox key names them)."""
+        if updates:
+            self.session.execute(insert(Update), list(updates))
 
     def of_resident(self, resident_id: int, limit: int = 20) -> Sequence[Concern]:
         return self.session.scalars(

@@ -3,7 +3,7 @@ its audit log line and its outbound messages in the caller's unit of work."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -290,6 +290,34 @@ def mark_forwarded(uow: UnitOfWork, services: Services, concern: Concern) -> Non
             visible_to_resident=True,
         )
     )
+
+
+def mark_all_forwarded(uow: UnitOfWork, services: Services, concern_ids: Collection[int]) -> None:
+    """`mark_forwarded` for the concerns of several delivered forwards, with no model object:
+    one statement reads their states, one moves those of each state that moves (usually all
+    new), one stores their history entries."""
+    states = uow.concerns.states(concern_ids)
+    now = services.clock()
+    for current in (State.NEW, State.REOPENED):
+        ids = [i for i, state in states.items() if state == current.value]
+        if not ids:
+            continue
+        check_transition(current, State.FORWARDED, Actor.SYSTEM)
+        moved = uow.concerns.move_states(ids, current.value, State.FORWARDED.value, now)
+        uow.concerns.add_updates(
+            [
+                {
+                    "concern_id": concern_id,
+                    "created_at": now,
+                    "author": "system",
+                    "kind": "status",
+                    "from_state": current.value,
+                    "to_state": State.FORWARDED.value,
+                    "visible_to_resident": True,
+                }
+                for concern_id in moved
+            ]
+        )
 
 
 def change_status(

@@ -194,12 +194,15 @@ def test_marking_sent_tells_whether_a_due_message_nobody_claimed_waits_for_the_a
     assert {x2, z2}.isdisjoint(row.id for row in marked)
 
 
+@pytest.mark.parametrize("together", [False, True], ids=["one-by-one", "together"])
 def test_two_forwards_of_one_concern_delivered_at_once_move_it_on_once(
-    harness: Harness, database_url: str
+    harness: Harness, database_url: str, together: bool
 ) -> None:
     # Two instances deliver the department's and the quarter manager's forward of one new
     # concern at the same moment: both read it as new, one moves it to forwarded, the other
-    # (waiting for the first's row lock) finds it moved. One "forwarded" in its history.
+    # (waiting for the first's row lock) finds it moved. One "forwarded" in its history. The
+    # dispatcher's marking moves the concerns of a batch together (mark_all_forwarded);
+    # mark_sent, one by one (mark_forwarded).
     if not database_url.startswith("postgresql"):
         pytest.skip("one writer on SQLite: two markings never read the concern at once")
     from bot.core import concerns
@@ -215,15 +218,23 @@ def test_two_forwards_of_one_concern_delivered_at_once_move_it_on_once(
         setback.commit()
     first, second = factory(), factory()
     with first, second:
-        one = first.concerns.load([concern_id])[0]
-        other = second.concerns.load([concern_id])[0]
-        assert one.state == other.state == "new"
-        concerns.mark_forwarded(first, services, one)
+        if together:
+            assert first.concerns.states([concern_id]) == {concern_id: "new"}
+            assert second.concerns.states([concern_id]) == {concern_id: "new"}
+            concerns.mark_all_forwarded(first, services, [concern_id])
+        else:
+            one = first.concerns.load([concern_id])[0]
+            other = second.concerns.load([concern_id])[0]
+            assert one.state == other.state == "new"
+            concerns.mark_forwarded(first, services, one)
         first.flush()  # its UPDATE holds the row until it commits
         done = threading.Event()
 
         def mark_other() -> None:
-            concerns.mark_forwarded(second, services, other)
+            if together:
+                concerns.mark_all_forwarded(second, services, [concern_id])
+            else:
+                concerns.mark_forwarded(second, services, other)
             second.commit()
             done.set()
 
