@@ -26,6 +26,7 @@ from nlp import char_ngrams
 from nlp.classifier import META_FILE, Classifier, Tuning, as_doc, features, load
 from nlp.gazetteer import load_gazetteer
 from nlp.real_labels import LABEL_SETS, relabelled
+from nlp.several import several_messages
 from nlp.taxonomy import category_ids
 from nlp.vague import vague_messages
 
@@ -63,6 +64,14 @@ REAL_BOUND_Z = 1.645
 # this many times. Without it, cleaner real rows let the tuning loosen "sure" until "hmm" was
 # answered sure (docs/classifier.md, "Waste categories by our taxonomy").
 VAGUE_MAX_SURE = 0
+# Messages that name two concerns of different categories (nlp/several.py) may be answered sure in
+# at most this share: the dialogue core relies on the classifier being unsure of such a message
+# when the resident says it is one concern (tests/integration/test_dialogues.py, "de/several").
+# 0.16 is main's shipped model's own share, rounded up to the percent (19 of the 126 sure, 0.151;
+# it was tuned without the rule). A retrained model is asked to be no looser on these than the one
+# residents have now. 0 would ask more than the shipped model does, and a two-concern text in which
+# one concern plainly dominates may fairly get a sure answer.
+SEVERAL_MAX_SURE_SHARE = 0.16
 # The character n-gram model (nlp/char_ngrams.py) counts each real training row (3 of 5 rows of
 # each extra file) this many times: real messages are few (2,150 against 74,000 written) and are
 # what the bot reads.
@@ -228,6 +237,7 @@ def tune_and_store(
     labels = str(meta.get("labels", "platform"))
     real_dev = [s for path in extra for s in read_jsonl(path, part="dev", labels=labels)]
     vague = vague_messages()
+    several = several_messages()
     tuning = tune(
         classifier,
         dev,
@@ -237,6 +247,8 @@ def tune_and_store(
         real_bound_z=REAL_BOUND_Z,
         vague=vague,
         vague_max_sure=VAGUE_MAX_SURE,
+        several=several,
+        several_max_sure_share=SEVERAL_MAX_SURE_SHARE,
     )
     meta = {k: v for k, v in meta.items() if k not in ("tuning", "tuned_on")}
     meta = {
@@ -250,6 +262,8 @@ def tune_and_store(
             "real_bound_z": REAL_BOUND_Z,
             "vague_messages": len(vague),
             "vague_max_sure": VAGUE_MAX_SURE,
+            "several_messages": len(several),
+            "several_max_sure_share": SEVERAL_MAX_SURE_SHARE,
         },
     }
     (out / META_FILE).write_text(json.dumps(meta, indent=2) + "\n", "utf-8")
@@ -326,6 +340,8 @@ def tune(
     real_bound_z: float = 0.0,
     vague: Sequence[str] = (),
     vague_max_sure: int = 0,
+    several: Sequence[str] = (),
+    several_max_sure_share: float = 1.0,
 ) -> Tuning:
     """Jointly pick the temperature, rule weight, the character n-gram model's share and the
     confidence thresholds: the setting that
@@ -334,8 +350,9 @@ def tune(
     confident answers on them at least `real_floor` accurate (with `real_bound_z` > 0: the lower
     bound of their accuracy, Wilson's score interval at z = `real_bound_z`, so that few real rows
     cannot pass the floor by luck), and, when `vague` messages are given (texts that name no
-    concern, nlp/vague.py), at most `vague_max_sure` of them answered confidently; among the
-    settings whose dev
+    concern, nlp/vague.py), at most `vague_max_sure` of them answered confidently, and, when
+    `several` messages are given (texts that name two concerns, nlp/several.py), at most
+    `several_max_sure_share` of them answered confidently; among the settings whose dev
     accuracy is within `accuracy_slack` of the best one (so coverage is not bought with worse
     top-1 answers). Ties go to the higher dev accuracy.
 
@@ -347,6 +364,11 @@ def tune(
     real_arrays = _arrays(classifier, real_dev, cats) if real_dev else None
     # A vague message has no right category; its label is a placeholder, only "sure" is counted.
     vague_arrays = _arrays(classifier, [Sample(t, cats[0]) for t in vague], cats) if vague else None
+    # A two-concern message has two right categories and none; only "sure" is counted as well.
+    several_arrays = (
+        _arrays(classifier, [Sample(t, cats[0]) for t in several], cats) if several else None
+    )
+    several_limit = several_max_sure_share * len(several) + 1e-9
     with_char = dev_arrays.char is not None
     settings = []
     for share in CHAR_SHARES if with_char else (0.0,):
@@ -361,6 +383,9 @@ def tune(
                 if vague_arrays is not None:
                     vague_sure, _, _ = _sure_counts(vague_arrays, weight, temperature, share)
                     allowed &= vague_sure <= vague_max_sure
+                if several_arrays is not None:
+                    several_sure, _, _ = _sure_counts(several_arrays, weight, temperature, share)
+                    allowed &= several_sure <= several_limit
                 cover = np.where(allowed, n_sure / len(dev), -1.0)
                 i, j = np.unravel_index(int(np.argmax(cover)), cover.shape)
                 tuning = Tuning(weight, MIN_SCORES[i], MIN_MARGINS[j], temperature, share)
