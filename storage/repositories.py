@@ -192,8 +192,8 @@ class ConcernRepository(_Repository):
         """The states of several concerns, read as plain values (no model object)."""
         if not concern_ids:
             return {}
-        rows = self.session.execute(
-            select(Concern.id, Concern.state).where(Concern.id.in_(sorted(concern_ids)))
+        rows = self.session.connection().execute(
+            _concern_states_statement(), {"ids": sorted(concern_ids)}
         )
         return {concern_id: state for concern_id, state in rows}
 
@@ -204,12 +204,14 @@ class ConcernRepository(_Repository):
         still in `from_state` move. Returns the ids of those this one moved."""
         if not concern_ids:
             return []
-        moved = self.session.execute(
-            update(Concern)
-            .where(Concern.id.in_(sorted(concern_ids)), Concern.state == from_state)
-            .values(state=to_state, updated_at=now)
-            .returning(Concern.id)
-            .execution_options(synchronize_session=False)
+        moved = self.session.connection().execute(
+            _move_states_statement(),
+            {
+                "ids": sorted(concern_ids),
+                "from_state": from_state,
+                "to_state": to_state,
+                "now": now,
+            },
         )
         return sorted(moved.scalars())
 
@@ -217,7 +219,7 @@ class ConcernRepository(_Repository):
         """Store several history entries in one statement, no model object (their ids are
         not needed: no outbox key names them)."""
         if updates:
-            self.session.execute(insert(Update), list(updates))
+            self.session.connection().execute(_add_updates_statement(), list(updates))
 
     def of_resident(self, resident_id: int, limit: int = 20) -> Sequence[Concern]:
         return self.session.scalars(
@@ -1087,6 +1089,35 @@ def _insert_claimed_statement(dialect: str) -> Any:
         )
         .returning(table.c.id, table.c.key, table.c.claimed_by)
     )
+
+
+# Statements built once (their lists are expanded per call): building a statement and its
+# cache key costs more than running it, on the marking thread's every transaction.
+@functools.cache
+def _concern_states_statement() -> Any:
+    return select(Concern.id, Concern.state).where(Concern.id.in_(bindparam("ids", expanding=True)))
+
+
+@functools.cache
+def _move_states_statement() -> Any:
+    concerns = cast(Table, Concern.__table__)
+    return (
+        update(concerns)
+        .where(
+            concerns.c.id.in_(bindparam("ids", expanding=True)),
+            concerns.c.state == bindparam("from_state"),
+        )
+        .values(
+            state=bindparam("to_state"),
+            updated_at=bindparam("now", type_=concerns.c.updated_at.type),
+        )
+        .returning(concerns.c.id)
+    )
+
+
+@functools.cache
+def _add_updates_statement() -> Any:
+    return insert(cast(Table, Update.__table__))
 
 
 @functools.cache
