@@ -110,6 +110,9 @@ class WriterSerialisedConnection(sqlite3.Connection):
         finally:
             self.let_go()
 
+    def __del__(self) -> None:  # dropped without close(): the lock must not stay taken
+        self.let_go()
+
 
 _CONNECTION_CLASSES: dict[Path, type[WriterSerialisedConnection]] = {}
 _CONNECTION_CLASSES_LOCK = threading.Lock()

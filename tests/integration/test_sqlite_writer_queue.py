@@ -59,7 +59,7 @@ def test_a_unit_of_work_waiting_for_another_thread_starts_when_it_ends(tmp_path:
     assert statistics.median(late) < 0.015, [round(x * 1000, 1) for x in late]
 
 
-def test_the_writer_lock_is_let_go_after_a_rollback_and_a_failed_statement(
+def test_the_writer_lock_is_let_go_after_a_rollback_a_failed_statement_and_a_dropped_connection(
     tmp_path: Path,
 ) -> None:
     engine = make_engine(f"sqlite:///{tmp_path / 'let-go.sqlite3'}")
@@ -72,6 +72,10 @@ def test_the_writer_lock_is_let_go_after_a_rollback_and_a_failed_statement(
         with pytest.raises(Exception, match="UNIQUE"), engine.begin() as connection:
             connection.execute(text("INSERT INTO t VALUES (2)"))
             connection.execute(text("INSERT INTO t VALUES (2)"))
+        broken = engine.connect()  # a connection dropped mid-transaction (a lost handle)
+        broken.begin()
+        broken.execute(text("INSERT INTO t VALUES (4)"))
+        broken.invalidate()
         done = threading.Event()
 
         def other_thread() -> None:
