@@ -30,7 +30,6 @@ from bot.operations import MeteredClassifier, MeteredSender, Metrics, OutboxProb
 from bot.outbox import AttachedDispatcher, OutboxDispatcher, Sender
 from storage import migrate
 from storage.db import make_engine, make_session_factory
-from storage.sqlite_writer import serialise_writers
 from storage.uow import UnitOfWork
 
 if TYPE_CHECKING:
@@ -184,7 +183,6 @@ def build_app(
 ) -> App:
     url = database_url or settings.database.resolved_url()
     engine = make_engine(url)
-    serialise_writers(engine)  # SQLite: writers queue in order instead of polling the lock
     if upgrade_schema is None:
         upgrade_schema = engine.dialect.name == "sqlite"  # embedded DB: keep it current by itself
     if upgrade_schema:

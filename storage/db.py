@@ -9,6 +9,8 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+from storage.sqlite_writer import serialise_writers
+
 
 def make_engine(url: str) -> Engine:
     # hide_parameters: a database error's text (which ends up in the logs) must not carry
@@ -19,6 +21,11 @@ def make_engine(url: str) -> Engine:
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url, connect_args={"timeout": 30}, hide_parameters=True)
         event.listen(engine, "connect", _sqlite_pragmas)
+        # The listeners of "begin" run in the order they are added: the thread takes its turn
+        # in the writer queue first, then SQLite's lock (an `insert=True` does not put a
+        # listener first on an engine: the queue once came after BEGIN IMMEDIATE and every
+        # waiting thread slept in SQLite's busy handler).
+        serialise_writers(engine)
         event.listen(engine, "begin", _sqlite_begin_immediate)
         return engine
     # No pool_pre_ping: it costs a round trip on every checkout, i.e. on every message. A

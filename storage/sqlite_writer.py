@@ -100,8 +100,9 @@ def serialise_writers(engine: Engine) -> WriterQueue | None:
         if dbapi_connection is not None:  # returned or dropped without a commit or rollback
             queue.release(dbapi_connection)
 
-    # Before storage.db's BEGIN IMMEDIATE; released once SQLite has let go of its lock.
-    event.listen(engine, "begin", before_begin, insert=True)
+    # Added before storage.db's BEGIN IMMEDIATE (make_engine); released once SQLite has let go
+    # of its lock.
+    event.listen(engine, "begin", before_begin)
     event.listen(engine, "checkin", gone)
     event.listen(engine, "invalidate", gone)
     event.listen(engine, "close", gone)
