@@ -6,6 +6,7 @@ import json
 import os
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from nlp import load_classifier, load_taxonomy
@@ -145,6 +146,15 @@ def test_training_is_reproducible_with_a_fixed_seed(tmp_path) -> None:
     meta = json.loads((tmp_path / "a" / "lotse.json").read_text())
     assert meta["seed"] == 3 and meta["train_messages"] == 300
     assert meta == json.loads((tmp_path / "b" / "lotse.json").read_text())  # the same tuning
+    # A trained model is whole: copied over nlp/model it keeps the language detector's file.
+    from nlp import language_model
+
+    with (
+        np.load(tmp_path / "a" / "language.npz") as trained,
+        np.load(language_model.FILE) as shipped,
+    ):
+        assert set(trained.files) == set(shipped.files)
+        assert all(np.array_equal(trained[k], shipped[k]) for k in shipped.files)
 
 
 def test_tune_redoes_the_tuning_without_touching_the_models(tmp_path) -> None:
