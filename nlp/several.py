@@ -23,15 +23,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from nlp.message_files import read_message_files
+
 SEVERAL_DIR = Path(__file__).parent / "data" / "several"
 
 
 def several_files(root: Path = SEVERAL_DIR) -> dict[str, list[str]]:
     """Each file's name without .txt (a language code) → its messages, in file order."""
-    return {
-        path.stem: [line for line in path.read_text("utf-8").splitlines() if line.strip()]
-        for path in sorted(root.glob("*.txt"))
-    }
+    return read_message_files(root)
 
 
 def several_messages(root: Path = SEVERAL_DIR) -> list[str]:

@@ -20,15 +20,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from nlp.message_files import read_message_files
+
 VAGUE_DIR = Path(__file__).parent / "data" / "vague"
 
 
 def vague_files(root: Path = VAGUE_DIR) -> dict[str, list[str]]:
     """Each file's name without .txt (a language code, or xx) → its messages, in file order."""
-    return {
-        path.stem: [line for line in path.read_text("utf-8").splitlines() if line.strip()]
-        for path in sorted(root.glob("*.txt"))
-    }
+    return read_message_files(root)
 
 
 def vague_messages(root: Path = VAGUE_DIR) -> list[str]:

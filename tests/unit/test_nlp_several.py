@@ -9,7 +9,7 @@ import tomllib
 import unicodedata
 from pathlib import Path
 
-from nlp.several import SEVERAL_DIR, several_files, several_messages
+from nlp.several import several_files, several_messages
 
 LANGUAGES = {"de", "en", "tr", "ar", "ru", "uk", "pl"}
 TESTS = Path(__file__).resolve().parents[1]
@@ -59,20 +59,6 @@ def test_there_is_a_file_for_each_language_the_bot_serves() -> None:
     assert all(len(texts) >= 8 for texts in files.values())
 
 
-def test_each_file_is_one_message_a_line_sorted_without_blank_lines_or_duplicates() -> None:
-    for path in sorted(SEVERAL_DIR.glob("*.txt")):
-        lines = path.read_text("utf-8").splitlines()
-        assert lines, path
-        assert all(line and line == line.strip() for line in lines), path
-        assert lines == sorted(lines), path
-        assert len(set(lines)) == len(lines), path
-
-
-def test_no_message_repeats_across_files() -> None:
-    folded = [t.casefold() for t in several_messages()]
-    assert sorted(t for t in set(folded) if folded.count(t) > 1) == []
-
-
 def test_every_message_names_two_things_at_least_a_few_words_long() -> None:
     # a two-concern message is not a word or two; Arabic and the others are counted in words too
     assert [t for t in several_messages() if len(t.split()) < 6] == []
@@ -90,38 +76,23 @@ def test_none_of_the_messages_is_a_tests_text_or_part_of_one() -> None:
 
 
 def test_the_tuning_refuses_a_setting_that_answers_too_many_two_concern_messages_sure() -> None:
-    from nlp.classifier import calibrate, is_confident
     from nlp.training import Sample, Tuning, tune
+    from tests.unit.tuning_stand_in import FixedScores, answered_sure
 
-    class Fixed:
-        """A classifier stand-in: fixed model scores, no character model, no keyword hits."""
+    def scores(text: str) -> dict[str, float]:
+        first = {"Schlagloch": 0.95, "Loch": 0.8, "Riss": 0.7}[text.split()[0]]
+        return {"road_damage": first, "water_sewer": 1 - first}
 
-        categories = ("road_damage", "water_sewer")
-
-        def __init__(self) -> None:
-            self.rules = self
-
-        def model_scores(self, text: str) -> dict[str, float]:
-            first = {"Schlagloch": 0.95, "Loch": 0.8, "Riss": 0.7}[text.split()[0]]
-            return {"road_damage": first, "water_sewer": 1 - first}
-
-        def char_scores(self, text: str) -> None:
-            return None
-
-        def hits(self, text: str) -> dict[str, float]:
-            return {}
-
+    fixed = FixedScores(("road_damage", "water_sewer"), scores)
     dev = [Sample(f"Schlagloch {i}", "road_damage") for i in range(30)]
     two = ["Loch in der Straße und der Gully läuft über", "Riss im Asphalt und Kanal stinkt"]
-    loose = tune(Fixed(), dev, target=0.9)  # type: ignore[arg-type]
-    none_sure = tune(Fixed(), dev, target=0.9, several=two, several_max_sure_share=0)  # type: ignore[arg-type]
-    half = tune(Fixed(), dev, target=0.9, several=two, several_max_sure_share=0.5)  # type: ignore[arg-type]
+    loose = tune(fixed, dev, target=0.9)  # type: ignore[arg-type]
+    none_sure = tune(fixed, dev, target=0.9, several=two, several_max_sure_share=0)  # type: ignore[arg-type]
+    half = tune(fixed, dev, target=0.9, several=two, several_max_sure_share=0.5)  # type: ignore[arg-type]
     assert all(isinstance(t, Tuning) for t in (loose, none_sure, half))
 
     def sure(t: Tuning, text: str) -> bool:
-        scores = calibrate(Fixed().model_scores(text), t.temperature)
-        top, second = sorted(scores.values(), reverse=True)[:2]
-        return is_confident(top, second, t)
+        return answered_sure(fixed, t, text)
 
     assert sure(loose, "Schlagloch 1") and all(sure(loose, t) for t in two)  # without the rule
     assert sure(none_sure, "Schlagloch 1") and not any(sure(none_sure, t) for t in two)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import unicodedata
 
-from nlp.vague import VAGUE_DIR, vague_files, vague_messages
+from nlp.vague import vague_files, vague_messages
 
 # tests/integration/test_nlp_classifier.py::test_gibberish_and_vague_messages_are_unsure
 THE_TESTS_FIVE = ("asdfgh", "hmm", "ich weiß nicht", "🙂🙂🙂", "12345")
@@ -28,20 +28,6 @@ def test_there_is_a_file_for_each_language_and_one_without_a_language() -> None:
     assert all(len(texts) >= 8 for texts in vague_files().values())
 
 
-def test_each_file_is_one_message_a_line_sorted_without_blank_lines_or_duplicates() -> None:
-    for path in sorted(VAGUE_DIR.glob("*.txt")):
-        lines = path.read_text("utf-8").splitlines()
-        assert lines, path
-        assert all(line and line == line.strip() for line in lines), path
-        assert lines == sorted(lines), path
-        assert len(set(lines)) == len(lines), path
-
-
-def test_no_message_repeats_across_files() -> None:
-    folded = [t.casefold() for t in vague_messages()]
-    assert sorted(t for t in set(folded) if folded.count(t) > 1) == []
-
-
 def test_none_of_the_integration_tests_five_vague_messages_is_in_the_data() -> None:
     five = [_squeezed(t) for t in THE_TESTS_FIVE]
     found = []
@@ -56,36 +42,21 @@ def test_none_of_the_integration_tests_five_vague_messages_is_in_the_data() -> N
 
 
 def test_the_tuning_refuses_a_setting_that_answers_a_vague_message_sure() -> None:
-    from nlp.classifier import calibrate, is_confident
     from nlp.training import Sample, Tuning, tune
+    from tests.unit.tuning_stand_in import FixedScores, answered_sure
 
-    class Fixed:
-        """A classifier stand-in: fixed model scores, no character model, no keyword hits."""
+    def scores(text: str) -> dict[str, float]:
+        sure = {"Schlagloch": {"road_damage": 0.9, "other": 0.1}}
+        return sure.get(text.split()[0], {"road_damage": 0.2, "other": 0.8})
 
-        categories = ("road_damage", "other")
-
-        def __init__(self) -> None:
-            self.rules = self
-
-        def model_scores(self, text: str) -> dict[str, float]:
-            sure = {"Schlagloch": {"road_damage": 0.9, "other": 0.1}}
-            return sure.get(text.split()[0], {"road_damage": 0.2, "other": 0.8})
-
-        def char_scores(self, text: str) -> None:
-            return None
-
-        def hits(self, text: str) -> dict[str, float]:
-            return {}
-
+    fixed = FixedScores(("road_damage", "other"), scores)
     dev = [Sample(f"Schlagloch {i}", "road_damage") for i in range(30)]
-    loose = tune(Fixed(), dev, target=0.9)  # type: ignore[arg-type]
-    strict = tune(Fixed(), dev, target=0.9, vague=["ähm"], vague_max_sure=0)  # type: ignore[arg-type]
+    loose = tune(fixed, dev, target=0.9)  # type: ignore[arg-type]
+    strict = tune(fixed, dev, target=0.9, vague=["ähm"], vague_max_sure=0)  # type: ignore[arg-type]
     assert isinstance(loose, Tuning) and isinstance(strict, Tuning)
 
     def sure(t: Tuning, text: str) -> bool:
-        scores = calibrate(Fixed().model_scores(text), t.temperature)
-        top, second = sorted(scores.values(), reverse=True)[:2]
-        return is_confident(top, second, t)
+        return answered_sure(fixed, t, text)
 
     assert sure(loose, "Schlagloch 1") and sure(loose, "ähm")  # without the rule: both sure
     assert sure(strict, "Schlagloch 1")  # with it the concerns stay sure
