@@ -43,9 +43,9 @@ T = TypeVar("T")
 CONCURRENT_ADDRESSES = 8
 MARK_ATTEMPTS = 3  # tries of one marking transaction before marking one by one
 # While `run` serves, background marks start at most this often (seconds) and mark what came in
-# meanwhile together. Every marking transaction takes the database's write lock, which on SQLite
-# the core's worker then waits for: marked as they came, the sends of a busy minute made three
-# times as many transactions and the core handled ~20 % fewer concerns (bench/load_bench.py).
+# meanwhile together. Every marking transaction costs a session, a commit and the GIL, and on
+# SQLite the core's next turn waits behind it in the writer queue: marked as they came, 1,000
+# concerns' sends took 1,600-1,760 marking transactions, paced 500-850 (bench/load_bench.py).
 # A mark someone waits for (a channel's send gate, `drain`) starts at once.
 MARK_EVERY = 0.02
 _RENDERED = ("text", "choices", "actions", "photo_id", "document")  # keys with OutMessage fields
