@@ -621,7 +621,7 @@ class OutboxDispatcher:
             forwarded = sorted(
                 {row.concern_id for row in marked if row.kind == "forward" and row.concern_id}
             )
-            concerns.mark_all_forwarded(uow, self.services, forwarded)
+            concerns.mark_forwarded(uow, self.services, forwarded)
             others = sorted(set(kinds) - {row.id for row in marked})
             uow.outbox.load(others)  # one query for all; mark_sent gets each from the session
             for message_id in others:
@@ -718,9 +718,7 @@ def mark_sent(uow: UnitOfWork, services: Services, message_id: int) -> bool:
     if row.kind == "farewell":  # the last message to a person who erased their data
         row.address, row.payload = "erased", {"erased": True}
     if row.kind == "forward" and row.concern_id is not None:
-        concern = uow.concerns.get(row.concern_id)
-        if concern is not None:
-            concerns.mark_forwarded(uow, services, concern)
+        concerns.mark_forwarded(uow, services, [row.concern_id])
     return True
 
 

@@ -167,23 +167,6 @@ class ConcernRepository(_Repository):
         insert_now(self.session, concern)
         return concern
 
-    def move_state(self, concern: Concern, from_state: str, to_state: str, now: datetime) -> bool:
-        """Move the concern from `from_state` to `to_state` in one statement, only if it is
-        still in `from_state` in the database: of two instances moving it at the same moment
-        one does (PostgreSQL re-checks the condition after the other's commit). The object in
-        the session takes the new values without a flush. Returns whether this one moved it."""
-        moved = self.session.execute(
-            update(Concern)
-            .where(Concern.id == concern.id, Concern.state == from_state)
-            .values(state=to_state, updated_at=now)
-            .execution_options(synchronize_session=False)
-        )
-        if not getattr(moved, "rowcount", 0):
-            return False
-        set_committed_value(concern, "state", to_state)
-        set_committed_value(concern, "updated_at", now)
-        return True
-
     def add_update(self, update_: Update) -> None:
         """Store a history entry now (its id is there at once: outbox keys use it)."""
         insert_now(self.session, update_)
@@ -200,8 +183,10 @@ class ConcernRepository(_Repository):
     def move_states(
         self, concern_ids: Collection[int], from_state: str, to_state: str, now: datetime
     ) -> list[int]:
-        """`move_state` for several concerns in one statement, with no model object: those
-        still in `from_state` move. Returns the ids of those this one moved."""
+        """Move several concerns from `from_state` to `to_state` in one statement, with no model
+        object: only those still in `from_state` in the database move (of two instances moving
+        one at the same moment one does: PostgreSQL re-checks the condition after the other's
+        commit). Returns the ids of those this one moved."""
         if not concern_ids:
             return []
         moved = self.session.connection().execute(

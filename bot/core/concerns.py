@@ -269,33 +269,12 @@ def _with_language_line(services: Services, concern: Concern, summary: str) -> s
     return f"{first}\n{line}\n{rest}" if rest else f"{first}\n{line}"
 
 
-def mark_forwarded(uow: UnitOfWork, services: Services, concern: Concern) -> None:
-    """A forward was delivered: a new (or reopened) concern is now with the department (once,
-    also when two instances deliver two of its forwards at the same moment)."""
-    current = State(concern.state)
-    if current not in (State.NEW, State.REOPENED):
-        return
-    now = services.clock()
-    check_transition(current, State.FORWARDED, Actor.SYSTEM)
-    if not uow.concerns.move_state(concern, current.value, State.FORWARDED.value, now):
-        return  # another instance delivered a forward of it at the same moment and moved it
-    uow.concerns.add_update(
-        Update(
-            concern_id=concern.id,
-            created_at=now,
-            author="system",
-            kind="status",
-            from_state=current.value,
-            to_state=State.FORWARDED.value,
-            visible_to_resident=True,
-        )
-    )
-
-
-def mark_all_forwarded(uow: UnitOfWork, services: Services, concern_ids: Collection[int]) -> None:
-    """`mark_forwarded` for the concerns of several delivered forwards, with no model object:
-    one statement reads their states, one moves those of each state that moves (usually all
-    new), one stores their history entries."""
+def mark_forwarded(uow: UnitOfWork, services: Services, concern_ids: Collection[int]) -> None:
+    """Forwards of these concerns were delivered: the new (or reopened) ones are now with the
+    department — once, also when two instances deliver two forwards of one at the same moment
+    (the move is conditional on the state read). No model object: one statement reads their
+    states, one moves those of each state that moves (usually all new), one stores their
+    history entries."""
     states = uow.concerns.states(concern_ids)
     now = services.clock()
     for current in (State.NEW, State.REOPENED):

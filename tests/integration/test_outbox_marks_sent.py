@@ -194,15 +194,12 @@ def test_marking_sent_tells_whether_a_due_message_nobody_claimed_waits_for_the_a
     assert {x2, z2}.isdisjoint(row.id for row in marked)
 
 
-@pytest.mark.parametrize("together", [False, True], ids=["one-by-one", "together"])
 def test_two_forwards_of_one_concern_delivered_at_once_move_it_on_once(
-    harness: Harness, database_url: str, together: bool
+    harness: Harness, database_url: str
 ) -> None:
     # Two instances deliver the department's and the quarter manager's forward of one new
     # concern at the same moment: both read it as new, one moves it to forwarded, the other
-    # (waiting for the first's row lock) finds it moved. One "forwarded" in its history. The
-    # dispatcher's marking moves the concerns of a batch together (mark_all_forwarded);
-    # mark_sent, one by one (mark_forwarded).
+    # (waiting for the first's row lock) finds it moved. One "forwarded" in its history.
     if not database_url.startswith("postgresql"):
         pytest.skip("one writer on SQLite: two markings never read the concern at once")
     from bot.core import concerns
@@ -218,23 +215,14 @@ def test_two_forwards_of_one_concern_delivered_at_once_move_it_on_once(
         setback.commit()
     first, second = factory(), factory()
     with first, second:
-        if together:
-            assert first.concerns.states([concern_id]) == {concern_id: "new"}
-            assert second.concerns.states([concern_id]) == {concern_id: "new"}
-            concerns.mark_all_forwarded(first, services, [concern_id])
-        else:
-            one = first.concerns.load([concern_id])[0]
-            other = second.concerns.load([concern_id])[0]
-            assert one.state == other.state == "new"
-            concerns.mark_forwarded(first, services, one)
+        assert first.concerns.states([concern_id]) == {concern_id: "new"}
+        assert second.concerns.states([concern_id]) == {concern_id: "new"}
+        concerns.mark_forwarded(first, services, [concern_id])
         first.flush()  # its UPDATE holds the row until it commits
         done = threading.Event()
 
         def mark_other() -> None:
-            if together:
-                concerns.mark_all_forwarded(second, services, [concern_id])
-            else:
-                concerns.mark_forwarded(second, services, other)
+            concerns.mark_forwarded(second, services, [concern_id])
             second.commit()
             done.set()
 
