@@ -12,3 +12,8 @@ def read_message_files(root: Path) -> dict[str, list[str]]:
         path.stem: [line for line in path.read_text("utf-8").splitlines() if line.strip()]
         for path in sorted(root.glob("*.txt"))
     }
+
+
+def read_messages(root: Path) -> list[str]:
+    """All messages of all files under `root`, file by file."""
+    return [text for texts in read_message_files(root).values() for text in texts]

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from nlp.message_files import read_message_files
+from nlp.message_files import read_message_files, read_messages
 
 SEVERAL_DIR = Path(__file__).parent / "data" / "several"
 
@@ -35,4 +35,4 @@ def several_files(root: Path = SEVERAL_DIR) -> dict[str, list[str]]:
 
 def several_messages(root: Path = SEVERAL_DIR) -> list[str]:
     """All two-concern messages, every language."""
-    return [text for texts in several_files(root).values() for text in texts]
+    return read_messages(root)

@@ -367,13 +367,16 @@ def tune(
     cats = list(classifier.categories)
     dev_arrays = _arrays(classifier, dev, cats)
     real_arrays = _arrays(classifier, real_dev, cats) if real_dev else None
-    # A vague message has no right category; its label is a placeholder, only "sure" is counted.
-    vague_arrays = _arrays(classifier, [Sample(t, cats[0]) for t in vague], cats) if vague else None
-    # A two-concern message has two right categories and none; only "sure" is counted as well.
-    several_arrays = (
-        _arrays(classifier, [Sample(t, cats[0]) for t in several], cats) if several else None
-    )
-    several_limit = several_max_sure_share * len(several) + 1e-9
+    # Messages no category is right for (vague: none; two concerns: two): at most so many may be
+    # sure. Their label is a placeholder; only "sure" is counted.
+    sure_limits = [
+        (_arrays(classifier, [Sample(t, cats[0]) for t in texts], cats), limit)
+        for texts, limit in (
+            (vague, vague_max_sure),
+            (several, several_max_sure_share * len(several) + 1e-9),
+        )
+        if texts
+    ]
     with_char = dev_arrays.char is not None
     settings = []
     for share in CHAR_SHARES if with_char else (0.0,):
@@ -385,12 +388,9 @@ def tune(
                     real_sure, real_right, _ = _sure_counts(real_arrays, weight, temperature, share)
                     bound = accuracy_lower_bound(real_right, real_sure, real_bound_z)
                     allowed &= bound >= real_floor
-                if vague_arrays is not None:
-                    vague_sure, _, _ = _sure_counts(vague_arrays, weight, temperature, share)
-                    allowed &= vague_sure <= vague_max_sure
-                if several_arrays is not None:
-                    several_sure, _, _ = _sure_counts(several_arrays, weight, temperature, share)
-                    allowed &= several_sure <= several_limit
+                for arrays, limit in sure_limits:
+                    limited_sure, _, _ = _sure_counts(arrays, weight, temperature, share)
+                    allowed &= limited_sure <= limit
                 cover = np.where(allowed, n_sure / len(dev), -1.0)
                 i, j = np.unravel_index(int(np.argmax(cover)), cover.shape)
                 tuning = Tuning(weight, MIN_SCORES[i], MIN_MARGINS[j], temperature, share)

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from nlp.message_files import read_message_files
+from nlp.message_files import read_message_files, read_messages
 
 VAGUE_DIR = Path(__file__).parent / "data" / "vague"
 
@@ -32,4 +32,4 @@ def vague_files(root: Path = VAGUE_DIR) -> dict[str, list[str]]:
 
 def vague_messages(root: Path = VAGUE_DIR) -> list[str]:
     """All vague messages, every language."""
-    return [text for texts in vague_files(root).values() for text in texts]
+    return read_messages(root)

@@ -55,7 +55,7 @@ def written_in_script_of(text: str, lang: str) -> bool:
     # Capitalised Latin words in another script's text are names (streets, "Sperrmüll").
     words = text.split()
     names = [unicodedata.name(c, "") for w in words for c in w if c.isalpha()]
-    if [name for name in names if not name.startswith("LATIN")]:
+    if not all(name.startswith("LATIN") for name in names):
         words = [w for w in words if not (w[:1].isupper() and w[:1].isascii())]
         names = [unicodedata.name(c, "") for w in words for c in w if c.isalpha()]
     script = _SCRIPT.get(lang, "LATIN")

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from nlp.message_files import read_message_files
+from nlp.message_files import read_messages
 from nlp.several import SEVERAL_DIR
 from nlp.vague import VAGUE_DIR
 
@@ -27,5 +27,5 @@ def test_each_file_is_one_message_a_line_sorted_without_blank_lines_or_duplicate
 
 @DIRECTORIES
 def test_no_message_repeats_across_files(root: Path) -> None:
-    folded = [t.casefold() for texts in read_message_files(root).values() for t in texts]
+    folded = [t.casefold() for t in read_messages(root)]
     assert sorted(t for t in set(folded) if folded.count(t) > 1) == []
