@@ -166,8 +166,8 @@ class OutboxDispatcher:
         ] = {}
         self._marking: dict[asyncio.AbstractEventLoop, asyncio.Task[None]] = {}
         self._marked_at: dict[asyncio.AbstractEventLoop, float] = {}  # when the last began
-        self._mark_now: set[asyncio.AbstractEventLoop] = set()  # a waited-for mark is queued
-        self._mark_hurried: dict[asyncio.AbstractEventLoop, asyncio.Event] = {}
+        # Set while a mark someone waits for is queued: the next marking starts at once.
+        self._mark_now: dict[asyncio.AbstractEventLoop, asyncio.Event] = {}
         self._event: asyncio.Event | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         # While `run` delivers, the rows the core queues for it are born claimed and handed
@@ -489,9 +489,7 @@ class OutboxDispatcher:
         done: asyncio.Future[None] = loop.create_future()
         self._to_mark.setdefault(loop, []).append(((message.id, message.kind), done))
         if waited_for:
-            self._mark_now.add(loop)
-            if (hurried := self._mark_hurried.get(loop)) is not None:
-                hurried.set()
+            self._mark_now.setdefault(loop, asyncio.Event()).set()
         if loop not in self._marking:
             task = loop.create_task(self._mark_waiting(loop))
             self._marking[loop] = task
@@ -501,12 +499,15 @@ class OutboxDispatcher:
         try:
             while True:
                 since = loop.time() - self._marked_at.get(loop, float("-inf"))
-                if since < MARK_EVERY and loop not in self._mark_now:
-                    await self._mark_soon(loop, MARK_EVERY - since)
+                now = self._mark_now.setdefault(loop, asyncio.Event())
+                if since < MARK_EVERY and not now.is_set():
+                    # until MARK_EVERY has passed, or a mark someone waits for comes in
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(now.wait(), MARK_EVERY - since)
                 batch = self._to_mark.pop(loop, None)
                 if not batch:
                     break
-                self._mark_now.discard(loop)
+                now.clear()
                 self._marked_at[loop] = loop.time()
                 kinds = dict(mark for mark, _ in batch)
                 try:
@@ -530,13 +531,6 @@ class OutboxDispatcher:
                         self._event.set()
         finally:
             self._marking.pop(loop, None)
-
-    async def _mark_soon(self, loop: asyncio.AbstractEventLoop, delay: float) -> None:
-        """Wait `delay` seconds, or less if a mark someone waits for comes in meanwhile."""
-        hurried = self._mark_hurried.setdefault(loop, asyncio.Event())
-        hurried.clear()
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(hurried.wait(), delay)
 
     async def _record_outcome(self, message: OutMessage, failure: Exception) -> Outcome:
         """A send that did not go through: recorded, and what it means for the message."""
